@@ -1,0 +1,36 @@
+# The README's two commands: `make run` and `make test`. `make bench` prints the benchmark figures.
+VENV := .venv
+BIN := $(VENV)/bin
+export OBSERVATORY_HOME ?= $(CURDIR)/var
+
+.PHONY: setup system-packages run test lint bench clean
+
+$(VENV)/.installed: pyproject.toml
+	python3 -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $@
+
+setup: $(VENV)/.installed
+	$(BIN)/observatory init --sample
+
+# What the tests need from the system: a PostgreSQL server for the database tests.
+system-packages:
+	bash scripts/system-packages.sh
+
+run: setup
+	$(BIN)/observatory serve --host 127.0.0.1 --port 8000
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
+
+test: system-packages setup lint
+	$(BIN)/pytest
+
+bench: setup
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) var bench/out

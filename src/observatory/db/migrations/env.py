@@ -1,0 +1,13 @@
+"""Alembic environment: migrations run on the connection handed over by ``observatory.db.migrate``."""
+
+from __future__ import annotations
+
+from alembic import context
+
+import observatory.models  # noqa: F401  (registers every table on the metadata)
+from observatory.db import Base
+
+connection = context.config.attributes["connection"]
+context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=True)
+with context.begin_transaction():
+    context.run_migrations()

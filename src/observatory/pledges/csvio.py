@@ -1,0 +1,440 @@
+"""The pledge CSV format: import (all-or-nothing, or skipping invalid rows) and export.
+
+UTF-8 (a byte-order mark is allowed), a header row, lists inside a cell separated by ``;``.
+Rows are matched on ``reference``; a row without one is matched on its pledger, title and
+announcement date, so importing the same file twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from pydantic import ValidationError
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from observatory.db import utcnow
+from observatory.pledges.models import (
+    AuditEntry,
+    Organisation,
+    Pledge,
+    PledgeCountry,
+    PledgeFocusArea,
+    PledgePartner,
+    PledgePillar,
+)
+from observatory.pledges.schemas import PledgeIn
+from observatory.pledges.service import (
+    RegistryError,
+    bump_revision,
+    clean_message,
+    name_key,
+    next_reference,
+    organisation_for,
+    pledge_dict,
+    pledge_year,
+    rate_year,
+    search_text,
+    update_pledge,
+    upsert_organisation,
+    usd_value,
+)
+
+COLUMNS = (
+    "reference", "pledger", "pledger_type", "pledger_country", "title", "description", "pledge_type",
+    "focus_areas", "pillars", "target_countries", "value", "currency", "value_usd", "start_year",
+    "end_year", "announced_on", "event", "status", "sdgs", "beneficiary_groups", "partners", "source_url",
+)  # fmt: skip
+OPTIONAL_COLUMNS = ("synthetic",)  # written by `observatory demo generate`
+REQUIRED = ("pledger", "pledger_type", "title", "focus_areas")
+LISTS = ("focus_areas", "pillars", "target_countries", "sdgs", "beneficiary_groups", "partners")
+SEP = ";"
+BATCH = 2000
+
+
+@dataclass(frozen=True)
+class RowError:
+    line: int
+    column: str
+    reason: str
+
+    def __str__(self) -> str:
+        where = f"line {self.line}" + (f", column {self.column}" if self.column else "")
+        return f"{where}: {self.reason}"
+
+
+class ImportRejected(Exception):
+    """The file was refused; nothing was changed."""
+
+    def __init__(self, errors: list[RowError]):
+        super().__init__(f"{len(errors)} invalid row(s); nothing was imported")
+        self.errors = errors
+
+
+@dataclass
+class ImportResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: list[tuple[dict[str, str], RowError]] = field(default_factory=list)
+
+
+def _cell_to_field(column: str, value: str) -> Any:
+    if column in LISTS:
+        return [v.strip() for v in value.split(SEP) if v.strip()]
+    return value
+
+
+def row_to_pledge(row: dict[str, str], review_state: str) -> PledgeIn:
+    """Validate one CSV row (already known to have the columns) as a pledge."""
+    data: dict[str, Any] = {k: _cell_to_field(k, v.strip()) for k, v in row.items() if v and v.strip()}
+    org = {
+        "name": data.pop("pledger", ""),
+        "stakeholder_type": data.pop("pledger_type", ""),
+        "country": data.pop("pledger_country", None),
+    }
+    data["synthetic"] = data.get("synthetic", "").lower() in ("true", "1", "yes")
+    return PledgeIn.model_validate({**data, "pledger": org, "review_state": review_state})
+
+
+def _errors(line: int, exc: ValidationError) -> list[RowError]:
+    out = []
+    for e in exc.errors():
+        loc = [str(x) for x in e["loc"]]
+        if loc[:1] == ["pledger"]:
+            column = {"name": "pledger", "stakeholder_type": "pledger_type", "country": "pledger_country"}.get(
+                loc[1] if len(loc) > 1 else "name", "pledger"
+            )
+        else:
+            column = loc[0] if loc else ""
+        reason = clean_message(e["msg"])
+        if e["type"] == "missing" or (column in REQUIRED and e.get("input") in ("", None, [])):
+            reason = "required value is missing"
+        out.append(RowError(line, column, reason))
+    return out
+
+
+class _NotUtf8(Exception):
+    def __init__(self, line: int, exc: UnicodeDecodeError):
+        super().__init__(f"the file is not UTF-8 ({exc.reason} at byte {exc.start + 1} of the line); "
+                         "save it as UTF-8 and import again")  # fmt: skip
+        self.line = line
+
+
+class _Reader:
+    """CSV rows with their line numbers; encoding and header problems become a ``RowError``."""
+
+    def __init__(self, stream: IO[bytes]):
+        self.stream = stream
+        self.line = 0  # physical lines read so far
+        self.reader = csv.reader(self._lines(), strict=True)
+        self.header: list[str] = []
+
+    def _lines(self) -> Iterator[str]:
+        for raw in self.stream:
+            self.line += 1
+            if self.line == 1:
+                raw = raw.removeprefix(b"\xef\xbb\xbf")
+            try:
+                yield raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise _NotUtf8(self.line, exc) from exc
+
+    def rows(self) -> Iterator[tuple[int, dict[str, str]] | RowError]:
+        try:
+            try:
+                header = next(self.reader)
+            except StopIteration:
+                yield RowError(1, "", "the file is empty (a header row is required)")
+                return
+            self.header = [h.strip().lower() for h in header]
+            problems = self._header_problems()
+            if problems:
+                yield from problems
+                return
+            start = self.line + 1
+            for cells in self.reader:
+                if any(c.strip() for c in cells):
+                    if len(cells) != len(self.header):
+                        yield RowError(start, "", f"{len(cells)} cells where the header has {len(self.header)}")
+                    else:
+                        yield start, dict(zip(self.header, cells, strict=True))
+                start = self.line + 1
+        except _NotUtf8 as exc:
+            yield RowError(exc.line, "", str(exc))
+        except csv.Error as exc:
+            yield RowError(self.line, "", f"malformed CSV: {exc}")
+
+    def _header_problems(self) -> list[RowError]:
+        out = []
+        known = set(COLUMNS) | set(OPTIONAL_COLUMNS)
+        for name in self.header:
+            if name not in known:
+                out.append(RowError(1, name, "unknown column"))
+        seen: set[str] = set()
+        for name in self.header:
+            if name in seen:
+                out.append(RowError(1, name, "column appears twice"))
+            seen.add(name)
+        for name in REQUIRED:
+            if name not in self.header:
+                out.append(RowError(1, name, "required column is missing"))
+        return out
+
+
+def import_pledges(
+    session: Session,
+    source: Path | IO[bytes],
+    actor: str,
+    *,
+    skip_invalid: bool = False,
+    review_state: str = "published",
+    progress: Callable[[int], None] | None = None,
+) -> ImportResult:
+    """Import a pledge CSV inside the caller's transaction.
+
+    Without ``skip_invalid`` any invalid row raises ``ImportRejected`` listing every bad row, and the
+    caller's rollback leaves the registry as it was; with it, valid rows load and the rejected ones are
+    returned with their reasons.
+    """
+    stream: IO[bytes] = source.open("rb") if isinstance(source, Path) else source
+    try:
+        return _Importer(session, actor, review_state).run(_Reader(stream).rows(), skip_invalid, progress)
+    finally:
+        if isinstance(source, Path):
+            stream.close()
+
+
+class _Importer:
+    def __init__(self, session: Session, actor: str, review_state: str):
+        self.session = session
+        self.actor = actor
+        self.review_state = review_state
+        self.result = ImportResult()
+        self.errors: list[RowError] = []
+        self.orgs: dict[str, int] = {k: v for k, v in session.execute(select(Organisation.name_key, Organisation.id))}
+        self.refs: set[str] = set(session.scalars(select(Pledge.reference)))
+        natural = select(Organisation.name_key, Pledge.title, Pledge.announced_on, Pledge.reference).join(
+            Organisation, Organisation.id == Pledge.pledger_id
+        )
+        self.natural: dict[tuple[str, str, dt.date | None], str] = {
+            (k, t.casefold(), d): r for k, t, d, r in session.execute(natural)
+        }
+        self.next_number: dict[int, int] = {}
+        self.seen_refs: dict[str, int] = {}
+        self.batch: list[PledgeIn] = []
+
+    def run(
+        self,
+        rows: Iterable[tuple[int, dict[str, str]] | RowError],
+        skip_invalid: bool,
+        progress: Callable[[int], None] | None,
+    ) -> ImportResult:
+        for item in rows:
+            if progress:
+                progress(1)
+            if isinstance(item, RowError):
+                self._reject({}, [item])
+                continue
+            line, row = item
+            try:
+                pledge = row_to_pledge(row, self.review_state)
+            except ValidationError as exc:
+                self._reject(row, _errors(line, exc))
+                continue
+            if pledge.reference:
+                first = self.seen_refs.setdefault(pledge.reference, line)
+                if first != line:
+                    self._reject(row, [RowError(line, "reference", f"{pledge.reference} repeats line {first}")])
+                    continue
+            if self.errors and not skip_invalid:
+                continue  # keep validating to report every bad row, but write nothing more
+            self._take(pledge)
+        if self.errors and not skip_invalid:
+            raise ImportRejected(self.errors)
+        self._flush()
+        if self.result.created or self.result.updated:
+            bump_revision(self.session)
+        return self.result
+
+    def _reject(self, row: dict[str, str], errors: list[RowError]) -> None:
+        self.errors.extend(errors)
+        for e in errors:
+            self.result.rejected.append((row, e))
+
+    def _take(self, data: PledgeIn) -> None:
+        key = (name_key(data.pledger.name), data.title.casefold(), data.announced_on)
+        ref = data.reference or self.natural.get(key)
+        if ref is not None and ref in self.refs:
+            self._update(ref, data)
+            return
+        if ref is None:
+            ref = self._new_reference(pledge_year(data.announced_on))
+        self.natural[key] = ref
+        self.refs.add(ref)
+        self.batch.append(data.model_copy(update={"reference": ref}))
+        if len(self.batch) >= BATCH:
+            self._flush()
+
+    def _new_reference(self, year: int) -> str:
+        if year not in self.next_number:
+            self.next_number[year] = int(next_reference(self.session, year).rsplit("-", 1)[1])
+        number = self.next_number[year]
+        self.next_number[year] += 1
+        return f"P2C-{year}-{number:05d}"
+
+    def _update(self, ref: str, data: PledgeIn) -> None:
+        self._flush()
+        pledge = self.session.scalar(select(Pledge).where(Pledge.reference == ref))
+        assert pledge is not None
+        changes = data.model_dump(exclude={"reference", "pledger", "review_state", "synthetic"})
+        before = pledge.version
+        try:
+            update_pledge(self.session, ref, pledge.version, changes, self.actor)
+        except RegistryError as exc:
+            self._reject({}, [RowError(0, "reference", f"{ref}: {exc}")])
+            return
+        if pledge.version != before:
+            self.result.updated += 1
+        else:
+            self.result.unchanged += 1
+
+    def _org_id(self, data: PledgeIn) -> int:
+        key = name_key(data.pledger.name)
+        if key not in self.orgs:
+            self.orgs[key] = upsert_organisation(self.session, data.pledger, self.actor).id
+        return self.orgs[key]
+
+    def _partner_id(self, name: str) -> int:
+        key = name_key(name)
+        if key not in self.orgs:
+            self.orgs[key] = organisation_for(self.session, name).id
+        return self.orgs[key]
+
+    def _flush(self) -> None:
+        """Write the pending new pledges with one multi-row statement per table."""
+        if not self.batch:
+            return
+        session = self.session
+        now = utcnow()
+        rows = []
+        for d in self.batch:
+            usd = usd_value(session, d.value, d.currency, d.value_usd, rate_year(d))
+            rows.append(
+                {
+                    "reference": d.reference,
+                    "pledger_id": self._org_id(d),
+                    "title": d.title,
+                    "description": d.description,
+                    "pledge_type": d.pledge_type,
+                    "value_amount": d.value,
+                    "currency": d.currency,
+                    "value_usd": usd.value_usd,
+                    "usd_rate": usd.rate,
+                    "usd_rate_date": usd.rate_date,
+                    "usd_origin": usd.origin,
+                    "start_year": d.start_year,
+                    "end_year": d.end_year,
+                    "announced_on": d.announced_on,
+                    "event": d.event,
+                    "source_url": d.source_url,
+                    "status": d.status,
+                    "review_state": d.review_state,
+                    "review_note": "",
+                    "sdgs": d.sdgs,
+                    "beneficiary_groups": d.beneficiary_groups,
+                    "synthetic": d.synthetic,
+                    "search_text": search_text(d.title, d.description, d.pledger.name, d.partners, d.event),
+                    "version": 1,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
+        ids = session.scalars(insert(Pledge).returning(Pledge.id, sort_by_parameter_order=True), rows).all()
+        fa, pi, co, pa, au = [], [], [], [], []
+        for pid, d, row in zip(ids, self.batch, rows, strict=True):
+            fa += [{"pledge_id": pid, "focus_area": x} for x in d.focus_areas]
+            pi += [{"pledge_id": pid, "pillar": x} for x in d.pillars]
+            co += [{"pledge_id": pid, "country": x} for x in d.target_countries]
+            pa += [{"pledge_id": pid, "organisation_id": self._partner_id(x)} for x in d.partners]
+            au.append(
+                {
+                    "at": now,
+                    "actor": self.actor,
+                    "action": "import",
+                    "entity": "pledge",
+                    "entity_key": d.reference,
+                    "before": None,
+                    "after": _record(row, d),
+                }
+            )
+        for model, values in (
+            (PledgeFocusArea, fa), (PledgePillar, pi), (PledgeCountry, co), (PledgePartner, pa), (AuditEntry, au)
+        ):  # fmt: skip
+            if values:
+                session.execute(insert(model), values)
+        self.result.created += len(self.batch)
+        self.batch = []
+
+
+def _record(row: dict[str, Any], d: PledgeIn) -> dict[str, Any]:
+    """The audit record of an imported pledge (the same keys as ``pledge_dict``)."""
+    out = {k: v for k, v in row.items() if k not in ("search_text", "created_at", "updated_at", "pledger_id")}
+    out["value"] = out.pop("value_amount")
+    out["announced_on"] = d.announced_on.isoformat() if d.announced_on else None
+    out["usd_rate_date"] = row["usd_rate_date"].isoformat() if row["usd_rate_date"] else None
+    out["pledger"] = d.pledger.model_dump()
+    out.update(focus_areas=d.focus_areas, pillars=d.pillars, target_countries=d.target_countries,
+               partners=d.partners)  # fmt: skip
+    return out
+
+
+# ---------------------------------------------------------------- export
+
+
+def pledge_row(p: Pledge) -> dict[str, str]:
+    """A pledge as a row of the import format, so an export can be imported again."""
+    d = pledge_dict(p)
+
+    def cell(v: Any) -> str:
+        if v is None:
+            return ""
+        if isinstance(v, list):
+            return SEP.join(str(x) for x in v)
+        if isinstance(v, float):
+            return f"{v:.2f}".rstrip("0").rstrip(".")
+        return str(v)
+
+    row = {c: cell(d.get(c)) for c in COLUMNS}
+    row["pledger"] = p.pledger.name
+    row["pledger_type"] = p.pledger.stakeholder_type
+    row["pledger_country"] = p.pledger.country or ""
+    row["value_usd"] = cell(p.value_usd) if p.usd_origin == "stated" else ""
+    if p.synthetic:
+        row["synthetic"] = "true"
+    return row
+
+
+def write_csv(pledges: Iterable[Pledge], out: IO[str], with_synthetic: bool = False) -> int:
+    columns = COLUMNS + (OPTIONAL_COLUMNS if with_synthetic else ())
+    writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    n = 0
+    for p in pledges:
+        writer.writerow(pledge_row(p))
+        n += 1
+    return n
+
+
+def write_rejected(rejected: list[tuple[dict[str, str], RowError]], path: Path) -> None:
+    """The rejected rows with their line, column and reason, for the pledger to correct."""
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh, lineterminator="\n")
+        writer.writerow(["line", "column", "reason", *COLUMNS])
+        for row, err in rejected:
+            writer.writerow([err.line, err.column, err.reason, *(row.get(c, "") for c in COLUMNS)])

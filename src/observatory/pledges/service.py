@@ -1,0 +1,415 @@
+"""The registry's operations: organisations, pledges, progress reports, review and the audit log.
+
+Every write bumps the registry revision and writes an audit entry in the same transaction, and
+refuses a change made against a stale version instead of applying it over someone else's.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from observatory.db import utcnow
+from observatory.pledges.models import (
+    AuditEntry,
+    Organisation,
+    Pledge,
+    PledgeCountry,
+    PledgeFocusArea,
+    PledgePartner,
+    PledgePillar,
+    ProgressReport,
+    RegistryRevision,
+)
+from observatory.pledges.schemas import (
+    OrganisationIn,
+    PledgeFields,
+    PledgeIn,
+    ProgressReportIn,
+    in_taxonomy_order,
+)
+from observatory.reference.models import ExchangeRateRow
+
+
+class RegistryError(Exception):
+    """A request the registry refuses; ``status`` is the HTTP status that says why."""
+
+    status = 400
+
+
+class NotFound(RegistryError):
+    status = 404
+
+
+class Conflict(RegistryError):
+    status = 409
+
+
+class Invalid(RegistryError):
+    status = 422
+
+
+# Which review states a pledge may move to from each state.
+REVIEW_TRANSITIONS: dict[str, set[str]] = {
+    "draft": {"submitted", "withdrawn"},
+    "submitted": {"draft", "published", "rejected", "withdrawn"},
+    "published": {"withdrawn"},
+    "rejected": {"draft", "submitted", "withdrawn"},
+    "withdrawn": set(),
+}
+
+
+def name_key(name: str) -> str:
+    """How organisation names are matched: case, accents of spacing and runs of blanks ignored."""
+    return " ".join(name.casefold().split())
+
+
+def bump_revision(session: Session) -> None:
+    session.execute(update(RegistryRevision).values(revision=RegistryRevision.revision + 1))
+
+
+def current_revision(session: Session) -> int:
+    return int(session.scalar(select(RegistryRevision.revision)) or 0)
+
+
+def audit(
+    session: Session,
+    actor: str,
+    action: str,
+    entity: str,
+    key: str,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+) -> None:
+    session.add(AuditEntry(actor=actor, action=action, entity=entity, entity_key=key, before=before, after=after))
+
+
+# ---------------------------------------------------------------- organisations
+
+
+def find_organisation(session: Session, name: str) -> Organisation | None:
+    return session.scalar(select(Organisation).where(Organisation.name_key == name_key(name)))
+
+
+def upsert_organisation(session: Session, data: OrganisationIn, actor: str) -> Organisation:
+    """The organisation of that name, created when new; known fields given here fill its blanks."""
+    org = find_organisation(session, data.name)
+    if org is None:
+        org = Organisation(
+            name=data.name,
+            name_key=name_key(data.name),
+            stakeholder_type=data.stakeholder_type,
+            country=data.country,
+            itu_membership=data.itu_membership,
+        )
+        session.add(org)
+        session.flush()
+        audit(session, actor, "create", "organisation", str(org.id), None, organisation_dict(org))
+    return org
+
+
+def organisation_for(session: Session, name: str) -> Organisation:
+    """A partner named in a pledge: found by name, or created as a civil-society partner to be reviewed."""
+    org = find_organisation(session, name)
+    if org is None:
+        org = upsert_organisation(session, OrganisationIn(name=name, stakeholder_type="civil_society"), "system")
+    return org
+
+
+def organisation_dict(org: Organisation) -> dict[str, Any]:
+    return {
+        "id": org.id,
+        "name": org.name,
+        "stakeholder_type": org.stakeholder_type,
+        "country": org.country,
+        "itu_membership": org.itu_membership,
+    }
+
+
+# ---------------------------------------------------------------- money
+
+
+@dataclass(frozen=True)
+class UsdValue:
+    value_usd: float | None
+    rate: float | None
+    rate_date: dt.date | None
+    origin: str | None
+
+
+def usd_value(
+    session: Session, amount: float | None, currency: str | None, stated_usd: float | None, year: int | None
+) -> UsdValue:
+    """The pledge's USD value: stated by the pledger, else converted with the loaded annual rate of the
+    announcement year; a value with no rate for its year stays unconverted (never guessed)."""
+    if stated_usd is not None:
+        rate = stated_usd / amount if amount and currency != "USD" else (1.0 if currency == "USD" else None)
+        return UsdValue(stated_usd, rate, None, "stated")
+    if amount is None or currency is None or year is None:
+        return UsdValue(None, None, None, None)
+    row = session.get(ExchangeRateRow, (currency, year))
+    if row is None:
+        return UsdValue(None, None, None, None)
+    return UsdValue(amount * row.usd_per_unit, row.usd_per_unit, dt.date(year, 12, 31), "converted")
+
+
+# ---------------------------------------------------------------- references
+
+
+def next_reference(session: Session, year: int) -> str:
+    prefix = f"P2C-{year}-"
+    last = session.scalar(select(func.max(Pledge.reference)).where(Pledge.reference.like(prefix + "%")))
+    number = int(last.rsplit("-", 1)[1]) + 1 if last else 1
+    return f"{prefix}{number:05d}"
+
+
+def pledge_year(announced_on: dt.date | None) -> int:
+    """The year in a generated reference: of the announcement, else of registration."""
+    return (announced_on or dt.date.today()).year
+
+
+def rate_year(data: PledgeFields) -> int | None:
+    """The year whose exchange rate converts a pledge: of the announcement, else its start year."""
+    return data.announced_on.year if data.announced_on else data.start_year
+
+
+# ---------------------------------------------------------------- pledges
+
+
+def get_pledge(session: Session, ref: str) -> Pledge:
+    pledge = session.scalar(select(Pledge).where(Pledge.reference == ref))
+    if pledge is None:
+        raise NotFound(f"no pledge {ref!r}")
+    return pledge
+
+
+def search_text(title: str, description: str, pledger: str, partners: list[str], event: str) -> str:
+    return " ".join(part for part in (title, description, pledger, *partners, event) if part)
+
+
+def pledge_dict(p: Pledge) -> dict[str, Any]:
+    """The full public record of a pledge, as the API shows it and the audit log keeps it."""
+    focus_areas, pillars = in_taxonomy_order([f.focus_area for f in p.focus_areas], [x.pillar for x in p.pillars])
+    return {
+        "reference": p.reference,
+        "pledger": organisation_dict(p.pledger),
+        "partners": sorted((pp.organisation.name for pp in p.partners), key=str.casefold),
+        "title": p.title,
+        "description": p.description,
+        "pledge_type": p.pledge_type,
+        "focus_areas": focus_areas,
+        "pillars": pillars,
+        "target_countries": [c.country for c in p.countries],
+        "value": p.value_amount,
+        "currency": p.currency,
+        "value_usd": p.value_usd,
+        "usd_rate": p.usd_rate,
+        "usd_rate_date": p.usd_rate_date.isoformat() if p.usd_rate_date else None,
+        "usd_origin": p.usd_origin,
+        "start_year": p.start_year,
+        "end_year": p.end_year,
+        "announced_on": p.announced_on.isoformat() if p.announced_on else None,
+        "event": p.event,
+        "status": p.status,
+        "sdgs": list(p.sdgs),
+        "beneficiary_groups": list(p.beneficiary_groups),
+        "source_url": p.source_url,
+        "review_state": p.review_state,
+        "review_note": p.review_note,
+        "synthetic": p.synthetic,
+        "version": p.version,
+    }
+
+
+def editable_fields(p: Pledge) -> dict[str, Any]:
+    """The pledge as a ``PledgeFields`` input, so a partial change can be validated as a whole."""
+    d = pledge_dict(p)
+    if p.usd_origin != "stated" or p.currency == "USD":
+        d["value_usd"] = None  # derived again from the value (USD) or the rate table, not kept as if stated
+    keys = PledgeFields.model_fields.keys()
+    return {k: d[k] for k in keys if k in d}
+
+
+def _apply_fields(session: Session, pledge: Pledge, data: PledgeFields) -> None:
+    partners = [organisation_for(session, n) for n in data.partners]  # queries first: one UPDATE, one version
+    usd = usd_value(session, data.value, data.currency, data.value_usd, rate_year(data))
+    pledge.title = data.title
+    pledge.description = data.description
+    pledge.pledge_type = data.pledge_type
+    pledge.value_amount = data.value
+    pledge.currency = data.currency
+    pledge.value_usd = usd.value_usd
+    pledge.usd_rate = usd.rate
+    pledge.usd_rate_date = usd.rate_date
+    pledge.usd_origin = usd.origin
+    pledge.start_year = data.start_year
+    pledge.end_year = data.end_year
+    pledge.announced_on = data.announced_on
+    pledge.event = data.event
+    pledge.status = data.status
+    pledge.sdgs = list(data.sdgs)
+    pledge.beneficiary_groups = list(data.beneficiary_groups)
+    pledge.source_url = data.source_url
+    pledge.focus_areas = [PledgeFocusArea(focus_area=f) for f in data.focus_areas]
+    pledge.pillars = [PledgePillar(pillar=x) for x in data.pillars]
+    pledge.countries = [PledgeCountry(country=c) for c in data.target_countries]
+    pledge.partners = [PledgePartner(organisation=o) for o in partners]
+    pledge.search_text = search_text(data.title, data.description, pledge.pledger.name, data.partners, data.event)
+    pledge.updated_at = utcnow()
+
+
+def create_pledge(session: Session, data: PledgeIn, actor: str) -> Pledge:
+    """Register a pledge; its reference is generated when absent."""
+    ref = data.reference or next_reference(session, pledge_year(data.announced_on))
+    if session.scalar(select(Pledge.id).where(Pledge.reference == ref)) is not None:
+        raise Conflict(f"pledge {ref} already exists")
+    pledger = upsert_organisation(session, data.pledger, actor)
+    pledge = Pledge(reference=ref, pledger=pledger, review_state=data.review_state, synthetic=data.synthetic)
+    _apply_fields(session, pledge, data)
+    session.add(pledge)
+    session.flush()
+    audit(session, actor, "create", "pledge", ref, None, pledge_dict(pledge))
+    bump_revision(session)
+    return pledge
+
+
+def _check_version(kind: str, key: str, current: int, given: int) -> None:
+    if current != given:
+        raise Conflict(
+            f"{kind} {key} has changed since version {given} (now version {current}); "
+            "reload it and apply your change again"
+        )
+
+
+def update_pledge(session: Session, ref: str, version: int, changes: dict[str, Any], actor: str) -> Pledge:
+    """Apply ``changes`` to a pledge last seen at ``version``; a stale version is refused."""
+    pledge = get_pledge(session, ref)
+    _check_version("pledge", ref, pledge.version, version)
+    before = pledge_dict(pledge)
+    changes = dict(changes)
+    new_state = changes.pop("review_state", None)
+    review_note = changes.pop("review_note", None)
+    pledger = changes.pop("pledger", None)
+    unknown = set(changes) - set(PledgeFields.model_fields)
+    if unknown:
+        raise Invalid(f"cannot change {', '.join(sorted(unknown))}")
+    try:
+        current: PledgeFields | None = PledgeFields.model_validate(editable_fields(pledge))
+        data = PledgeFields.model_validate({**editable_fields(pledge), **changes})
+        org = OrganisationIn.model_validate(pledger) if pledger is not None else None
+    except ValidationError as exc:
+        raise Invalid(format_validation_error(exc)) from exc
+    if org is not None and name_key(org.name) != pledge.pledger.name_key:
+        pledge.pledger = upsert_organisation(session, org, actor)
+        current = None
+    if data != current:
+        _apply_fields(session, pledge, data)
+    if new_state is not None and new_state != pledge.review_state:
+        _move(pledge, new_state)
+    if review_note is not None:
+        pledge.review_note = str(review_note)
+    after = pledge_dict(pledge)
+    if after == before:
+        return pledge
+    pledge.updated_at = utcnow()
+    session.flush()
+    after["version"] = pledge.version
+    audit(session, actor, "update", "pledge", ref, before, after)
+    bump_revision(session)
+    return pledge
+
+
+def _move(pledge: Pledge, state: str) -> None:
+    if state not in REVIEW_TRANSITIONS:
+        raise Invalid(f"unknown review state {state!r}")
+    if state not in REVIEW_TRANSITIONS[pledge.review_state]:
+        raise Invalid(f"a {pledge.review_state} pledge cannot become {state}")
+    pledge.review_state = state
+
+
+def withdraw_pledge(session: Session, ref: str, version: int, reason: str, actor: str) -> Pledge:
+    """Withdraw a pledge: it stays on record, out of every count."""
+    return update_pledge(session, ref, version, {"review_state": "withdrawn", "review_note": reason}, actor)
+
+
+# ---------------------------------------------------------------- progress reports
+
+
+def report_dict(r: ProgressReport) -> dict[str, Any]:
+    return {
+        "year": r.year,
+        "status": r.status,
+        "percent_complete": r.percent_complete,
+        "usd_disbursed": r.usd_disbursed,
+        "people_reached": r.people_reached,
+        "narrative": r.narrative,
+        "filed_on": r.filed_on.isoformat(),
+        "version": r.version,
+    }
+
+
+def file_report(session: Session, ref: str, data: ProgressReportIn, actor: str) -> ProgressReport:
+    """File the pledge's report for a year, or correct it (then ``data.version`` must be current)."""
+    pledge = get_pledge(session, ref)
+    if pledge.review_state != "published":
+        raise Invalid(f"pledge {ref} is {pledge.review_state}: reports are filed on published pledges")
+    report = next((r for r in pledge.reports if r.year == data.year), None)
+    key = f"{ref}/{data.year}"
+    before = None
+    if report is None:
+        if data.version is not None:
+            raise NotFound(f"no {data.year} report on {ref} to update")
+        report = ProgressReport(pledge=pledge, year=data.year)
+        session.add(report)
+    else:
+        if data.version is None:
+            raise Conflict(f"{ref} already has a {data.year} report (version {report.version}); send its version")
+        _check_version("report", key, report.version, data.version)
+        before = report_dict(report)
+    report.status = data.status
+    report.percent_complete = data.percent_complete
+    report.usd_disbursed = data.usd_disbursed
+    report.people_reached = data.people_reached
+    report.narrative = data.narrative
+    report.filed_on = data.filed_on or dt.date.today()
+    pledge.status = data.status
+    session.flush()
+    audit(session, actor, "report" if before is None else "update", "progress_report", key, before, report_dict(report))
+    bump_revision(session)
+    return report
+
+
+def reporting_health(pledge: Pledge, today: dt.date | None = None) -> str:
+    """Green: last report under 12 months old; amber: 12–24 months; red: older or never, once the
+    pledge is over a year old; ``not_due`` for a younger pledge with no report yet."""
+    today = today or dt.date.today()
+    last = max((r.filed_on for r in pledge.reports), default=None)
+    if last is None:
+        start = pledge.announced_on or pledge.created_at.date()
+        return "red" if _months(start, today) >= 12 else "not_due"
+    months = _months(last, today)
+    return "green" if months < 12 else "amber" if months <= 24 else "red"
+
+
+def _months(start: dt.date, end: dt.date) -> float:
+    return (end - start).days / 30.4375
+
+
+def history(session: Session, ref: str) -> list[AuditEntry]:
+    keys = select(AuditEntry).where((AuditEntry.entity_key == ref) | AuditEntry.entity_key.like(ref + "/%"))
+    return list(session.scalars(keys.order_by(AuditEntry.id)))
+
+
+def format_validation_error(exc: ValidationError) -> str:
+    return "; ".join(
+        f"{'.'.join(str(x) for x in e['loc']) or 'record'}: {clean_message(e['msg'])}" for e in exc.errors()
+    )
+
+
+def clean_message(msg: str) -> str:
+    return msg.removeprefix("Value error, ").removeprefix("Assertion failed, ")
