@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from sqlalchemy import func, select
 
@@ -89,20 +89,19 @@ def pledges_import(
     if not file.is_file():
         err.print(f"[red]error:[/red] {file}: no such file")
         raise typer.Exit(1)
-    total = sum(1 for _ in file.open("rb")) - 1
-    columns = (TextColumn("Importing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    columns = (TextColumn("Importing"), BarColumn(), DownloadColumn(), TimeElapsedColumn())
     try:
         with (
             Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as bar,
             transaction() as session,
         ):
-            task = bar.add_task("rows", total=max(total, 0))
+            task = bar.add_task("rows", total=file.stat().st_size)
             result = import_pledges(
-                session, file, CLI.name, skip_invalid=skip_invalid, progress=lambda n: bar.advance(task, n)
+                session, file, CLI.name, skip_invalid=skip_invalid, progress=lambda n: bar.update(task, completed=n)
             )
     except ImportRejected as exc:
         for e in exc.errors:
-            err.print(f"{file}: {e}", markup=False, highlight=False)
+            typer.echo(f"{file}: {e}", err=True)
         err.print(f"[red]error:[/red] {len(exc.errors)} problem(s); nothing was imported")
         raise typer.Exit(1) from exc
     out.print(

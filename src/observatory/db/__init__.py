@@ -7,13 +7,13 @@ only ever changed by an Alembic migration (``observatory.db.migrations``).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import JSON, Engine, MetaData, create_engine, event
+from sqlalchemy import JSON, Connection, Engine, MetaData, Table, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 from observatory.config import load_settings
@@ -50,6 +50,7 @@ def make_engine(url: str) -> Engine:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA cache_size=-65536")  # 64 MiB: large imports stay in memory until commit
             cursor.close()
 
         return engine
@@ -83,3 +84,34 @@ def migrate(engine: Engine) -> None:
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+
+
+SQLITE_MAX_VARIABLES = 32766
+
+
+def bulk_insert(connection: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Insert many rows fast; all rows have the keys of the first.
+
+    The statement is compiled once from the table's metadata and each value goes through its column
+    type's bind processor, as SQLAlchemy would do, without its per-row bookkeeping. On SQLite the rows
+    go in multi-row ``VALUES`` statements (placeholders only; values are always bound): one statement
+    per row would make the full-text index flush its pending terms after every row."""
+    if not rows:
+        return
+    keys = list(rows[0])
+    dialect = connection.dialect
+    compiled = table.insert().compile(dialect=dialect, column_keys=keys)
+    processors = {k: table.c[k].type.bind_processor(dialect) for k in keys}
+    if not compiled.positional:
+        names = {compiled.binds[name].key: name for name in compiled.binds}
+        params = [{names[k]: p(row[k]) if (p := processors[k]) else row[k] for k in keys} for row in rows]
+        connection.exec_driver_sql(str(compiled), params)
+        return
+    order = [compiled.binds[name].key for name in compiled.positiontup or ()]
+    sql = str(compiled)
+    head, group = sql[: sql.rindex("(")], sql[sql.rindex("(") :]
+    per_statement = max(1, SQLITE_MAX_VARIABLES // len(order))
+    for start in range(0, len(rows), per_statement):
+        chunk = rows[start : start + per_statement]
+        flat = tuple(p(row[k]) if (p := processors[k]) else row[k] for row in chunk for k in order)
+        connection.exec_driver_sql(head + ", ".join([group] * len(chunk)), flat)

@@ -12,13 +12,13 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from pydantic import ValidationError
-from sqlalchemy import insert, select
+from sqlalchemy import Table, func, select, text
 from sqlalchemy.orm import Session
 
-from observatory.db import utcnow
+from observatory.db import Base, bulk_insert, utcnow
 from observatory.pledges.models import (
     AuditEntry,
     Organisation,
@@ -33,15 +33,14 @@ from observatory.pledges.service import (
     RegistryError,
     bump_revision,
     clean_message,
+    exchange_rates,
     name_key,
     next_reference,
-    organisation_for,
+    partner_organisation,
     pledge_dict,
     pledge_year,
-    rate_year,
     search_text,
     update_pledge,
-    upsert_organisation,
     usd_value,
 )
 
@@ -132,12 +131,14 @@ class _Reader:
     def __init__(self, stream: IO[bytes]):
         self.stream = stream
         self.line = 0  # physical lines read so far
+        self.bytes_read = 0
         self.reader = csv.reader(self._lines(), strict=True)
         self.header: list[str] = []
 
     def _lines(self) -> Iterator[str]:
         for raw in self.stream:
             self.line += 1
+            self.bytes_read += len(raw)
             if self.line == 1:
                 raw = raw.removeprefix(b"\xef\xbb\xbf")
             try:
@@ -200,11 +201,13 @@ def import_pledges(
 
     Without ``skip_invalid`` any invalid row raises ``ImportRejected`` listing every bad row, and the
     caller's rollback leaves the registry as it was; with it, valid rows load and the rejected ones are
-    returned with their reasons.
+    returned with their reasons. ``progress`` is called now and then with the number of bytes read.
     """
     stream: IO[bytes] = source.open("rb") if isinstance(source, Path) else source
     try:
-        return _Importer(session, actor, review_state).run(_Reader(stream).rows(), skip_invalid, progress)
+        reader = _Reader(stream)
+        report = (lambda: progress(reader.bytes_read)) if progress else None
+        return _Importer(session, actor, review_state).run(reader.rows(), skip_invalid, report)
     finally:
         if isinstance(source, Path):
             stream.close()
@@ -212,6 +215,7 @@ def import_pledges(
 
 class _Importer:
     def __init__(self, session: Session, actor: str, review_state: str):
+        bump_revision(session)  # a write first: on SQLite the import now holds the write lock
         self.session = session
         self.actor = actor
         self.review_state = review_state
@@ -228,16 +232,19 @@ class _Importer:
         self.next_number: dict[int, int] = {}
         self.seen_refs: dict[str, int] = {}
         self.batch: list[PledgeIn] = []
+        self.rates = exchange_rates(session)
+        self.conn = session.connection()
+        self.next_id: dict[type[Base], int] = {}
 
     def run(
         self,
         rows: Iterable[tuple[int, dict[str, str]] | RowError],
         skip_invalid: bool,
-        progress: Callable[[int], None] | None,
+        progress: Callable[[], None] | None,
     ) -> ImportResult:
-        for item in rows:
-            if progress:
-                progress(1)
+        for n, item in enumerate(rows):
+            if progress and n % 1000 == 0:
+                progress()
             if isinstance(item, RowError):
                 self._reject({}, [item])
                 continue
@@ -258,8 +265,6 @@ class _Importer:
         if self.errors and not skip_invalid:
             raise ImportRejected(self.errors)
         self._flush()
-        if self.result.created or self.result.updated:
-            bump_revision(self.session)
         return self.result
 
     def _reject(self, row: dict[str, str], errors: list[RowError]) -> None:
@@ -277,7 +282,8 @@ class _Importer:
             ref = self._new_reference(pledge_year(data.announced_on))
         self.natural[key] = ref
         self.refs.add(ref)
-        self.batch.append(data.model_copy(update={"reference": ref}))
+        data.reference = ref
+        self.batch.append(data)
         if len(self.batch) >= BATCH:
             self._flush()
 
@@ -304,31 +310,57 @@ class _Importer:
         else:
             self.result.unchanged += 1
 
-    def _org_id(self, data: PledgeIn) -> int:
-        key = name_key(data.pledger.name)
-        if key not in self.orgs:
-            self.orgs[key] = upsert_organisation(self.session, data.pledger, self.actor).id
-        return self.orgs[key]
+    def _reserve_ids(self, model: type[Base], n: int) -> list[int]:
+        """Primary keys for ``n`` new rows, so that links can be written without reading ids back.
 
-    def _partner_id(self, name: str) -> int:
-        key = name_key(name)
-        if key not in self.orgs:
-            self.orgs[key] = organisation_for(self.session, name).id
-        return self.orgs[key]
+        PostgreSQL hands them out from the table's sequence; on SQLite the import holds the write lock
+        (taken when it started), so the next free numbers are ours."""
+        table = _table(model)
+        if self.conn.dialect.name == "postgresql":
+            reserve = text("SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)")
+            return list(self.conn.execute(reserve, {"t": table.name, "n": n}).scalars())
+        if model not in self.next_id:
+            self.next_id[model] = (self.conn.execute(select(func.max(table.c.id))).scalar() or 0) + 1
+        first = self.next_id[model]
+        self.next_id[model] += n
+        return list(range(first, first + n))
+
+    def _organisations(self, now: dt.datetime) -> None:
+        """Register, with one statement, the organisations the batch names that are new."""
+        new: dict[str, dict[str, Any]] = {}
+        for d in self.batch:
+            for org in (d.pledger, *(partner_organisation(n) for n in d.partners)):
+                key = name_key(org.name)
+                if key not in self.orgs and key not in new:
+                    new[key] = {**org.model_dump(), "name_key": key, "created_at": now}
+        if not new:
+            return
+        rows = list(new.values())
+        for row, org_id in zip(rows, self._reserve_ids(Organisation, len(rows)), strict=True):
+            row["id"] = org_id
+        bulk_insert(self.conn, _table(Organisation), rows)
+        self.orgs.update((k, v["id"]) for k, v in new.items())
+        audit = [
+            _audit(now, self.actor, "organisation", str(self.orgs[k]), {"id": self.orgs[k], **_public(v)})
+            for k, v in new.items()
+        ]
+        bulk_insert(self.conn, _table(AuditEntry), audit)
 
     def _flush(self) -> None:
         """Write the pending new pledges with one multi-row statement per table."""
         if not self.batch:
             return
-        session = self.session
         now = utcnow()
+        self._organisations(now)
         rows = []
-        for d in self.batch:
-            usd = usd_value(session, d.value, d.currency, d.value_usd, rate_year(d))
+        ids = self._reserve_ids(Pledge, len(self.batch))
+        for d, pledge_id in zip(self.batch, ids, strict=True):
+            usd = usd_value(d, self.rates)
             rows.append(
                 {
+                    "id": pledge_id,
                     "reference": d.reference,
-                    "pledger_id": self._org_id(d),
+                    "pledger_id": self.orgs[name_key(d.pledger.name)],
                     "title": d.title,
                     "description": d.description,
                     "pledge_type": d.pledge_type,
@@ -355,31 +387,34 @@ class _Importer:
                     "updated_at": now,
                 }
             )
-        ids = session.scalars(insert(Pledge).returning(Pledge.id, sort_by_parameter_order=True), rows).all()
+        bulk_insert(self.conn, _table(Pledge), rows)
         fa, pi, co, pa, au = [], [], [], [], []
         for pid, d, row in zip(ids, self.batch, rows, strict=True):
             fa += [{"pledge_id": pid, "focus_area": x} for x in d.focus_areas]
             pi += [{"pledge_id": pid, "pillar": x} for x in d.pillars]
             co += [{"pledge_id": pid, "country": x} for x in d.target_countries]
-            pa += [{"pledge_id": pid, "organisation_id": self._partner_id(x)} for x in d.partners]
-            au.append(
-                {
-                    "at": now,
-                    "actor": self.actor,
-                    "action": "import",
-                    "entity": "pledge",
-                    "entity_key": d.reference,
-                    "before": None,
-                    "after": _record(row, d),
-                }
-            )
+            pa += [{"pledge_id": pid, "organisation_id": self.orgs[name_key(x)]} for x in d.partners]
+            au.append(_audit(now, self.actor, "pledge", d.reference or "", _record(row, d)))
         for model, values in (
             (PledgeFocusArea, fa), (PledgePillar, pi), (PledgeCountry, co), (PledgePartner, pa), (AuditEntry, au)
         ):  # fmt: skip
-            if values:
-                session.execute(insert(model), values)
+            bulk_insert(self.conn, _table(model), values)
         self.result.created += len(self.batch)
         self.batch = []
+
+
+def _table(model: type[Base]) -> Table:
+    return cast(Table, model.__table__)
+
+
+def _public(org: dict[str, Any]) -> dict[str, Any]:
+    return {k: org[k] for k in ("name", "stakeholder_type", "country", "itu_membership")}
+
+
+def _audit(now: dt.datetime, actor: str, entity: str, key: str, after: dict[str, Any]) -> dict[str, Any]:
+    action = "import" if entity == "pledge" else "create"
+    return {"at": now, "actor": actor, "action": action, "entity": entity, "entity_key": key, "before": None,
+            "after": after}  # fmt: skip
 
 
 def _record(row: dict[str, Any], d: PledgeIn) -> dict[str, Any]:
@@ -388,7 +423,7 @@ def _record(row: dict[str, Any], d: PledgeIn) -> dict[str, Any]:
     out["value"] = out.pop("value_amount")
     out["announced_on"] = d.announced_on.isoformat() if d.announced_on else None
     out["usd_rate_date"] = row["usd_rate_date"].isoformat() if row["usd_rate_date"] else None
-    out["pledger"] = d.pledger.model_dump()
+    out["pledger"] = {"id": row["pledger_id"], **d.pledger.model_dump()}
     out.update(focus_areas=d.focus_areas, pillars=d.pillars, target_countries=d.target_countries,
                partners=d.partners)  # fmt: skip
     return out

@@ -187,6 +187,7 @@ class _Generator:
     def __init__(self, pledges: int, seed: int) -> None:
         self.rng = random.Random(seed)
         self.seed = seed
+        self.count = 0
         self.pledges = pledges
         countries = reference.countries()
         self.names = {c.alpha3: c.name_en for c in countries.values()}
@@ -380,7 +381,9 @@ class _Generator:
                 partners.append(name)
         who = BENEFICIARY_LABELS[groups[0]] if groups else "underserved communities"
         template = rng.choice(TITLES[_template_key(areas[0])])
-        title = TITLE_PREFIX[kind] + template.format(where=self._where(targets), who=who)
+        self.count += 1
+        # The number keeps every synthetic pledge distinct (pledger, title and date identify a pledge).
+        title = TITLE_PREFIX[kind] + template.format(where=self._where(targets), who=who) + f" (#{self.count})"
         money = f" worth {value} {currency}" if value else ""
         description = (
             f"{KIND_PHRASE[kind]} by {org.name}{money}: {title}. "

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from functools import cache
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -61,10 +62,15 @@ def _unique(values: list[str]) -> list[str]:
     return list(dict.fromkeys(values))
 
 
+@cache
+def _taxonomy_rank() -> dict[str, int]:
+    return {code: n for n, code in enumerate([*reference.focus_areas(), *reference.pillars()])}
+
+
 def in_taxonomy_order(focus_areas: list[str], pillars: list[str]) -> tuple[list[str], list[str]]:
     """Focus areas and pillars in the framework's order, so equal sets compare equal."""
-    fa, pi = list(reference.focus_areas()), list(reference.pillars())
-    return sorted(set(focus_areas), key=fa.index), sorted(set(pillars), key=pi.index)
+    rank = _taxonomy_rank().__getitem__
+    return sorted(set(focus_areas), key=rank), sorted(set(pillars), key=rank)
 
 
 class OrganisationIn(BaseModel):

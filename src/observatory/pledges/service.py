@@ -113,12 +113,14 @@ def upsert_organisation(session: Session, data: OrganisationIn, actor: str) -> O
     return org
 
 
-def organisation_for(session: Session, name: str) -> Organisation:
-    """A partner named in a pledge: found by name, or created as a civil-society partner to be reviewed."""
-    org = find_organisation(session, name)
-    if org is None:
-        org = upsert_organisation(session, OrganisationIn(name=name, stakeholder_type="civil_society"), "system")
-    return org
+def partner_organisation(name: str) -> OrganisationIn:
+    """A partner known only by its name is registered as civil society, for the secretariat to review."""
+    return OrganisationIn(name=name, stakeholder_type="civil_society")
+
+
+def organisation_for(session: Session, name: str, actor: str) -> Organisation:
+    """The organisation a pledge names as partner, registered when new."""
+    return find_organisation(session, name) or upsert_organisation(session, partner_organisation(name), actor)
 
 
 def organisation_dict(org: Organisation) -> dict[str, Any]:
@@ -142,20 +144,24 @@ class UsdValue:
     origin: str | None
 
 
-def usd_value(
-    session: Session, amount: float | None, currency: str | None, stated_usd: float | None, year: int | None
-) -> UsdValue:
+def exchange_rates(session: Session) -> dict[tuple[str, int], float]:
+    """The loaded rate table: (currency, year) → USD per unit."""
+    rows = session.execute(select(ExchangeRateRow.currency, ExchangeRateRow.year, ExchangeRateRow.usd_per_unit))
+    return {(c, y): r for c, y, r in rows}
+
+
+def usd_value(data: PledgeFields, rates: dict[tuple[str, int], float]) -> UsdValue:
     """The pledge's USD value: stated by the pledger, else converted with the loaded annual rate of the
-    announcement year; a value with no rate for its year stays unconverted (never guessed)."""
-    if stated_usd is not None:
-        rate = stated_usd / amount if amount and currency != "USD" else (1.0 if currency == "USD" else None)
-        return UsdValue(stated_usd, rate, None, "stated")
-    if amount is None or currency is None or year is None:
+    announcement year (else the start year); a value with no rate for its year stays unconverted."""
+    amount, currency, stated = data.value, data.currency, data.value_usd
+    if stated is not None:
+        rate = 1.0 if currency == "USD" else (stated / amount if amount else None)
+        return UsdValue(stated, rate, None, "stated")
+    year = rate_year(data)
+    rate = rates.get((currency, year)) if amount is not None and currency and year else None
+    if amount is None or rate is None or year is None:
         return UsdValue(None, None, None, None)
-    row = session.get(ExchangeRateRow, (currency, year))
-    if row is None:
-        return UsdValue(None, None, None, None)
-    return UsdValue(amount * row.usd_per_unit, row.usd_per_unit, dt.date(year, 12, 31), "converted")
+    return UsdValue(amount * rate, rate, dt.date(year, 12, 31), "converted")
 
 
 # ---------------------------------------------------------------- references
@@ -235,9 +241,9 @@ def editable_fields(p: Pledge) -> dict[str, Any]:
     return {k: d[k] for k in keys if k in d}
 
 
-def _apply_fields(session: Session, pledge: Pledge, data: PledgeFields) -> None:
-    partners = [organisation_for(session, n) for n in data.partners]  # queries first: one UPDATE, one version
-    usd = usd_value(session, data.value, data.currency, data.value_usd, rate_year(data))
+def _apply_fields(session: Session, pledge: Pledge, data: PledgeFields, actor: str) -> None:
+    partners = [organisation_for(session, n, actor) for n in data.partners]  # queries first: one UPDATE, one version
+    usd = usd_value(data, exchange_rates(session))
     pledge.title = data.title
     pledge.description = data.description
     pledge.pledge_type = data.pledge_type
@@ -270,7 +276,7 @@ def create_pledge(session: Session, data: PledgeIn, actor: str) -> Pledge:
         raise Conflict(f"pledge {ref} already exists")
     pledger = upsert_organisation(session, data.pledger, actor)
     pledge = Pledge(reference=ref, pledger=pledger, review_state=data.review_state, synthetic=data.synthetic)
-    _apply_fields(session, pledge, data)
+    _apply_fields(session, pledge, data, actor)
     session.add(pledge)
     session.flush()
     audit(session, actor, "create", "pledge", ref, None, pledge_dict(pledge))
@@ -308,7 +314,7 @@ def update_pledge(session: Session, ref: str, version: int, changes: dict[str, A
         pledge.pledger = upsert_organisation(session, org, actor)
         current = None
     if data != current:
-        _apply_fields(session, pledge, data)
+        _apply_fields(session, pledge, data, actor)
     if new_state is not None and new_state != pledge.review_state:
         _move(pledge, new_state)
     if review_note is not None:
