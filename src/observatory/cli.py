@@ -19,7 +19,7 @@ from observatory.config import load_settings
 from observatory.db import default_engine, migrate, transaction
 from observatory.pledges.csvio import ImportRejected, import_pledges, write_csv, write_rejected
 from observatory.pledges.models import Pledge
-from observatory.pledges.query import PledgeFilter, select_pledges
+from observatory.pledges.query import PledgeFilter, iter_pledges
 from observatory.pledges.summary import BY_VALUES, summary
 from observatory.reference.models import load_reference
 
@@ -126,7 +126,7 @@ def pledges_export(
         err.print("[red]error:[/red] --format must be csv or json")
         raise typer.Exit(2)
     with transaction() as session:
-        pledges = session.scalars(select_pledges(session, PledgeFilter()).order_by(Pledge.reference))
+        pledges = iter_pledges(session, PledgeFilter())
         fh = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
         try:
             if format == "csv":

@@ -13,7 +13,7 @@ from observatory.cli import sample_path
 from observatory.db import transaction
 from observatory.pledges.csvio import COLUMNS, ImportRejected, ImportResult, import_pledges, write_csv, write_rejected
 from observatory.pledges.models import AuditEntry, Organisation, Pledge, PledgeCountry
-from observatory.pledges.query import PledgeFilter, select_pledges
+from observatory.pledges.query import PledgeFilter, iter_pledges
 
 HEADER = ",".join(COLUMNS)
 GOOD = (
@@ -62,7 +62,7 @@ def test_export_then_import_round_trips(engine: Engine, tmp_path: Path) -> None:
         import_pledges(s, sample_path(), "test")
     out = tmp_path / "export.csv"
     with transaction(engine) as s, out.open("w", encoding="utf-8", newline="") as fh:
-        n = write_csv(s.scalars(select_pledges(s, PledgeFilter())), fh)
+        n = write_csv(iter_pledges(s, PledgeFilter()), fh)
     with transaction(engine) as s:
         result = import_pledges(s, out, "test")
     assert (result.created, result.updated, result.unchanged) == (0, 0, n)

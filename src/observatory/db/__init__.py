@@ -100,8 +100,8 @@ def bulk_insert(connection: Connection, table: Table, rows: Sequence[Mapping[str
         return
     keys = list(rows[0])
     dialect = connection.dialect
-    compiled = table.insert().compile(dialect=dialect, column_keys=keys)
-    processors = {k: table.c[k].type.bind_processor(dialect) for k in keys}
+    compiled = table.insert().inline().compile(dialect=dialect, column_keys=keys)
+    processors = {k: table.c[k].type.dialect_impl(dialect).bind_processor(dialect) for k in keys}
     if not compiled.positional:
         names = {compiled.binds[name].key: name for name in compiled.binds}
         params = [{names[k]: p(row[k]) if (p := processors[k]) else row[k] for k in keys} for row in rows]

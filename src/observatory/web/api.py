@@ -23,7 +23,7 @@ from observatory.db import transaction
 from observatory.pledges import service
 from observatory.pledges.csvio import write_csv
 from observatory.pledges.models import Organisation, Pledge
-from observatory.pledges.query import PledgeFilter, SortKey, list_pledges, select_pledges
+from observatory.pledges.query import PledgeFilter, SortKey, iter_pledges, list_pledges
 from observatory.pledges.schemas import OrganisationIn, PledgeIn, PledgeUpdate, ProgressReportIn, WithdrawIn
 from observatory.pledges.summary import By, summary
 
@@ -125,7 +125,7 @@ def pledges_list(
 ) -> Any:
     if format == "csv":
         out = io.StringIO()
-        write_csv(session.scalars(select_pledges(session, f).order_by(Pledge.id)), out, with_synthetic=True)
+        write_csv(iter_pledges(session, f, sort), out, with_synthetic=True)
         return Response(
             out.getvalue(),
             media_type="text/csv; charset=utf-8",
