@@ -50,7 +50,7 @@ def make_engine(url: str) -> Engine:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA synchronous=NORMAL")
-            cursor.execute("PRAGMA cache_size=-65536")  # 64 MiB: large imports stay in memory until commit
+            cursor.execute("PRAGMA cache_size=-131072")  # 128 MiB: large imports stay in memory until commit
             cursor.close()
 
         return engine

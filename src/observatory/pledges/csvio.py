@@ -51,7 +51,7 @@ COLUMNS = (
 )  # fmt: skip
 OPTIONAL_COLUMNS = ("synthetic",)  # written by `observatory demo generate`
 REQUIRED = ("pledger", "pledger_type", "title", "focus_areas")
-LISTS = ("focus_areas", "pillars", "target_countries", "sdgs", "beneficiary_groups", "partners")
+LISTS = frozenset(("focus_areas", "pillars", "target_countries", "sdgs", "beneficiary_groups", "partners"))
 SEP = ";"
 BATCH = 2000
 
@@ -83,15 +83,13 @@ class ImportResult:
     rejected: list[tuple[dict[str, str], RowError]] = field(default_factory=list)
 
 
-def _cell_to_field(column: str, value: str) -> Any:
-    if column in LISTS:
-        return [v.strip() for v in value.split(SEP) if v.strip()]
-    return value
-
-
 def row_to_pledge(row: dict[str, str], review_state: str) -> PledgeIn:
     """Validate one CSV row (already known to have the columns) as a pledge."""
-    data: dict[str, Any] = {k: _cell_to_field(k, v.strip()) for k, v in row.items() if v and v.strip()}
+    data: dict[str, Any] = {}
+    for column, cell in row.items():
+        value = cell.strip()
+        if value:
+            data[column] = [v for v in (x.strip() for x in value.split(SEP)) if v] if column in LISTS else value
     org = {
         "name": data.pop("pledger", ""),
         "stakeholder_type": data.pop("pledger_type", ""),

@@ -51,10 +51,7 @@ class Organisation(Base):
 
 class Pledge(Base):
     __tablename__ = "pledge"
-    __table_args__ = (
-        Index("ix_pledge_review_state_announced_on", "review_state", "announced_on"),
-        Index("ix_pledge_pledger_id", "pledger_id"),
-    )
+    __table_args__ = (Index("ix_pledge_pledger_id", "pledger_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(20), unique=True)
@@ -118,7 +115,6 @@ class PledgePillar(Base):
 
 class PledgeCountry(Base):
     __tablename__ = "pledge_country"
-    __table_args__ = (Index("ix_pledge_country_country", "country"),)
 
     pledge_id: Mapped[int] = mapped_column(ForeignKey("pledge.id", ondelete="CASCADE"), primary_key=True)
     country: Mapped[str] = mapped_column(ForeignKey("country.alpha3"), primary_key=True)

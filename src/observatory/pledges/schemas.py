@@ -109,8 +109,8 @@ class PledgeFields(BaseModel):
     description: Text = ""
     pledge_type: PledgeType | None = None
     focus_areas: Annotated[list[str], Field(min_length=1)]
-    pillars: list[str] = []
-    target_countries: list[str] = []
+    pillars: list[str] = Field(default_factory=list)
+    target_countries: list[str] = Field(default_factory=list)
     value: Annotated[float | None, Field(ge=0)] = None
     currency: str | None = None
     value_usd: Annotated[float | None, Field(ge=0)] = None
@@ -119,9 +119,9 @@ class PledgeFields(BaseModel):
     announced_on: dt.date | None = None
     event: Annotated[str, Field(max_length=300)] = ""
     status: Status = "planned"
-    sdgs: list[Annotated[int, Field(ge=1, le=17)]] = []
-    beneficiary_groups: list[Annotated[str, Field(min_length=1, max_length=80)]] = []
-    partners: list[Annotated[str, Field(min_length=1, max_length=300)]] = []
+    sdgs: list[Annotated[int, Field(ge=1, le=17)]] = Field(default_factory=list)
+    beneficiary_groups: list[Annotated[str, Field(min_length=1, max_length=80)]] = Field(default_factory=list)
+    partners: list[Annotated[str, Field(min_length=1, max_length=300)]] = Field(default_factory=list)
     source_url: Annotated[str, Field(max_length=1000)] = ""
 
     @field_validator("title")

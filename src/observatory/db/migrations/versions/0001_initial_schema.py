@@ -119,7 +119,6 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("pledge", schema=None) as batch_op:
         batch_op.create_index("ix_pledge_pledger_id", ["pledger_id"], unique=False)
-        batch_op.create_index("ix_pledge_review_state_announced_on", ["review_state", "announced_on"], unique=False)
 
     op.create_table(
         "pledge_country",
@@ -131,8 +130,6 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("pledge_id", "country", name=op.f("pk_pledge_country")),
     )
-    with op.batch_alter_table("pledge_country", schema=None) as batch_op:
-        batch_op.create_index("ix_pledge_country_country", ["country"], unique=False)
 
     op.create_table(
         "pledge_focus_area",
@@ -215,12 +212,9 @@ def downgrade() -> None:
     op.drop_table("pledge_pillar")
     op.drop_table("pledge_partner")
     op.drop_table("pledge_focus_area")
-    with op.batch_alter_table("pledge_country", schema=None) as batch_op:
-        batch_op.drop_index("ix_pledge_country_country")
 
     op.drop_table("pledge_country")
     with op.batch_alter_table("pledge", schema=None) as batch_op:
-        batch_op.drop_index("ix_pledge_review_state_announced_on")
         batch_op.drop_index("ix_pledge_pledger_id")
 
     op.drop_table("pledge")
