@@ -1,4 +1,4 @@
-"""The ``observatory`` command. It acts as the P2C secretariat: what it imports is published."""
+"""The observatory command. It acts as the P2C secretariat: what it imports is published."""
 
 from __future__ import annotations
 
