@@ -92,15 +92,11 @@ class PledgeIndex:
 
 
 def _single(values: list[str | None]) -> Single:
-    keys = sorted({v or "unspecified" for v in values})
-    index = {k: i for i, k in enumerate(keys)}
-    return Single(np.fromiter((index[v or "unspecified"] for v in values), np.int64, len(values)), keys)
+    return Single(*_codes([v or "unspecified" for v in values]))
 
 
 def _links(pledge: IntArray, keys_of_links: list[str], share: FloatArray) -> Links:
-    keys = sorted(set(keys_of_links))
-    index = {k: i for i, k in enumerate(keys)}
-    key = np.fromiter((index[k] for k in keys_of_links), np.int64, len(keys_of_links))
+    key, keys = _codes(keys_of_links)
     return Links(pledge, key, share, keys)
 
 

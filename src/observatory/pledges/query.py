@@ -4,7 +4,7 @@ out on the pledge index; the pledges themselves are then read from the database 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
@@ -40,21 +40,6 @@ class PledgeFilter:
 
     def is_default(self) -> bool:
         return self == PledgeFilter()
-
-    def query_params(self) -> dict[str, list[str]]:
-        """The filter as URL query parameters (what a shareable link carries)."""
-        out: dict[str, list[str]] = {}
-        for f in fields(self):
-            value = getattr(self, f.name)
-            if f.name == "q":
-                if value:
-                    out["q"] = [value]
-            elif f.name == "review_state":
-                if value != ["published"]:
-                    out[f.name] = [str(v) for v in value]
-            elif value:
-                out[f.name] = [str(v) for v in value]
-        return out
 
 
 def selection(session: Session, f: PledgeFilter) -> tuple[PledgeIndex, BoolArray]:
