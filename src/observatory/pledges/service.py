@@ -161,7 +161,7 @@ def usd_value(data: PledgeFields, rates: dict[tuple[str, int], float]) -> UsdVal
     rate = rates.get((currency, year)) if amount is not None and currency and year else None
     if amount is None or rate is None or year is None:
         return UsdValue(None, None, None, None)
-    return UsdValue(amount * rate, rate, dt.date(year, 12, 31), "converted")
+    return UsdValue(round(amount * rate, 2), rate, dt.date(year, 12, 31), "converted")
 
 
 # ---------------------------------------------------------------- references
@@ -392,11 +392,14 @@ def file_report(session: Session, ref: str, data: ProgressReportIn, actor: str) 
 
 def reporting_health(pledge: Pledge, today: dt.date | None = None) -> str:
     """Green: last report under 12 months old; amber: 12–24 months; red: older or never, once the
-    pledge is over a year old; ``not_due`` for a younger pledge with no report yet."""
+    pledge is over a year old (from its announcement, else its start year, else its registration);
+    ``not_due`` for a younger pledge with no report yet."""
     today = today or dt.date.today()
     last = max((r.filed_on for r in pledge.reports), default=None)
     if last is None:
-        start = pledge.announced_on or pledge.created_at.date()
+        start = pledge.announced_on or (
+            dt.date(pledge.start_year, 1, 1) if pledge.start_year else pledge.created_at.date()
+        )
         return "red" if _months(start, today) >= 12 else "not_due"
     months = _months(last, today)
     return "green" if months < 12 else "amber" if months <= 24 else "red"
