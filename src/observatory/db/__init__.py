@@ -10,6 +10,8 @@ import datetime as dt
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import cache
+from itertools import chain
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -111,7 +113,12 @@ def bulk_insert(connection: Connection, table: Table, rows: Sequence[Mapping[str
     sql = str(compiled)
     head, group = sql[: sql.rindex("(")], sql[sql.rindex("(") :]
     per_statement = max(1, SQLITE_MAX_VARIABLES // len(order))
+    get = itemgetter(*order)
     for start in range(0, len(rows), per_statement):
         chunk = rows[start : start + per_statement]
-        flat = tuple(p(row[k]) if (p := processors[k]) else row[k] for row in chunk for k in order)
+        columns = list(zip(*(get(row) for row in chunk), strict=True)) if len(order) > 1 else [get(r) for r in chunk]
+        for i, key in enumerate(order):
+            if (process := processors[key]) is not None:
+                columns[i] = tuple(map(process, columns[i]))
+        flat = tuple(chain.from_iterable(zip(*columns, strict=True)))
         connection.exec_driver_sql(head + ", ".join([group] * len(chunk)), flat)

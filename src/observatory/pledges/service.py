@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from pydantic import ValidationError
@@ -64,8 +65,9 @@ REVIEW_TRANSITIONS: dict[str, set[str]] = {
 }
 
 
+@lru_cache(maxsize=65536)
 def name_key(name: str) -> str:
-    """How organisation names are matched: case, accents of spacing and runs of blanks ignored."""
+    """How organisation names are matched: ignoring case and runs of blanks."""
     return " ".join(name.casefold().split())
 
 
