@@ -7,19 +7,25 @@ skipped locally but fail in CI (``CI=true``): CI must run them.
 
 from __future__ import annotations
 
+import email
+import email.policy
 import glob
+import hashlib
 import os
 import shutil
 import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
+from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
+from observatory.accounts.models import ApiToken
+from observatory.accounts.service import create_user
 from observatory.config import Settings
 from observatory.db import engine_for, migrate, transaction
 from observatory.reference.models import load_reference
@@ -28,6 +34,12 @@ from observatory.web.app import create_app
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 TOKEN = "test-token-0123456789"
 REGISTRY_TABLES = (
+    "login_attempt",
+    "web_session",
+    "one_time_token",
+    "api_token",
+    "membership",
+    "user_account",
     "audit_entry",
     "progress_report",
     "pledge_partner",
@@ -139,7 +151,11 @@ def sqlite_engine(sqlite_template: Path, tmp_path: Path) -> Iterator[Engine]:
 
 @pytest.fixture
 def settings(engine: Engine, tmp_path: Path) -> Settings:
-    return Settings(home=tmp_path, database_url=engine.url.render_as_string(hide_password=False), api_token=TOKEN)
+    """Settings for the test's database, which has a secretariat account whose API token is ``TOKEN``."""
+    with transaction(engine) as session:
+        user = create_user(session, "secretariat@itu.example", "secretariat")
+        session.add(ApiToken(user_id=user.id, name="tests", token_hash=hashlib.sha256(TOKEN.encode()).hexdigest()))
+    return Settings(home=tmp_path, database_url=engine.url.render_as_string(hide_password=False))
 
 
 @pytest.fixture
@@ -149,3 +165,15 @@ def client(settings: Settings) -> Iterator[TestClient]:
 
 
 AUTH = {"authorization": f"Bearer {TOKEN}"}
+
+
+def outbox(home: Path) -> list[tuple[str, str]]:
+    """The (recipient, body) of every message in ``home``'s mail outbox, oldest first."""
+    messages = []
+    for path in sorted((home / "outbox").glob("*.eml")):
+        msg = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        assert isinstance(msg, EmailMessage)
+        body = msg.get_body()
+        assert body is not None
+        messages.append((str(msg["To"]), str(body.get_content())))
+    return messages

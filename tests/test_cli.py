@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 from observatory.cli import app
 from observatory.config import load_settings
 from observatory.web.app import create_app
+from tests.conftest import outbox
 from tests.pledges.test_import import GOOD, HEADER
 
 runner = CliRunner()
@@ -30,9 +31,8 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     yield tmp_path
 
 
-def test_init_creates_database_reference_data_and_token(home: Path) -> None:
+def test_init_creates_database_and_loads_the_sample(home: Path) -> None:
     assert (home / "observatory.db").exists()
-    assert len((home / "api-token").read_text().strip()) >= 32
     result = runner.invoke(app, ["init", "--sample"])
     assert result.exit_code == 0 and "249 countries" in result.output and "18 new" in result.output
     again = runner.invoke(app, ["init", "--sample"])
@@ -107,3 +107,28 @@ def test_every_command_has_help() -> None:
         result = runner.invoke(app, path)
         assert result.exit_code == 0 and "Usage" in result.output, path
     assert len(paths) >= 8
+
+
+def test_users_are_invited_by_mail_and_get_tokens(home: Path) -> None:
+    assert runner.invoke(app, ["init", "--sample"]).exit_code == 0
+    added = runner.invoke(app, ["users", "add", "josé@exemple.fr", "--role", "pledger", "--organisation", "Microsoft"])
+    assert added.exit_code == 0, added.output
+    link = added.output.strip().splitlines()[-1]
+    assert link.startswith("http://127.0.0.1:8000/account/accept/")
+    assert [(to, link in body) for to, body in outbox(home)] == [("josé@exemple.fr", True)]
+    again = runner.invoke(app, ["users", "add", "JOSÉ@exemple.fr"])
+    assert again.exit_code == 1 and "already has an account" in again.output
+    unknown = runner.invoke(app, ["users", "add", "x@example.org", "--organisation", "Nobody Inc"])
+    assert unknown.exit_code == 1 and "no organisation" in unknown.output
+    token = runner.invoke(app, ["users", "token", "josé@exemple.fr"]).output.strip()
+    assert token.startswith("obs_")
+    with TestClient(create_app(load_settings())) as client:
+        auth = {"authorization": f"Bearer {token}"}
+        mine = {"pledger": {"name": "Microsoft", "stakeholder_type": "private_sector"}, "title": "Skills",
+                "focus_areas": ["adoption"], "review_state": "draft"}  # fmt: skip
+        assert client.post("/api/v1/pledges", json=mine, headers=auth).status_code == 201
+        theirs = {**mine, "pledger": {"name": "Huawei", "stakeholder_type": "private_sector"}}
+        assert client.post("/api/v1/pledges", json=theirs, headers=auth).status_code == 403
+        assert (
+            client.post("/api/v1/pledges", json=mine, headers={"authorization": "Bearer obs_nope"}).status_code == 401
+        )

@@ -1,17 +1,14 @@
 """Who may do what: every permission decision of the platform is taken here.
 
-Roles are ``public`` (no credentials), ``pledger``, ``secretariat`` and ``admin``. Until the web
-platform's accounts exist, the one API token (``OBSERVATORY_API_TOKEN`` or the file ``observatory init``
-writes) stands for the secretariat, and the CLI acts as the secretariat too.
+Roles: ``public`` (no account), ``pledger`` (acts for its organisations: drafts, submits and edits their
+pledges until they are published, files their progress reports), ``secretariat`` (reviews, publishes,
+rejects or asks for changes; manages organisations and imports) and ``admin`` (also users and roles).
 """
 
 from __future__ import annotations
 
-import hmac
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
-
-from observatory.config import Settings
 
 
 class Role(StrEnum):
@@ -26,11 +23,12 @@ class Action(StrEnum):
     READ_UNPUBLISHED = "read_unpublished"
     CREATE_PLEDGE = "create_pledge"
     UPDATE_PLEDGE = "update_pledge"
-    REVIEW_PLEDGE = "review_pledge"
     WITHDRAW_PLEDGE = "withdraw_pledge"
     FILE_REPORT = "file_report"
+    REVIEW_PLEDGE = "review_pledge"
     MANAGE_ORGANISATIONS = "manage_organisations"
     IMPORT_PLEDGES = "import_pledges"
+    MANAGE_USERS = "manage_users"
 
 
 _PUBLIC = {Action.READ_PUBLISHED}
@@ -47,14 +45,23 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
     Role.PUBLIC: frozenset(_PUBLIC),
     Role.PLEDGER: frozenset(_PLEDGER),
     Role.SECRETARIAT: frozenset(_SECRETARIAT),
-    Role.ADMIN: frozenset(_SECRETARIAT),
+    Role.ADMIN: frozenset(_SECRETARIAT | {Action.MANAGE_USERS}),
 }
+
+# What a pledger may do only for its own organisations.
+ORGANISATION_SCOPED = frozenset(
+    {Action.READ_UNPUBLISHED, Action.CREATE_PLEDGE, Action.UPDATE_PLEDGE, Action.WITHDRAW_PLEDGE, Action.FILE_REPORT}
+)
+# Review states in which a pledger may still change its pledge; after that, the secretariat decides.
+PLEDGER_EDITABLE = frozenset({"draft", "submitted", "rejected"})
 
 
 @dataclass(frozen=True)
 class Principal:
     name: str
     role: Role
+    user_id: int | None = None
+    organisations: frozenset[int] = field(default_factory=frozenset)
 
 
 ANONYMOUS = Principal("anonymous", Role.PUBLIC)
@@ -66,24 +73,27 @@ class Unauthenticated(Exception):
 
 
 class Forbidden(Exception):
-    def __init__(self, principal: Principal, action: Action):
-        super().__init__(f"{principal.role} may not {action.value.replace('_', ' ')}")
+    def __init__(self, principal: Principal, action: Action, why: str = ""):
+        super().__init__(f"{principal.role} may not {action.value.replace('_', ' ')}{why}")
 
 
-def can(principal: Principal, action: Action) -> bool:
-    return action in PERMISSIONS[principal.role]
+def can(
+    principal: Principal, action: Action, organisation_id: int | None = None, review_state: str | None = None
+) -> bool:
+    """Whether ``principal`` may take ``action``, on a pledge of ``organisation_id`` in ``review_state``
+    when the action concerns one."""
+    if action not in PERMISSIONS[principal.role]:
+        return False
+    if principal.role != Role.PLEDGER or action not in ORGANISATION_SCOPED:
+        return True
+    if organisation_id is not None and organisation_id not in principal.organisations:
+        return False
+    return not (action == Action.UPDATE_PLEDGE and review_state is not None and review_state not in PLEDGER_EDITABLE)
 
 
-def require(principal: Principal, action: Action) -> None:
-    if not can(principal, action):
-        raise Forbidden(principal, action)
-
-
-def authenticate(settings: Settings, bearer: str | None) -> Principal:
-    """The principal a request's bearer token stands for; no token is the public."""
-    if not bearer:
-        return ANONYMOUS
-    expected = settings.write_token()
-    if expected and hmac.compare_digest(bearer.encode(), expected.encode()):
-        return Principal("api-token", Role.SECRETARIAT)
-    raise Unauthenticated("invalid API token")
+def require(
+    principal: Principal, action: Action, organisation_id: int | None = None, review_state: str | None = None
+) -> None:
+    if not can(principal, action, organisation_id, review_state):
+        why = " for this organisation" if organisation_id is not None else ""
+        raise Forbidden(principal, action, why)

@@ -30,6 +30,8 @@ demo_app = typer.Typer(
 )
 app.add_typer(pledges_app, name="pledges")
 app.add_typer(demo_app, name="demo")
+users_app = typer.Typer(help="Accounts: invite people, give them roles, issue API tokens.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
 
 out = Console()
 err = Console(stderr=True)
@@ -46,16 +48,12 @@ def init(
     sample: Annotated[bool, typer.Option(help="Also import the 17 real sample pledges (once).")] = False,
 ) -> None:
     """Create or migrate the database and load the reference data."""
-    settings = load_settings()
     engine = default_engine()
     migrate(engine)
     with transaction(engine) as session:
         counts = load_reference(session)
     out.print(f"Database ready: {engine.url.render_as_string(hide_password=True)}")
     out.print("Reference data: " + ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in counts.items()))
-    if not settings.api_token:
-        settings.ensure_api_token()
-        out.print(f"API write token: in {settings.token_file}")
     if sample:
         with transaction(engine) as session:
             result = import_pledges(session, sample_path(), CLI.name)
@@ -212,3 +210,52 @@ def status() -> None:
         rows = session.execute(select(Pledge.review_state, func.count()).group_by(Pledge.review_state)).all()
     for state, n in rows:
         out.print(f"{state}: {n}")
+
+
+@users_app.command("add")
+def users_add(
+    email: Annotated[str, typer.Argument(help="E-mail address (internationalised addresses are fine).")],
+    role: Annotated[str, typer.Option(help="pledger, secretariat or admin.")] = "pledger",
+    organisation: Annotated[
+        list[str] | None, typer.Option(help="Organisation the pledger acts for (repeatable; must exist).")
+    ] = None,
+    name: Annotated[str, typer.Option(help="The person's name.")] = "",
+) -> None:
+    """Create an account and send its invitation link (printed too)."""
+    from observatory.accounts import service as accounts
+    from observatory.accounts.mail import mailer_for
+    from observatory.pledges.service import RegistryError, find_organisation
+
+    settings = load_settings()
+    try:
+        with transaction() as session:
+            ids = []
+            for org_name in organisation or []:
+                org = find_organisation(session, org_name)
+                if org is None:
+                    raise RegistryError(f"no organisation {org_name!r}")
+                ids.append(org.id)
+            user = accounts.create_user(session, email, role, ids, name)
+            link = accounts.invite(session, user, mailer_for(settings), settings.public_url)
+    except RegistryError as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(1) from exc
+    out.print(f"Invited {user.email} as {role}. Invitation link (valid 14 days):")
+    typer.echo(link)
+
+
+@users_app.command("token")
+def users_token(
+    email: Annotated[str, typer.Argument(help="Whose token.")],
+    name: Annotated[str, typer.Option(help="What the token is for.")] = "api",
+) -> None:
+    """Issue a personal API token (shown once) that acts with the user's role and organisations."""
+    from observatory.accounts import service as accounts
+
+    with transaction() as session:
+        user = accounts.find_user(session, email)
+        if user is None:
+            err.print(f"[red]error:[/red] no account for {email}")
+            raise typer.Exit(1)
+        token = accounts.create_api_token(session, user, name)
+    typer.echo(token)

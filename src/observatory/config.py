@@ -1,14 +1,15 @@
 """Settings, read from the environment once per process.
 
-``OBSERVATORY_HOME`` (default ``./var``) holds the embedded SQLite database and the API token;
+``OBSERVATORY_HOME`` (default ``./var``) holds the embedded SQLite database and the mail outbox;
 ``OBSERVATORY_DATABASE_URL`` switches to another database (``postgresql+psycopg://…``);
-``OBSERVATORY_API_TOKEN`` sets the write token instead of the one ``observatory init`` writes.
+``OBSERVATORY_SMTP_HOST`` (with ``_PORT``, ``_USER``, ``_PASSWORD``) sends mail by SMTP instead of the
+outbox folder; ``OBSERVATORY_MAIL_FROM`` is the sender; ``OBSERVATORY_PUBLIC_URL`` is the address used in
+links sent by mail from the command line.
 """
 
 from __future__ import annotations
 
 import os
-import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,32 +18,24 @@ from pathlib import Path
 class Settings:
     home: Path
     database_url: str
-    api_token: str | None
-
-    @property
-    def token_file(self) -> Path:
-        return self.home / "api-token"
-
-    def ensure_api_token(self) -> str:
-        """The configured token, or one created once and kept in ``$OBSERVATORY_HOME/api-token``."""
-        if self.api_token:
-            return self.api_token
-        if not self.token_file.exists():
-            self.home.mkdir(parents=True, exist_ok=True)
-            self.token_file.write_text(secrets.token_urlsafe(32) + "\n", encoding="utf-8")
-            self.token_file.chmod(0o600)
-        return self.token_file.read_text(encoding="utf-8").strip()
-
-    def write_token(self) -> str | None:
-        """The token that grants write access, if any has been set up."""
-        if self.api_token:
-            return self.api_token
-        if self.token_file.exists():
-            return self.token_file.read_text(encoding="utf-8").strip()
-        return None
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    mail_from: str = "observatory@localhost"
+    public_url: str = "http://127.0.0.1:8000"
 
 
 def load_settings() -> Settings:
-    home = Path(os.environ.get("OBSERVATORY_HOME", "var")).resolve()
-    url = os.environ.get("OBSERVATORY_DATABASE_URL") or f"sqlite:///{home / 'observatory.db'}"
-    return Settings(home=home, database_url=url, api_token=os.environ.get("OBSERVATORY_API_TOKEN") or None)
+    env = os.environ.get
+    home = Path(env("OBSERVATORY_HOME", "var")).resolve()
+    return Settings(
+        home=home,
+        database_url=env("OBSERVATORY_DATABASE_URL") or f"sqlite:///{home / 'observatory.db'}",
+        smtp_host=env("OBSERVATORY_SMTP_HOST") or None,
+        smtp_port=int(env("OBSERVATORY_SMTP_PORT", "587")),
+        smtp_user=env("OBSERVATORY_SMTP_USER") or None,
+        smtp_password=env("OBSERVATORY_SMTP_PASSWORD") or None,
+        mail_from=env("OBSERVATORY_MAIL_FROM", "observatory@localhost"),
+        public_url=env("OBSERVATORY_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/"),
+    )

@@ -1,5 +1,6 @@
 """Every table of the platform, imported in one place for the migrations."""
 
+from observatory.accounts.models import ApiToken, LoginAttempt, Membership, OneTimeToken, User, WebSession
 from observatory.pledges.models import (
     AuditEntry,
     Organisation,
@@ -14,10 +15,14 @@ from observatory.pledges.models import (
 from observatory.reference.models import CountryRow, ExchangeRateRow, GroupMembershipRow
 
 __all__ = [
+    "ApiToken",
     "AuditEntry",
     "CountryRow",
     "ExchangeRateRow",
     "GroupMembershipRow",
+    "LoginAttempt",
+    "Membership",
+    "OneTimeToken",
     "Organisation",
     "Pledge",
     "PledgeCountry",
@@ -26,4 +31,6 @@ __all__ = [
     "PledgePillar",
     "ProgressReport",
     "RegistryRevision",
+    "User",
+    "WebSession",
 ]

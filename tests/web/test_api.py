@@ -145,7 +145,7 @@ EXPECTED = {
         Action.WITHDRAW_PLEDGE,
         Action.FILE_REPORT,
     },
-    Role.SECRETARIAT: set(Action),
+    Role.SECRETARIAT: set(Action) - {Action.MANAGE_USERS},
     Role.ADMIN: set(Action),
 }
 
@@ -155,6 +155,28 @@ EXPECTED = {
 def test_permission_matrix(role: Role, action: Action) -> None:
     assert can(Principal("x", role), action) is (action in EXPECTED[role])
     assert PERMISSIONS[role] == frozenset(EXPECTED[role])
+
+
+@pytest.mark.parametrize(
+    ("action", "organisation", "state", "allowed"),
+    [
+        (Action.UPDATE_PLEDGE, 1, "draft", True),
+        (Action.UPDATE_PLEDGE, 1, "submitted", True),
+        (Action.UPDATE_PLEDGE, 1, "published", False),  # published: the secretariat decides
+        (Action.UPDATE_PLEDGE, 2, "draft", False),  # another organisation's pledge
+        (Action.FILE_REPORT, 1, "published", True),
+        (Action.FILE_REPORT, 2, "published", False),
+        (Action.READ_UNPUBLISHED, 2, "draft", False),
+        (Action.CREATE_PLEDGE, 2, None, False),
+        (Action.REVIEW_PLEDGE, 1, "submitted", False),
+    ],
+)
+def test_pledgers_act_for_their_own_organisations(
+    action: Action, organisation: int, state: str | None, allowed: bool
+) -> None:
+    pledger = Principal("p", Role.PLEDGER, 7, frozenset({1}))
+    assert can(pledger, action, organisation, state) is allowed
+    assert can(Principal("s", Role.SECRETARIAT), action, organisation, state)
 
 
 WRITES = [

@@ -18,7 +18,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from observatory import reference
-from observatory.auth import Action, Principal, authenticate, can, require
+from observatory.accounts import service as accounts
+from observatory.auth import ANONYMOUS, Action, Principal, Unauthenticated, can, require
 from observatory.db import transaction
 from observatory.pledges import service
 from observatory.pledges.csvio import write_csv
@@ -35,13 +36,21 @@ def get_session(request: Request) -> Iterator[Session]:
         yield session
 
 
-def get_principal(request: Request) -> Principal:
-    header = request.headers.get("authorization", "")
-    token = header[7:].strip() if header.lower().startswith("bearer ") else None
-    return authenticate(request.app.state.settings, token)
-
-
 SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def get_principal(request: Request, session: SessionDep) -> Principal:
+    """Who is asking: the owner of a personal API token (``Authorization: Bearer …``), else the web
+    session's user, else the public."""
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        user = accounts.api_token_user(session, header[7:].strip())
+        if user is None:
+            raise Unauthenticated("invalid or revoked API token")
+        return accounts.principal_for(user)
+    return request.state.principal if hasattr(request.state, "principal") else ANONYMOUS
+
+
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 Values = Annotated[list[str], Query()]
 
@@ -64,6 +73,10 @@ def pledge_filter(
     """The selection a request's query parameters describe; the public sees published pledges only."""
     if review_state and review_state != ["published"]:
         require(principal, Action.READ_UNPUBLISHED)
+        if principal.role == "pledger":  # only its own organisations' pledges
+            organisation = [o for o in organisation if o in principal.organisations] or sorted(principal.organisations)
+            if not organisation:
+                organisation = [-1]
     return PledgeFilter(
         q=q,
         focus_area=focus_area,
@@ -109,7 +122,7 @@ def public_pledge(p: Pledge) -> dict[str, Any]:
 
 def _visible(session: Session, principal: Principal, ref: str) -> Pledge:
     pledge = service.get_pledge(session, ref)
-    if pledge.review_state != "published" and not can(principal, Action.READ_UNPUBLISHED):
+    if pledge.review_state != "published" and not can(principal, Action.READ_UNPUBLISHED, pledge.pledger_id):
         raise service.NotFound(f"no pledge {ref!r}")
     return pledge
 
@@ -154,7 +167,8 @@ def pledge_get(reference: str, session: SessionDep, principal: PrincipalDep) -> 
 
 @router.post("/pledges", status_code=201, summary="Register a pledge")
 def pledge_create(data: PledgeIn, session: SessionDep, principal: PrincipalDep) -> dict[str, Any]:
-    require(principal, Action.CREATE_PLEDGE)
+    org = service.find_organisation(session, data.pledger.name)
+    require(principal, Action.CREATE_PLEDGE, org.id if org else -1 if principal.role == "pledger" else None)
     if data.review_state in ("published", "rejected"):
         require(principal, Action.REVIEW_PLEDGE)
     return public_pledge(service.create_pledge(session, data, principal.name))
@@ -162,7 +176,8 @@ def pledge_create(data: PledgeIn, session: SessionDep, principal: PrincipalDep) 
 
 @router.patch("/pledges/{reference}", summary="Change a pledge (send the version you changed)")
 def pledge_update(reference: str, data: PledgeUpdate, session: SessionDep, principal: PrincipalDep) -> dict[str, Any]:
-    require(principal, Action.UPDATE_PLEDGE)
+    pledge = _visible(session, principal, reference)
+    require(principal, Action.UPDATE_PLEDGE, pledge.pledger_id, pledge.review_state)
     if data.changes.get("review_state") in ("published", "rejected") or "review_note" in data.changes:
         require(principal, Action.REVIEW_PLEDGE)
     return public_pledge(service.update_pledge(session, reference, data.version, data.changes, principal.name))
@@ -170,7 +185,7 @@ def pledge_update(reference: str, data: PledgeUpdate, session: SessionDep, princ
 
 @router.post("/pledges/{reference}/withdraw", summary="Withdraw a pledge (it stays on record, out of counts)")
 def pledge_withdraw(reference: str, data: WithdrawIn, session: SessionDep, principal: PrincipalDep) -> dict[str, Any]:
-    require(principal, Action.WITHDRAW_PLEDGE)
+    require(principal, Action.WITHDRAW_PLEDGE, _visible(session, principal, reference).pledger_id)
     return public_pledge(service.withdraw_pledge(session, reference, data.version, data.reason, principal.name))
 
 
@@ -181,7 +196,7 @@ def reports_list(reference: str, session: SessionDep, principal: PrincipalDep) -
 
 @router.post("/pledges/{reference}/reports", status_code=201, summary="File or correct an annual progress report")
 def report_file(reference: str, data: ProgressReportIn, session: SessionDep, principal: PrincipalDep) -> dict[str, Any]:
-    require(principal, Action.FILE_REPORT)
+    require(principal, Action.FILE_REPORT, _visible(session, principal, reference).pledger_id)
     return service.report_dict(service.file_report(session, reference, data, principal.name))
 
 

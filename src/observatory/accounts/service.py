@@ -1,0 +1,205 @@
+"""Accounts: invitations, passwords (argon2), login with throttling, web sessions and API tokens."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from observatory.accounts.mail import Mailer
+from observatory.accounts.models import ROLES, ApiToken, LoginAttempt, Membership, OneTimeToken, User, WebSession
+from observatory.auth import Principal, Role
+from observatory.db import utcnow
+from observatory.pledges.service import Conflict, Invalid, NotFound, RegistryError
+
+SESSION_HOURS = 12
+LINK_DAYS = {"invitation": 14, "password_reset": 1}
+THROTTLE_WINDOW = dt.timedelta(minutes=15)
+THROTTLE_PER_EMAIL = 5
+THROTTLE_PER_ADDRESS = 30
+MIN_PASSWORD = 12
+
+_hasher = PasswordHasher()
+
+
+class Throttled(RegistryError):
+    status = 429
+
+
+class BadCredentials(RegistryError):
+    status = 401
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def normalise_email(address: str) -> str:
+    """The address in normal form; internationalised local parts and domains are accepted."""
+    try:
+        return validate_email(address.strip(), check_deliverability=False, allow_smtputf8=True).normalized
+    except EmailNotValidError as exc:
+        raise Invalid(f"not a valid e-mail address: {exc}") from exc
+
+
+def email_key(address: str) -> str:
+    return normalise_email(address).casefold()
+
+
+def find_user(session: Session, address: str) -> User | None:
+    try:
+        key = email_key(address)
+    except Invalid:
+        return None
+    return session.scalar(select(User).where(User.email_key == key))
+
+
+def principal_for(user: User) -> Principal:
+    return Principal(user.email, Role(user.role), user.id, frozenset(m.organisation_id for m in user.memberships))
+
+
+def check_password_strength(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise Invalid(f"the password needs at least {MIN_PASSWORD} characters")
+
+
+def create_user(
+    session: Session, address: str, role: str, organisations: list[int] | None = None, name: str = ""
+) -> User:
+    if role not in ROLES:
+        raise Invalid(f"unknown role {role!r} (one of {', '.join(ROLES)})")
+    email = normalise_email(address)
+    if find_user(session, email) is not None:
+        raise Conflict(f"{email} already has an account")
+    user = User(email=email, email_key=email.casefold(), role=role, name=name)
+    user.memberships = [Membership(organisation_id=o) for o in organisations or []]
+    session.add(user)
+    session.flush()
+    return user
+
+
+def issue_link(session: Session, user: User, purpose: str) -> str:
+    """A one-time token for an invitation or a password reset; only its hash is stored."""
+    token = secrets.token_urlsafe(32)
+    expires = utcnow() + dt.timedelta(days=LINK_DAYS[purpose])
+    session.add(OneTimeToken(token_hash=_digest(token), user_id=user.id, purpose=purpose, expires_at=expires))
+    session.flush()
+    return token
+
+
+def invite(session: Session, user: User, mailer: Mailer, base_url: str) -> str:
+    token = issue_link(session, user, "invitation")
+    link = f"{base_url}/account/accept/{token}"
+    mailer.send(
+        user.email,
+        "Invitation to the Connectivity Observatory / Invitation à l'Observatoire de la connectivité",
+        f"You are invited to the Partner2Connect pledge registry. Choose your password here:\n{link}\n\n"
+        f"Vous êtes invité·e au registre des engagements Partner2Connect. Choisissez votre mot de passe :\n{link}\n",
+    )
+    return link
+
+
+def request_password_reset(session: Session, address: str, mailer: Mailer, base_url: str) -> None:
+    """Send a reset link if the address has an account; say nothing either way (no enumeration)."""
+    user = find_user(session, address)
+    if user is None or not user.active:
+        return
+    link = f"{base_url}/account/reset/{issue_link(session, user, 'password_reset')}"
+    mailer.send(
+        user.email,
+        "Password reset / Réinitialisation du mot de passe",
+        f"To choose a new password, open:\n{link}\n\nPour choisir un nouveau mot de passe :\n{link}\n",
+    )
+
+
+def use_link(session: Session, token: str, purpose: str, password: str) -> User:
+    """Set a password through a one-time link; the link then stops working."""
+    row = session.get(OneTimeToken, _digest(token))
+    if row is None or row.purpose != purpose or row.used_at is not None or _aware(row.expires_at) < utcnow():
+        raise NotFound("this link is not valid any more; ask for a new one")
+    check_password_strength(password)
+    user = session.get(User, row.user_id)
+    assert user is not None
+    user.password_hash = _hasher.hash(password)
+    row.used_at = utcnow()
+    session.execute(delete(WebSession).where(WebSession.user_id == user.id))
+    return user
+
+
+def link_is_valid(session: Session, token: str, purpose: str) -> bool:
+    row = session.get(OneTimeToken, _digest(token))
+    return row is not None and row.purpose == purpose and row.used_at is None and _aware(row.expires_at) >= utcnow()
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def login(session: Session, address: str, password: str, client: str) -> User:
+    """Check a password, refusing after too many recent failures for the address or the client."""
+    since = utcnow() - THROTTLE_WINDOW
+    key = f"email:{address.strip().casefold()}"
+    where = (LoginAttempt.at >= since, LoginAttempt.success.is_(False))
+    by_email = session.scalar(select(func.count()).where(LoginAttempt.key == key, *where)) or 0
+    by_client = session.scalar(select(func.count()).where(LoginAttempt.key == f"client:{client}", *where)) or 0
+    if by_email >= THROTTLE_PER_EMAIL or by_client >= THROTTLE_PER_ADDRESS:
+        raise Throttled("too many failed attempts; wait 15 minutes and try again")
+    user = find_user(session, address)
+    ok = False
+    if user is not None and user.active and user.password_hash:
+        try:
+            ok = _hasher.verify(user.password_hash, password)
+        except (VerificationError, InvalidHashError):
+            ok = False
+    else:
+        _hasher.hash(password)  # same cost whether or not the account exists
+    session.add_all([LoginAttempt(key=key, success=ok), LoginAttempt(key=f"client:{client}", success=ok)])
+    if not ok or user is None:
+        raise BadCredentials("wrong e-mail address or password")
+    if _hasher.check_needs_rehash(user.password_hash or ""):
+        user.password_hash = _hasher.hash(password)
+    return user
+
+
+def start_session(session: Session, user: User) -> tuple[str, str]:
+    """A new web session: the cookie value (kept only as a hash) and its CSRF token."""
+    token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+    expires = utcnow() + dt.timedelta(hours=SESSION_HOURS)
+    session.add(WebSession(token_hash=_digest(token), user_id=user.id, csrf_token=csrf, expires_at=expires))
+    return token, csrf
+
+
+def session_user(session: Session, token: str) -> tuple[User, WebSession] | None:
+    row = session.get(WebSession, _digest(token))
+    if row is None or _aware(row.expires_at) < utcnow():
+        return None
+    user = session.get(User, row.user_id)
+    if user is None or not user.active:
+        return None
+    return user, row
+
+
+def end_session(session: Session, token: str) -> None:
+    session.execute(delete(WebSession).where(WebSession.token_hash == _digest(token)))
+
+
+def create_api_token(session: Session, user: User, name: str) -> str:
+    """A personal API token, shown once; it acts with its owner's role and organisations."""
+    token = "obs_" + secrets.token_urlsafe(32)
+    session.add(ApiToken(user_id=user.id, name=name, token_hash=_digest(token)))
+    session.flush()
+    return token
+
+
+def api_token_user(session: Session, token: str) -> User | None:
+    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(token)))
+    if row is None or row.revoked_at is not None:
+        return None
+    user = session.get(User, row.user_id)
+    return user if user is not None and user.active else None
