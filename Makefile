@@ -3,12 +3,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 export OBSERVATORY_HOME ?= $(CURDIR)/var
 
-.PHONY: setup system-packages run test lint bench clean
+.PHONY: setup system-packages run test lint bench messages clean
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml package.json
 	python3 -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	npm install --no-audit --no-fund --loglevel=error
 	touch $@
 
 setup: $(VENV)/.installed
@@ -28,6 +29,11 @@ lint: $(VENV)/.installed
 
 test: system-packages setup lint
 	$(BIN)/pytest
+
+# Refresh the French catalog from the interface strings (then translate what is new).
+messages: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -o var/messages.pot --no-location --omit-header .
+	$(BIN)/pybabel update -i var/messages.pot -d src/observatory/web/locale -l fr --no-wrap --ignore-obsolete
 
 bench: setup
 	$(BIN)/python bench/run.py

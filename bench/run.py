@@ -5,12 +5,15 @@
   Each import runs in its own process, so its peak memory is its own.
 - ``/api/v1/pledges/summary`` for every ``by`` and filtered list pages, through a real HTTP server.
 
-Targets (issue: foundation): import <= 15 s, <= 500 MB, <= 3x executemany; summary median <= 50 ms;
-filtered list page median <= 100 ms.
+- The dashboard and explorer pages, and a bounded load run (32 clients for 30 s on loopback).
+
+Targets: import <= 15 s, <= 500 MB, <= 3x executemany; summary median <= 50 ms; filtered list page
+median <= 100 ms; dashboard and explorer pages median <= 150 ms.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import resource
@@ -100,6 +103,46 @@ def median_ms(client: httpx.Client, path: str, params: Mapping[str, str]) -> flo
     return statistics.median(times)
 
 
+LOAD_CLIENTS = int(os.environ.get("BENCH_LOAD_CLIENTS", "32"))
+LOAD_SECONDS = float(os.environ.get("BENCH_LOAD_SECONDS", "30"))
+LOAD_PATHS = ("/", "/pledges?focus_area=access", "/api/v1/pledges/summary?by=country")
+
+
+async def load_run(base_url: str) -> dict[str, float]:
+    """A bounded load on loopback: LOAD_CLIENTS clients for LOAD_SECONDS, then it stops by itself."""
+    latencies: list[float] = []
+    errors = 0
+    deadline = time.perf_counter() + LOAD_SECONDS
+
+    async def client_loop(n: int, client: httpx.AsyncClient) -> None:
+        nonlocal errors
+        i = n
+        while time.perf_counter() < deadline:
+            start = time.perf_counter()
+            try:
+                response = await client.get(LOAD_PATHS[i % len(LOAD_PATHS)])
+                if response.status_code != 200:
+                    errors += 1
+            except httpx.HTTPError:
+                errors += 1
+            latencies.append((time.perf_counter() - start) * 1000)
+            i += 1
+
+    limits = httpx.Limits(max_connections=LOAD_CLIENTS)
+    async with httpx.AsyncClient(base_url=base_url, timeout=60, limits=limits) as client:
+        started = time.perf_counter()
+        await asyncio.gather(*(client_loop(n, client) for n in range(LOAD_CLIENTS)))
+        elapsed = time.perf_counter() - started
+    latencies.sort()
+    return {
+        "requests": len(latencies),
+        "errors": errors,
+        "throughput": len(latencies) / elapsed,
+        "p50": latencies[len(latencies) // 2] if latencies else 0.0,
+        "p95": latencies[int(len(latencies) * 0.95)] if latencies else 0.0,
+    }
+
+
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     csv_path = OUT / f"pledges-{PLEDGES}.csv"
@@ -172,10 +215,25 @@ def main() -> None:
                 }  # fmt: skip
                 for name, params in pages.items():
                     rows.append((f"{name}, median ms", median_ms(client, "/api/v1/pledges", params), 100.0))
+                web_pages = {
+                    "page: dashboard": ("/", {}),
+                    "page: explorer": ("/pledges", {}),
+                    "page: explorer, LDC and access, by value": (
+                        "/pledges", {"country_group": "LDC", "focus_area": "access", "sort": "-value_usd"},
+                    ),
+                }  # fmt: skip
+                for name, (path, params) in web_pages.items():
+                    rows.append((f"{name}, median ms", median_ms(client, path, params), 150.0))
+            load = asyncio.run(load_run(f"http://127.0.0.1:{port}"))
         finally:
             server.terminate()
             server.wait()
 
+    print(
+        f"\nLoad run: {LOAD_CLIENTS} clients for {LOAD_SECONDS} s on the dashboard, the explorer and the API summary: "
+        f"{load['requests']} requests, {load['errors']} errors, {load['throughput']:.1f} requests/s, "
+        f"p50 {load['p50']:.0f} ms, p95 {load['p95']:.0f} ms"
+    )
     width = max(len(r[0]) for r in rows)
     print(f"\n{'measure':<{width}}  {'value':>10}  {'target':>8}")
     for name, value, target in rows:

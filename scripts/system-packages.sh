@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
-# Installs the system packages the tests need when they are missing: PostgreSQL (server binaries).
+# Installs the system packages the tests need when they are missing: a PostgreSQL server for the
+# database tests, Chromium for the browser tests, Node.js/npm for the front-end packages served by the app.
 set -euo pipefail
-if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
-  exit 0
-fi
+missing=()
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
+[ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" != 0 ]; then
-  echo "PostgreSQL is missing: run 'sudo apt-get install postgresql' (the database tests need it)" >&2
+  echo "missing system packages: ${missing[*]} (run: sudo apt-get install ${missing[*]})" >&2
   exit 1
 fi
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
-apt-get install -y -qq --no-install-recommends postgresql >/dev/null
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

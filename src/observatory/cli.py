@@ -235,7 +235,7 @@ def users_add(
                 if org is None:
                     raise RegistryError(f"no organisation {org_name!r}")
                 ids.append(org.id)
-            user = accounts.create_user(session, email, role, ids, name)
+            user = accounts.create_user(session, email, role, ids, name, actor=CLI.name)
             link = accounts.invite(session, user, mailer_for(settings), settings.public_url)
     except RegistryError as exc:
         err.print(f"[red]error:[/red] {exc}")

@@ -237,3 +237,24 @@ def test_list_sort_and_pages(engine: Engine) -> None:
         assert [p.title for p in page.items] == ["Pledge 3", "Pledge 2", "Pledge 1"]
         with pytest.raises(ValueError, match="unknown sort"):
             list_pledges(s, PledgeFilter(), sort="drop table")
+
+
+def test_index_health_follows_the_per_pledge_rule(sqlite_engine: Engine) -> None:
+    from observatory.pledges.index import pledge_index
+
+    cases = [("2026-06-01", []), ("2024-01-01", []), ("2022-01-01", ["2026-01-15"]), ("2022-01-01", ["2025-06-01"]),
+             ("2022-01-01", ["2024-06-01"]), (None, [])]  # fmt: skip
+    today = dt.date(2026, 11, 22)
+    with transaction(sqlite_engine) as s:
+        for announced, reports in cases:
+            p = service.create_pledge(s, pledge_in(announced_on=announced, start_year=2023, title=str(announced)), "a")
+            for n, filed in enumerate(reports):
+                report = ProgressReportIn(year=2023 + n, status="in_progress", filed_on=filed)
+                service.file_report(s, p.reference, report, "a")
+    with transaction(sqlite_engine) as s:
+        index = pledge_index(s)
+        health = index.health(today)
+        by_index = {int(i): health.keys[c] for i, c in zip(index.ids, health.code, strict=True)}
+        by_rule = {p.id: service.reporting_health(p, today) for p in s.scalars(select(Pledge))}
+    assert by_index == by_rule
+    assert sorted(by_rule.values()) == ["amber", "green", "not_due", "red", "red", "red"]

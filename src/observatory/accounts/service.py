@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -16,7 +17,7 @@ from observatory.accounts.mail import Mailer
 from observatory.accounts.models import ROLES, ApiToken, LoginAttempt, Membership, OneTimeToken, User, WebSession
 from observatory.auth import Principal, Role
 from observatory.db import utcnow
-from observatory.pledges.service import Conflict, Invalid, NotFound, RegistryError
+from observatory.pledges.service import Conflict, Invalid, NotFound, RegistryError, audit
 
 SESSION_HOURS = 12
 LINK_DAYS = {"invitation": 14, "password_reset": 1}
@@ -69,8 +70,23 @@ def check_password_strength(password: str) -> None:
         raise Invalid(f"the password needs at least {MIN_PASSWORD} characters")
 
 
+def account_record(user: User) -> dict[str, Any]:
+    """An account as the audit log keeps it (never a secret)."""
+    return {
+        "email": user.email,
+        "role": user.role,
+        "active": user.active,
+        "organisations": sorted(m.organisation_id for m in user.memberships),
+    }
+
+
 def create_user(
-    session: Session, address: str, role: str, organisations: list[int] | None = None, name: str = ""
+    session: Session,
+    address: str,
+    role: str,
+    organisations: list[int] | None = None,
+    name: str = "",
+    actor: str = "system",
 ) -> User:
     if role not in ROLES:
         raise Invalid(f"unknown role {role!r} (one of {', '.join(ROLES)})")
@@ -81,7 +97,24 @@ def create_user(
     user.memberships = [Membership(organisation_id=o) for o in organisations or []]
     session.add(user)
     session.flush()
+    audit(session, actor, "create", "user", str(user.id), None, account_record(user))
     return user
+
+
+def change_account(session: Session, user: User, actor: str, *, role: str | None = None,
+                   active: bool | None = None) -> None:  # fmt: skip
+    """Change a user's role or switch the account off or on; the audit log records it."""
+    before = account_record(user)
+    if role is not None:
+        if role not in ROLES:
+            raise Invalid(f"unknown role {role!r} (one of {', '.join(ROLES)})")
+        user.role = role
+    if active is not None:
+        user.active = active
+        if not active:
+            session.execute(delete(WebSession).where(WebSession.user_id == user.id))
+    session.flush()
+    audit(session, actor, "update", "user", str(user.id), before, account_record(user))
 
 
 def issue_link(session: Session, user: User, purpose: str) -> str:
@@ -192,9 +225,20 @@ def end_session(session: Session, token: str) -> None:
 def create_api_token(session: Session, user: User, name: str) -> str:
     """A personal API token, shown once; it acts with its owner's role and organisations."""
     token = "obs_" + secrets.token_urlsafe(32)
-    session.add(ApiToken(user_id=user.id, name=name, token_hash=_digest(token)))
+    row = ApiToken(user_id=user.id, name=name, token_hash=_digest(token))
+    session.add(row)
     session.flush()
+    audit(session, user.email, "create_token", "user", str(user.id), None, {"token": row.id, "name": name})
     return token
+
+
+def revoke_api_token(session: Session, user: User, token_id: int) -> None:
+    """Revoke one of the user's own tokens; it stops working at once."""
+    row = session.get(ApiToken, token_id)
+    if row is None or row.user_id != user.id or row.revoked_at is not None:
+        raise NotFound(f"no token {token_id} of yours")
+    row.revoked_at = utcnow()
+    audit(session, user.email, "revoke_token", "user", str(user.id), {"token": row.id, "name": row.name}, None)
 
 
 def api_token_user(session: Session, token: str) -> User | None:

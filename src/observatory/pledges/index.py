@@ -31,14 +31,16 @@ from observatory.pledges.models import (
     PledgeFocusArea,
     PledgePartner,
     PledgePillar,
+    ProgressReport,
 )
-from observatory.pledges.service import current_revision
+from observatory.pledges.service import DAYS_PER_MONTH, current_revision
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 
 SORTS = ("announced_on", "value_usd", "reference", "title", "updated_at")
+HEALTH = ("green", "amber", "red", "not_due")
 
 
 @dataclass
@@ -82,6 +84,8 @@ class PledgeIndex:
     ids: IntArray  # pledge ids, ascending
     value: FloatArray  # USD value, NaN where there is none
     unconverted: BoolArray  # an amount with no USD value
+    due_from: FloatArray  # day (ordinal) from which reports are due
+    last_report: FloatArray  # day (ordinal) of the last progress report, NaN if none
     single: dict[str, Single]  # review_state, stakeholder_type, pledge_type, status, year
     many: dict[str, Links]  # focus_area, pillar, country, region, country_group, organisation
     sort_keys: dict[str, FloatArray]  # NaN sorts last
@@ -89,6 +93,19 @@ class PledgeIndex:
     @property
     def size(self) -> int:
         return len(self.ids)
+
+    def health(self, today: dt.date | None = None) -> Single:
+        """Reporting health of every pledge, by the rule of ``service.reporting_health``."""
+        day = (today or dt.date.today()).toordinal()
+        since_report = (day - self.last_report) / DAYS_PER_MONTH
+        age = (day - self.due_from) / DAYS_PER_MONTH
+        never = np.isnan(self.last_report)
+        code = np.select(
+            [never & (age < 12), never, since_report < 12, since_report <= 24],
+            [HEALTH.index("not_due"), HEALTH.index("red"), HEALTH.index("green"), HEALTH.index("amber")],
+            default=HEALTH.index("red"),
+        )
+        return Single(code.astype(np.int64), list(HEALTH))
 
 
 def _single(values: list[str | None]) -> Single:
@@ -135,6 +152,8 @@ def _build(session: Session, revision: int) -> PledgeIndex:
             Pledge.reference,
             Pledge.title,
             Pledge.updated_at,
+            Pledge.start_year,
+            Pledge.created_at,
         )
         .join(Organisation, Organisation.id == Pledge.pledger_id)
         .order_by(Pledge.id)
@@ -145,6 +164,16 @@ def _build(session: Session, revision: int) -> PledgeIndex:
     unconverted = np.array([r[1] is None and r[2] is not None for r in rows], dtype=np.bool_)
     today = dt.date.today().toordinal()
     announced = np.array([r[7].toordinal() if r[7] else np.nan for r in rows], dtype=np.float64)
+    # When a pledge started to be due reports: its announcement, else its start year, else its registration.
+    due_from = np.array(
+        [(r[7] or (dt.date(r[12], 1, 1) if r[12] else r[13].date())).toordinal() for r in rows], dtype=np.float64
+    )
+    last_report = np.full(n, np.nan)
+    reports = session.execute(select(ProgressReport.pledge_id, func.max(ProgressReport.filed_on)).group_by(
+        ProgressReport.pledge_id
+    )).all()  # fmt: skip
+    if reports:
+        last_report[np.searchsorted(ids, [p for p, _ in reports])] = [d.toordinal() for _, d in reports]
 
     def pairs(table: type[PledgeFocusArea | PledgePillar | PledgeCountry]) -> tuple[IntArray, list[str]]:
         column = {PledgeFocusArea: "focus_area", PledgePillar: "pillar", PledgeCountry: "country"}[table]
@@ -190,6 +219,8 @@ def _build(session: Session, revision: int) -> PledgeIndex:
         ids=ids,
         value=value,
         unconverted=unconverted,
+        due_from=due_from,
+        last_report=last_report,
         single={
             "review_state": _single([r[8] for r in rows]),
             "stakeholder_type": _single([r[4] for r in rows]),

@@ -36,6 +36,7 @@ class PledgeFilter:
     status: list[str] = field(default_factory=list)
     year: list[int] = field(default_factory=list)
     organisation: list[int] = field(default_factory=list)
+    health: list[str] = field(default_factory=list)
     review_state: list[str] = field(default_factory=lambda: ["published"])
 
     def is_default(self) -> bool:
@@ -67,6 +68,8 @@ def selection(session: Session, f: PledgeFilter) -> tuple[PledgeIndex, BoolArray
         mask &= index.single["year"].matching(str(y) for y in f.year)
     if f.organisation:
         mask &= index.many["organisation"].touching((str(o) for o in f.organisation), n)
+    if f.health:
+        mask &= index.health().matching(f.health)
     return index, mask
 
 

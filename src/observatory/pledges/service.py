@@ -407,8 +407,11 @@ def reporting_health(pledge: Pledge, today: dt.date | None = None) -> str:
     return "green" if months < 12 else "amber" if months <= 24 else "red"
 
 
+DAYS_PER_MONTH = 30.4375
+
+
 def _months(start: dt.date, end: dt.date) -> float:
-    return (end - start).days / 30.4375
+    return (end - start).days / DAYS_PER_MONTH
 
 
 def history(session: Session, ref: str) -> list[AuditEntry]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import math
-from collections.abc import Iterator
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -20,35 +19,26 @@ from sqlalchemy.orm import Session
 from observatory import reference
 from observatory.accounts import service as accounts
 from observatory.auth import ANONYMOUS, Action, Principal, Unauthenticated, can, require
-from observatory.db import transaction
 from observatory.pledges import service
 from observatory.pledges.csvio import write_csv
 from observatory.pledges.models import Organisation, Pledge
 from observatory.pledges.query import PledgeFilter, SortKey, iter_pledges, list_pledges
 from observatory.pledges.schemas import OrganisationIn, PledgeIn, PledgeUpdate, ProgressReportIn, WithdrawIn
 from observatory.pledges.summary import By, summary
+from observatory.web.context import SessionDep
 
 router = APIRouter(prefix="/api/v1")
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    with transaction(request.app.state.engine) as session:
-        yield session
-
-
-SessionDep = Annotated[Session, Depends(get_session)]
-
-
 def get_principal(request: Request, session: SessionDep) -> Principal:
-    """Who is asking: the owner of a personal API token (``Authorization: Bearer …``), else the web
-    session's user, else the public."""
+    """Who is asking: the owner of a personal API token (``Authorization: Bearer …``), else the public."""
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
         user = accounts.api_token_user(session, header[7:].strip())
         if user is None:
             raise Unauthenticated("invalid or revoked API token")
         return accounts.principal_for(user)
-    return request.state.principal if hasattr(request.state, "principal") else ANONYMOUS
+    return ANONYMOUS
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
@@ -202,11 +192,12 @@ def report_file(reference: str, data: ProgressReportIn, session: SessionDep, pri
 
 @router.get("/pledges/{reference}/history", summary="The audit history of a pledge and its reports")
 def pledge_history(reference: str, session: SessionDep, principal: PrincipalDep) -> list[dict[str, Any]]:
-    _visible(session, principal, reference)
+    pledge = _visible(session, principal, reference)
+    show_actor = can(principal, Action.READ_UNPUBLISHED, pledge.pledger_id)  # the public sees what, not who
     return [
         {
             "at": e.at.isoformat(),
-            "actor": e.actor,
+            "actor": e.actor if show_actor else None,
             "action": e.action,
             "entity": e.entity,
             "key": e.entity_key,

@@ -1,0 +1,274 @@
+"""Who may do what on the signed-in pages, on SQLite and PostgreSQL: every state-changing route of the
+portal, the secretariat's workspace and user administration (and signing out), for each kind of visitor,
+with the expected answer written out; CSRF; other organisations' drafts stay out of sight."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, select
+
+from observatory.accounts import service as accounts
+from observatory.accounts.models import ApiToken, User
+from observatory.config import Settings
+from observatory.db import transaction
+from observatory.pledges.models import Organisation
+from tests.web.conftest import csrf, sign_in
+from tests.web.test_portal import make_organisation, make_pledge, pledge_form, portal_json
+
+ROLES = ["anonymous", "pledger", "other pledger", "secretariat", "admin"]
+SIGN_IN = "sign in"  # a redirection to the sign-in page
+SEE_OTHER = 303
+OK = 200
+NO = 403
+
+# route: what anonymous, a pledger of the pledge's organisation, a pledger of another organisation,
+# the secretariat and an administrator get.
+MATRIX: dict[str, tuple[Any, ...]] = {
+    "/portal/pledges/new":                       (SIGN_IN, SEE_OTHER, NO, SEE_OTHER, SEE_OTHER),
+    "/portal/pledges/{ref}/edit":                (SIGN_IN, SEE_OTHER, NO, SEE_OTHER, SEE_OTHER),
+    "/portal/pledges/{ref}/submit":              (SIGN_IN, SEE_OTHER, NO, SEE_OTHER, SEE_OTHER),
+    "/portal/pledges/{ref}/report":              (SIGN_IN, SEE_OTHER, NO, SEE_OTHER, SEE_OTHER),
+    "/portal/tokens":                            (SIGN_IN, OK, OK, OK, OK),
+    "/portal/tokens/{token_id}/revoke":          (SIGN_IN, SEE_OTHER, SEE_OTHER, SEE_OTHER, SEE_OTHER),
+    "/secretariat/pledges/{ref}/publish":        (SIGN_IN, NO, NO, SEE_OTHER, SEE_OTHER),
+    "/secretariat/pledges/{ref}/reject":         (SIGN_IN, NO, NO, SEE_OTHER, SEE_OTHER),
+    "/secretariat/pledges/{ref}/changes":        (SIGN_IN, NO, NO, SEE_OTHER, SEE_OTHER),
+    "/secretariat/import":                       (SIGN_IN, NO, NO, OK, OK),
+    "/secretariat/import/commit":                (SIGN_IN, NO, NO, OK, OK),
+    "/secretariat/organisations":                (SIGN_IN, NO, NO, SEE_OTHER, SEE_OTHER),
+    "/secretariat/organisations/invite":         (SIGN_IN, NO, NO, SEE_OTHER, SEE_OTHER),
+    "/admin/users/invite":                       (SIGN_IN, NO, NO, NO, SEE_OTHER),
+    "/admin/users/{user_id}/role":               (SIGN_IN, NO, NO, NO, SEE_OTHER),
+    "/admin/users/{user_id}/deactivate":         (SIGN_IN, NO, NO, NO, SEE_OTHER),
+    "/admin/users/{user_id}/reactivate":         (SIGN_IN, NO, NO, NO, SEE_OTHER),
+    "/account/logout":                           (SEE_OTHER, SEE_OTHER, SEE_OTHER, SEE_OTHER, SEE_OTHER),
+}  # fmt: skip
+
+CSV = "pledger,pledger_type,title,focus_areas\nMinistère du Numérique,government,Connect 50 health centres,access\n"
+
+
+@dataclass
+class World:
+    """What the routes act on, made afresh for each request so that an allowed one can succeed."""
+
+    client: TestClient
+    engine: Engine
+    settings: Settings
+    org: int
+    email: str | None
+
+    def pledge(self, state: str) -> str:
+        return make_pledge(self.engine, self.org, review_state=state)
+
+    def target_user(self, active: bool = True) -> int:
+        with transaction(self.engine) as session:
+            user = accounts.create_user(session, f"target-{secrets.token_hex(4)}@example.org", "pledger", [self.org])
+            user.active = active
+            return user.id
+
+    def own_token(self) -> int:
+        with transaction(self.engine) as session:
+            owner = accounts.find_user(session, self.email or "target@example.org") or accounts.create_user(
+                session, "target@example.org", "pledger"
+            )
+            accounts.create_api_token(session, owner, "script")
+            return max(session.scalars(select(ApiToken.id).where(ApiToken.user_id == owner.id)))
+
+    def upload(self) -> str:
+        upload_id = secrets.token_hex(16)
+        folder = self.settings.home / "uploads"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"{upload_id}.csv").write_text(CSV, encoding="utf-8")
+        return upload_id
+
+
+Request = Callable[[World], tuple[str, dict[str, Any]]]
+
+REQUESTS: dict[str, Request] = {
+    "/portal/pledges/new": lambda w: ("/portal/pledges/new", {**pledge_form(w.org), "action": "draft"}),
+    "/portal/pledges/{ref}/edit": lambda w: (
+        f"/portal/pledges/{w.pledge('draft')}/edit",
+        {**pledge_form(w.org), "version": "1", "action": "submit"},
+    ),
+    "/portal/pledges/{ref}/submit": lambda w: (f"/portal/pledges/{w.pledge('draft')}/submit", {"version": "1"}),
+    "/portal/pledges/{ref}/report": lambda w: (
+        f"/portal/pledges/{w.pledge('published')}/report",
+        {"year": "2025", "status": "in_progress", "percent_complete": "10", "narrative": "Started."},
+    ),
+    "/portal/tokens": lambda w: ("/portal/tokens", {"name": "script"}),
+    "/portal/tokens/{token_id}/revoke": lambda w: (f"/portal/tokens/{w.own_token()}/revoke", {}),
+    "/secretariat/pledges/{ref}/publish": lambda w: (
+        f"/secretariat/pledges/{w.pledge('submitted')}/publish",
+        {"version": "1"},
+    ),
+    "/secretariat/pledges/{ref}/reject": lambda w: (
+        f"/secretariat/pledges/{w.pledge('submitted')}/reject",
+        {"version": "1", "note": "Not a connectivity pledge."},
+    ),
+    "/secretariat/pledges/{ref}/changes": lambda w: (
+        f"/secretariat/pledges/{w.pledge('submitted')}/changes",
+        {"version": "1", "note": "Add a target."},
+    ),
+    "/secretariat/import": lambda w: ("/secretariat/import", {"review_state": "submitted"}),
+    "/secretariat/import/commit": lambda w: (
+        "/secretariat/import/commit",
+        {"upload": w.upload(), "review_state": "submitted"},
+    ),
+    "/secretariat/organisations": lambda w: (
+        "/secretariat/organisations",
+        {"name": f"Office {secrets.token_hex(3)}", "stakeholder_type": "government", "itu_membership": "none"},
+    ),
+    "/secretariat/organisations/invite": lambda w: (
+        "/secretariat/organisations/invite",
+        {"organisation": str(w.org), "email": f"josé.{secrets.token_hex(3)}@exemple.fr"},
+    ),
+    "/admin/users/invite": lambda w: (
+        "/admin/users/invite",
+        {"email": f"用户{secrets.token_hex(3)}@例子.广告", "role": "secretariat", "organisation": ""},
+    ),
+    "/admin/users/{user_id}/role": lambda w: (f"/admin/users/{w.target_user()}/role", {"role": "secretariat"}),
+    "/admin/users/{user_id}/deactivate": lambda w: (f"/admin/users/{w.target_user()}/deactivate", {}),
+    "/admin/users/{user_id}/reactivate": lambda w: (f"/admin/users/{w.target_user(active=False)}/reactivate", {}),
+    "/account/logout": lambda w: ("/account/logout", {}),
+}
+
+
+def _routes(routes: list[Any]) -> Iterator[APIRoute]:
+    """The application's routes, those of the routers it includes too."""
+    for route in routes:
+        included = getattr(route, "original_router", None)
+        if included is not None:
+            yield from _routes(included.routes)
+        elif isinstance(route, APIRoute):
+            yield route
+
+
+def test_the_matrix_covers_every_state_changing_route(client: TestClient) -> None:
+    posts = {
+        r.path
+        for r in _routes(client.app.routes)  # type: ignore[attr-defined]
+        if (r.methods or set()) & {"POST", "PUT", "PATCH", "DELETE"}
+        and r.path.startswith(("/portal", "/secretariat", "/admin"))
+    }
+    assert posts | {"/account/logout"} == set(MATRIX) == set(REQUESTS)
+
+
+def _who(client: TestClient, engine: Engine, role: str) -> tuple[int, str | None]:
+    """Sign in as ``role``; the pledge's organisation, and the e-mail address signed in with."""
+    org = make_organisation(engine)
+    other = make_organisation(engine, "Autorité de régulation", "CIV")
+    accounts = {
+        "pledger": ("pledger@numerique.example", "pledger", [org]),
+        "other pledger": ("pledger@regulateur.example", "pledger", [other]),
+        "secretariat": ("review@itu.example", "secretariat", []),
+        "admin": ("admin@itu.example", "admin", []),
+    }
+    if role == "anonymous":
+        client.get("/account/login")  # the CSRF cookie a visitor has
+        return org, None
+    email, kind, orgs = accounts[role]
+    sign_in(client, engine, email, kind, orgs)
+    return org, email
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_permission_matrix(client: TestClient, engine: Engine, settings: Settings, role: str) -> None:
+    org, email = _who(client, engine, role)
+    world = World(client, engine, settings, org, email)
+    token = client.cookies.get("obs_csrf")
+    assert token
+    seen = []
+    for route, expected in MATRIX.items():  # the sign-out comes last
+        want = expected[ROLES.index(role)]
+        path, data = REQUESTS[route](world)
+        files = {"file": ("pledges.csv", CSV.encode(), "text/csv")} if route == "/secretariat/import" else None
+        response = client.post(path, data={**data, "csrf_token": token}, files=files, follow_redirects=False)
+        if want == SIGN_IN:
+            got: Any = SIGN_IN if response.headers.get("location", "").startswith("/account/login") else None
+            seen.append((route, response.status_code if got is None else got))
+        else:
+            seen.append((route, response.status_code))
+        assert seen[-1] == (route, want), response.text[:500]
+
+
+def test_a_form_without_its_csrf_token_is_refused(client: TestClient, engine: Engine) -> None:
+    sign_in(client, engine, "review@itu.example", "secretariat")
+    form = {"name": "Office des Postes", "stakeholder_type": "government", "itu_membership": "none"}
+    assert client.post("/secretariat/organisations", data=form).status_code == 403
+    wrong = client.post("/secretariat/organisations", data={**form, "csrf_token": "forged"})
+    assert wrong.status_code == 403
+    with transaction(engine) as session:
+        assert session.scalars(select(Organisation)).all() == []
+    token = csrf(client, "/secretariat/organisations")
+    assert (
+        client.post(
+            "/secretariat/organisations", data={**form, "csrf_token": token}, follow_redirects=False
+        ).status_code
+        == 303
+    )
+
+
+def test_another_organisations_draft_is_out_of_sight(client: TestClient, engine: Engine) -> None:
+    org = make_organisation(engine)
+    other = make_organisation(engine, "Autorité de régulation", "CIV")
+    draft = make_pledge(engine, org, review_state="draft")
+    theirs = make_pledge(engine, other, review_state="draft", title="Our own draft")
+    sign_in(client, engine, "pledger@regulateur.example", "pledger", [other])
+    assert [p["reference"] for p in portal_json(client)["pledges"]] == [theirs]
+    assert draft not in client.get("/portal").text
+    assert client.get(f"/pledges/{draft}").status_code == 404
+    assert client.get(f"/api/v1/pledges/{draft}").status_code == 404
+    assert client.get(f"/portal/pledges/{draft}/edit").status_code == 403
+    assert client.get(f"/portal/pledges/{draft}/report").status_code == 403
+    assert client.get(f"/secretariat/pledges/{draft}").status_code == 403
+    own = TestClient(client.app)
+    sign_in(own, engine, "pledger@numerique.example", "pledger", [org])
+    assert own.get(f"/pledges/{draft}").status_code == 200 and own.get(f"/pledges/{theirs}").status_code == 404
+    anonymous = TestClient(client.app)
+    assert anonymous.get(f"/pledges/{draft}").status_code == 404
+    assert anonymous.get("/portal", follow_redirects=False).headers["location"].startswith("/account/login")
+
+
+def test_administrator_changes_roles_and_deactivates(client: TestClient, engine: Engine) -> None:
+    org = make_organisation(engine)
+    sign_in(client, engine, "admin@itu.example", "admin")
+    person = TestClient(client.app)
+    sign_in(person, engine, "pledger@numerique.example", "pledger", [org])
+    with transaction(engine) as session:
+        user = accounts.find_user(session, "pledger@numerique.example")
+        assert user
+        user_id = user.id
+    listed = {u["email"]: u for u in client.get("/admin/users?format=json").json()["users"]}
+    assert listed["pledger@numerique.example"]["organisations"] == [{"id": org, "name": "Ministère du Numérique"}]
+    token = client.cookies.get("obs_csrf")
+    assert (
+        client.post(
+            f"/admin/users/{user_id}/role", data={"role": "secretariat", "csrf_token": token}, follow_redirects=False
+        ).status_code
+        == 303
+    )
+    assert person.get("/secretariat").status_code == 200  # the new role applies at once
+    assert (
+        client.post(
+            f"/admin/users/{user_id}/deactivate", data={"csrf_token": token}, follow_redirects=False
+        ).status_code
+        == 303
+    )
+    assert person.get("/secretariat", follow_redirects=False).headers["location"].startswith("/account/login")
+    with transaction(engine) as session:
+        changed = session.get_one(User, user_id)
+        assert (changed.role, changed.active) == ("secretariat", False)
+        me = accounts.find_user(session, "admin@itu.example")
+        assert me
+        my_id = me.id
+    own = client.post(f"/admin/users/{my_id}/role", data={"role": "pledger", "csrf_token": token})
+    assert own.status_code == 422 and "your own account" in own.text
+    history = client.get("/admin/users?format=json").json()
+    assert {u["email"]: u["role"] for u in history["users"]}["admin@itu.example"] == "admin"
