@@ -196,7 +196,8 @@ def bar_chart(
     links = [href(i) if href else None for i in range(len(shown))]
     row, bar, pad = round(font_size * 1.9), round(font_size * 1.3), 4
     height = max(1, len(shown)) * row + 2 * pad
-    label_room = min(max((_text_width(label, font_size) for label, _ in shown), default=0.0), width * 0.4)
+    # Estimated widths run short in some fonts: keep a margin so that no label is clipped at the left edge.
+    label_room = min(max((_text_width(label, font_size) for label, _ in shown), default=0.0) * 1.15, width * 0.45)
     value_room = max((_text_width(text, font_size) for text in formatted), default=0.0) + 8
     x0 = label_room + 10
     span = max(1.0, width - x0 - value_room - 4)
@@ -212,7 +213,7 @@ def bar_chart(
         parts.append(f"<title>{_e(label)}: {_e(text)}</title>")
         parts.append(
             f'<text x="{_num(label_room)}" y="{_num(mid)}" dy="0.35em" text-anchor="end"{underline}>'
-            f"{_e(_fit(label, label_room, font_size))}</text>"
+            f"{_e(_fit(label, label_room / 1.15, font_size))}</text>"
         )
         parts.append(
             f'<rect x="{_num(x0)}" y="{_num(mid - bar / 2)}" width="{_num(length)}" height="{bar}" '

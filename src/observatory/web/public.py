@@ -125,7 +125,8 @@ def dashboard(web: WebDep) -> Response:
         value_format=fmt.usd,
         href=lambda code: web.url("/countries/" + code),
         legend_title=web.gettext("USD pledged"),
-        labels={g["key"]: label(web, "country", g["key"]) for g in data["countries"]},
+        no_data_label=web.gettext("No data"),
+        labels={code: label(web, "country", code) for code in reference.countries()},
     )
     return web.render(
         "public/dashboard.html", data, bars=bars, timeline=timeline, over_time_rows=data["over_time"], world=world,
