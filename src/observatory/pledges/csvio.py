@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, cast
@@ -28,7 +29,7 @@ from observatory.pledges.models import (
     PledgePartner,
     PledgePillar,
 )
-from observatory.pledges.schemas import PledgeIn
+from observatory.pledges.schemas import OrganisationIn, PledgeIn
 from observatory.pledges.service import (
     RegistryError,
     bump_revision,
@@ -83,8 +84,14 @@ class ImportResult:
     rejected: list[tuple[dict[str, str], RowError]] = field(default_factory=list)
 
 
-def row_to_pledge(row: dict[str, str], review_state: str) -> PledgeIn:
-    """Validate one CSV row (already known to have the columns) as a pledge."""
+OrganisationKey = tuple[str, str, str | None]
+
+
+def row_to_pledge(
+    row: dict[str, str], review_state: str, organisations: dict[OrganisationKey, OrganisationIn] | None = None
+) -> PledgeIn:
+    """Validate one CSV row (already known to have the columns) as a pledge. ``organisations`` remembers
+    the pledgers already validated, as a file names the same few many times."""
     data: dict[str, Any] = {}
     for column, cell in row.items():
         value = cell.strip()
@@ -96,7 +103,15 @@ def row_to_pledge(row: dict[str, str], review_state: str) -> PledgeIn:
         "country": data.pop("pledger_country", None),
     }
     data["synthetic"] = data.get("synthetic", "").lower() in ("true", "1", "yes")
-    return PledgeIn.model_validate({**data, "pledger": org, "review_state": review_state})
+    pledger: OrganisationIn | dict[str, Any] = org
+    if organisations is not None:
+        key = (org["name"], org["stakeholder_type"], org["country"])
+        if key not in organisations:
+            # On failure the pledge's own validation below reports the error with its column.
+            with suppress(ValidationError):
+                organisations[key] = OrganisationIn.model_validate(org)
+        pledger = organisations.get(key, org)
+    return PledgeIn.model_validate({**data, "pledger": pledger, "review_state": review_state})
 
 
 def _errors(line: int, exc: ValidationError) -> list[RowError]:
@@ -230,6 +245,7 @@ class _Importer:
         self.next_number: dict[int, int] = {}
         self.seen_refs: dict[str, int] = {}
         self.batch: list[PledgeIn] = []
+        self.pledgers: dict[OrganisationKey, OrganisationIn] = {}
         self.rates = exchange_rates(session)
         self.conn = session.connection()
         self.next_id: dict[type[Base], int] = {}
@@ -248,7 +264,7 @@ class _Importer:
                 continue
             line, row = item
             try:
-                pledge = row_to_pledge(row, self.review_state)
+                pledge = row_to_pledge(row, self.review_state, self.pledgers)
             except ValidationError as exc:
                 self._reject(row, _errors(line, exc))
                 continue
