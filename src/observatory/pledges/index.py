@@ -138,7 +138,8 @@ def _rank(values: list[str]) -> FloatArray:
 
 
 def _build(session: Session, revision: int) -> PledgeIndex:
-    rows = session.execute(
+    db = session.connection()  # plain rows: no ORM bookkeeping for a few hundred thousand of them
+    rows = db.execute(
         select(
             Pledge.id,
             Pledge.value_usd,
@@ -169,7 +170,7 @@ def _build(session: Session, revision: int) -> PledgeIndex:
         [(r[7] or (dt.date(r[12], 1, 1) if r[12] else r[13].date())).toordinal() for r in rows], dtype=np.float64
     )
     last_report = np.full(n, np.nan)
-    reports = session.execute(select(ProgressReport.pledge_id, func.max(ProgressReport.filed_on)).group_by(
+    reports = db.execute(select(ProgressReport.pledge_id, func.max(ProgressReport.filed_on)).group_by(
         ProgressReport.pledge_id
     )).all()  # fmt: skip
     if reports:
@@ -177,7 +178,7 @@ def _build(session: Session, revision: int) -> PledgeIndex:
 
     def pairs(table: type[PledgeFocusArea | PledgePillar | PledgeCountry]) -> tuple[IntArray, list[str]]:
         column = {PledgeFocusArea: "focus_area", PledgePillar: "pillar", PledgeCountry: "country"}[table]
-        links = session.execute(select(table.pledge_id, getattr(table, column))).all()
+        links = db.execute(select(table.pledge_id, getattr(table, column))).all()
         pledge = np.searchsorted(ids, np.fromiter((p for p, _ in links), np.int64, len(links)))
         return pledge.astype(np.int64), [str(k) for _, k in links]
 
@@ -210,7 +211,7 @@ def _build(session: Session, revision: int) -> PledgeIndex:
     g_share = np.concatenate([countries.share[f] for f in in_group])
     many["country_group"] = _grouped(g_pledge, g_key, groups, g_share)
 
-    partners = session.execute(select(PledgePartner.pledge_id, PledgePartner.organisation_id)).all()
+    partners = db.execute(select(PledgePartner.pledge_id, PledgePartner.organisation_id)).all()
     org_pledge = np.concatenate([np.arange(n), np.searchsorted(ids, [p for p, _ in partners]).astype(np.int64)])
     org_keys = [str(r[3]) for r in rows] + [str(o) for _, o in partners]
     many["organisation"] = _grouped(org_pledge, *_codes(org_keys), np.zeros(len(org_keys), dtype=np.float64))
