@@ -32,7 +32,7 @@ test: system-packages setup lint
 
 # Refresh the French catalog from the interface strings (then translate what is new).
 messages: $(VENV)/.installed
-	$(BIN)/pybabel extract -F babel.cfg -o var/messages.pot --no-location --omit-header .
+	$(BIN)/pybabel extract -F babel.cfg -k g -o var/messages.pot --no-location --omit-header .
 	$(BIN)/pybabel update -i var/messages.pot -d src/observatory/web/locale -l fr --no-wrap --ignore-obsolete
 
 bench: setup

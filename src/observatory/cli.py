@@ -128,7 +128,7 @@ def pledges_export(
         fh = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
         try:
             if format == "csv":
-                write_csv(pledges, fh, with_synthetic=True)
+                write_csv(pledges, fh)
             else:
                 json.dump([pledge_dict(p) for p in pledges], fh, ensure_ascii=False, indent=1)
                 fh.write("\n")

@@ -43,7 +43,7 @@ def test_different_seeds_differ() -> None:
 def test_header_and_row_count() -> None:
     header, rows = _rows(2000, 1)
     assert tuple(header) == COLUMNS + OPTIONAL_COLUMNS
-    assert tuple(header) == (*COLUMNS, "synthetic")
+    assert tuple(header) == (*COLUMNS, "language", "synthetic")
     assert len(rows) == 2000
 
 

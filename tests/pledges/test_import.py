@@ -194,3 +194,12 @@ def test_skip_invalid_loads_the_good_rows_and_reports_the_rest(engine: Engine, t
     rows = list(csv.DictReader(out.open(encoding="utf-8")))
     assert [(r["line"], r["column"], r["currency"]) for r in rows] == [("3", "currency", "ZZZ")]
     assert "unknown currency code" in rows[0]["reason"]
+
+
+def test_language_of_the_text(engine: Engine) -> None:
+    header = HEADER + ",language"
+    run_import(engine, csv_bytes(GOOD + ",fr", header=header))
+    with transaction(engine) as s:
+        assert s.scalars(select(Pledge.language)).one() == "fr"
+    errors = rejected(engine, csv_bytes(GOOD.replace("Connect schools", "Other") + ",xx", header=header))
+    assert errors == ["line 2, column language: unknown language code 'xx' (ISO 639-1, such as en, fr, es, ar, zh, ru)"]

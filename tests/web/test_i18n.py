@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from babel.messages.catalog import Message
-from babel.messages.extract import extract_from_dir
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -17,7 +17,10 @@ OPTIONS = {"**/templates/**.html": {"extensions": "jinja2.ext.i18n"}}
 
 def interface_strings() -> set[str]:
     found = set()
-    for _file, _line, message, _comments, _context in extract_from_dir(WEB, METHODS, options_map=OPTIONS):
+    keywords = {**DEFAULT_KEYWORDS, "g": None}  # pages alias ``g = web.gettext``
+    for _file, _line, message, _comments, _context in extract_from_dir(
+        WEB, METHODS, keywords=keywords, options_map=OPTIONS
+    ):
         found.add(message if isinstance(message, str) else message[0])
     return found
 

@@ -50,7 +50,7 @@ COLUMNS = (
     "focus_areas", "pillars", "target_countries", "value", "currency", "value_usd", "start_year",
     "end_year", "announced_on", "event", "status", "sdgs", "beneficiary_groups", "partners", "source_url",
 )  # fmt: skip
-OPTIONAL_COLUMNS = ("synthetic",)  # written by `observatory demo generate`
+OPTIONAL_COLUMNS = ("language", "synthetic")  # of the text (default en); synthetic: by `observatory demo generate`
 REQUIRED = ("pledger", "pledger_type", "title", "focus_areas")
 LISTS = frozenset(("focus_areas", "pillars", "target_countries", "sdgs", "beneficiary_groups", "partners"))
 SEP = ";"
@@ -377,6 +377,7 @@ class _Importer:
                     "pledger_id": self.orgs[name_key(d.pledger.name)],
                     "title": d.title,
                     "description": d.description,
+                    "language": d.language,
                     "pledge_type": d.pledge_type,
                     "value_amount": d.value,
                     "currency": d.currency,
@@ -464,13 +465,15 @@ def pledge_row(p: Pledge) -> dict[str, str]:
     row["pledger_type"] = p.pledger.stakeholder_type
     row["pledger_country"] = p.pledger.country or ""
     row["value_usd"] = cell(p.value_usd) if p.usd_origin == "stated" else ""
+    row["language"] = p.language
     if p.synthetic:
         row["synthetic"] = "true"
     return row
 
 
-def write_csv(pledges: Iterable[Pledge], out: IO[str], with_synthetic: bool = False) -> int:
-    columns = COLUMNS + (OPTIONAL_COLUMNS if with_synthetic else ())
+def write_csv(pledges: Iterable[Pledge], out: IO[str]) -> int:
+    """Pledges in the import format, with the optional columns, so an export can be imported again."""
+    columns = COLUMNS + OPTIONAL_COLUMNS
     writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
     n = 0

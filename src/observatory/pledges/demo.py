@@ -412,6 +412,7 @@ class _Generator:
             SEP.join(groups),
             SEP.join(partners),
             "",  # source_url
+            "en",  # language of the text
             "true",
         ]
 

@@ -58,6 +58,7 @@ class Pledge(Base):
     pledger_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
     title: Mapped[str] = mapped_column(String(500))
     description: Mapped[str] = mapped_column(Text, default="")
+    language: Mapped[str] = mapped_column(String(8), default="en")  # of the title and description
     pledge_type: Mapped[str | None] = mapped_column(String(20))
     value_amount: Mapped[float | None] = mapped_column(Float)
     currency: Mapped[str | None] = mapped_column(String(3))

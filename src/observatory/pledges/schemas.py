@@ -8,6 +8,7 @@ import re
 from functools import cache
 from typing import Annotated, Any, Literal
 
+from babel import Locale
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from observatory import reference
@@ -20,6 +21,7 @@ from observatory.pledges.models import (
 )
 
 REFERENCE_PATTERN = re.compile(r"^P2C-\d{4}-\d{5,}$")
+LANGUAGE_CODES = frozenset(str(code) for code in Locale("en").languages if len(str(code)) == 2)
 
 StakeholderType = Literal[
     "government",
@@ -107,6 +109,7 @@ class PledgeFields(BaseModel):
 
     title: Annotated[str, Field(min_length=1, max_length=500)]
     description: Text = ""
+    language: str = "en"
     pledge_type: PledgeType | None = None
     focus_areas: Annotated[list[str], Field(min_length=1)]
     pillars: list[str] = Field(default_factory=list)
@@ -131,6 +134,15 @@ class PledgeFields(BaseModel):
         if not value:
             raise ValueError("must not be empty")
         return value
+
+    @field_validator("language")
+    @classmethod
+    def _language(cls, value: str) -> str:
+        """The language the pledge's own text is written in (ISO 639-1), kept as written, never translated."""
+        code = value.strip().lower()
+        if code not in LANGUAGE_CODES:
+            raise ValueError(f"unknown language code {value.strip()!r} (ISO 639-1, such as en, fr, es, ar, zh, ru)")
+        return code
 
     @field_validator("focus_areas")
     @classmethod

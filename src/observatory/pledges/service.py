@@ -209,6 +209,7 @@ def pledge_dict(p: Pledge) -> dict[str, Any]:
         "partners": sorted((pp.organisation.name for pp in p.partners), key=str.casefold),
         "title": p.title,
         "description": p.description,
+        "language": p.language,
         "pledge_type": p.pledge_type,
         "focus_areas": focus_areas,
         "pillars": pillars,
@@ -248,6 +249,7 @@ def _apply_fields(session: Session, pledge: Pledge, data: PledgeFields, actor: s
     usd = usd_value(data, exchange_rates(session))
     pledge.title = data.title
     pledge.description = data.description
+    pledge.language = data.language
     pledge.pledge_type = data.pledge_type
     pledge.value_amount = data.value
     pledge.currency = data.currency

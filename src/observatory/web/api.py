@@ -128,7 +128,7 @@ def pledges_list(
 ) -> Any:
     if format == "csv":
         out = io.StringIO()
-        write_csv(iter_pledges(session, f, sort), out, with_synthetic=True)
+        write_csv(iter_pledges(session, f, sort), out)
         return Response(
             out.getvalue(),
             media_type="text/csv; charset=utf-8",

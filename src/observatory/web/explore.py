@@ -100,6 +100,7 @@ def row(web: Web, d: dict[str, Any], max_countries: int = 5) -> dict[str, Any]:
     return {
         "reference": d["reference"],
         "title": d["title"],
+        "language": d["language"],
         "pledger_id": d["pledger"]["id"],
         "pledger": d["pledger"]["name"],
         "focus_areas": [(k, label(web, "focus_area", k)) for k in d["focus_areas"]],
@@ -311,7 +312,7 @@ def pledges(web: WebDep) -> Response:
     sort, page, per_page = _paging(web)
     if web.request.query_params.get("format") == "csv":
         out = io.StringIO()
-        write_csv(iter_pledges(web.session, f, sort), out, with_synthetic=True)
+        write_csv(iter_pledges(web.session, f, sort), out)
         response = Response(
             out.getvalue(),
             media_type="text/csv; charset=utf-8",

@@ -159,6 +159,7 @@ def field_labels(web: Web) -> dict[str, str]:
         "beneficiary_groups": g("Beneficiary groups"),
         "partners": g("Partners"),
         "source_url": g("Source (web address)"),
+        "language": g("Language of the title and description"),
         "review_state": g("Review state"),
         "review_note": g("Note from the secretariat"),
         "year": g("Year"),
@@ -367,10 +368,17 @@ def pledge_submit(web: WebDep, ref: str, form: FormDep) -> Response:
 
 # ---------------------------------------------------------------- the pledge form
 
+# Languages a pledge's text may be written in, by their own names: the six UN languages and Portuguese.
+TEXT_LANGUAGES = (
+    ("en", "English"), ("fr", "Français"), ("es", "Español"), ("ar", "العربية"), ("zh", "中文"), ("ru", "Русский"),
+    ("pt", "Português"),
+)  # fmt: skip
+
 EMPTY_FORM: dict[str, Any] = {
     "organisation": "",
     "title": "",
     "description": "",
+    "language": "",
     "pledge_type": "",
     "focus_areas": [],
     "pillars": [],
@@ -418,6 +426,7 @@ def pledge_input(values: dict[str, Any]) -> dict[str, Any]:
     return {
         "title": values["title"],
         "description": values["description"],
+        "language": values["language"] or "en",
         "pledge_type": opt(values["pledge_type"]),
         "focus_areas": values["focus_areas"],
         "pillars": values["pillars"],
@@ -442,6 +451,7 @@ def values_of(p: Pledge) -> dict[str, Any]:
         "organisation": str(p.pledger_id),
         "title": d["title"],
         "description": d["description"],
+        "language": d["language"],
         "pledge_type": d["pledge_type"] or "",
         "focus_areas": d["focus_areas"],
         "pillars": d["pillars"],
@@ -535,6 +545,7 @@ def form_page(
         labels=choices(web),
         fields=field_labels(web),
         taxonomy=taxonomy(web),
+        text_languages=TEXT_LANGUAGES,
         regions=countries_by_region(web),
         shortcuts=country_shortcuts(web),
         currencies=sorted(reference.currencies().values(), key=lambda c: c.code),
