@@ -35,8 +35,11 @@ messages: $(VENV)/.installed
 	$(BIN)/pybabel extract -F babel.cfg -k g -o var/messages.pot --no-location --omit-header .
 	$(BIN)/pybabel update -i var/messages.pot -d src/observatory/web/locale -l fr --no-wrap --ignore-obsolete
 
+# Every benchmark: bench/run.py (pledge registry and web) and one script per capability.
+# `make bench BENCH=bench/network.py` runs one.
+BENCH ?= $(wildcard bench/*.py)
 bench: setup
-	$(BIN)/python bench/run.py
+	set -e; for b in $(BENCH); do $(BIN)/python $$b; done
 
 clean:
 	rm -rf $(VENV) var bench/out

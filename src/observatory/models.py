@@ -13,6 +13,7 @@ from observatory.pledges.models import (
     RegistryRevision,
 )
 from observatory.reference.models import CountryRow, ExchangeRateRow, GroupMembershipRow
+from observatory.sources import SourceLoad
 
 __all__ = [
     "ApiToken",
@@ -31,6 +32,7 @@ __all__ = [
     "PledgePillar",
     "ProgressReport",
     "RegistryRevision",
+    "SourceLoad",
     "User",
     "WebSession",
 ]
