@@ -17,6 +17,8 @@ from sqlalchemy import func, select
 from observatory.auth import CLI
 from observatory.config import load_settings
 from observatory.db import default_engine, migrate, transaction
+from observatory.indicators.cli import app as indicators_app
+from observatory.network.cli import app as network_app
 from observatory.pledges.csvio import ImportRejected, import_pledges, write_csv, write_rejected
 from observatory.pledges.models import Pledge
 from observatory.pledges.query import PledgeFilter, iter_pledges
@@ -32,6 +34,8 @@ app.add_typer(pledges_app, name="pledges")
 app.add_typer(demo_app, name="demo")
 users_app = typer.Typer(help="Accounts: invite people, give them roles, issue API tokens.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
+app.add_typer(indicators_app, name="indicators")
+app.add_typer(network_app, name="network")
 
 out = Console()
 err = Console(stderr=True)

@@ -1,6 +1,18 @@
 """Every table of the platform, imported in one place for the migrations."""
 
 from observatory.accounts.models import ApiToken, LoginAttempt, Membership, OneTimeToken, User, WebSession
+from observatory.indicators.models import AreaClassification, Observation
+from observatory.network.models import (
+    AsLink,
+    Delegation,
+    Eyeballs,
+    Facility,
+    Ixp,
+    IxpMember,
+    IxpPrefix,
+    NetworkIndicator,
+    PrefixOrigin,
+)
 from observatory.pledges.models import (
     AuditEntry,
     Organisation,
@@ -13,16 +25,29 @@ from observatory.pledges.models import (
     RegistryRevision,
 )
 from observatory.reference.models import CountryRow, ExchangeRateRow, GroupMembershipRow
+from observatory.routing.models import AsHegemony, CountryDependency
 from observatory.sources import SourceLoad
 
 __all__ = [
     "ApiToken",
+    "AreaClassification",
+    "AsHegemony",
+    "AsLink",
     "AuditEntry",
+    "CountryDependency",
     "CountryRow",
+    "Delegation",
     "ExchangeRateRow",
+    "Eyeballs",
+    "Facility",
     "GroupMembershipRow",
+    "Ixp",
+    "IxpMember",
+    "IxpPrefix",
     "LoginAttempt",
     "Membership",
+    "NetworkIndicator",
+    "Observation",
     "OneTimeToken",
     "Organisation",
     "Pledge",
@@ -30,6 +55,7 @@ __all__ = [
     "PledgeFocusArea",
     "PledgePartner",
     "PledgePillar",
+    "PrefixOrigin",
     "ProgressReport",
     "RegistryRevision",
     "SourceLoad",

@@ -50,6 +50,7 @@ class SourceError(ValueError):
 
     def __init__(self, path: str | Path, message: str, *, line: int | None = None, offset: int | None = None):
         self.path = str(path)
+        self.message = message
         self.line = line
         self.offset = offset
         where = (
@@ -58,6 +59,14 @@ class SourceError(ValueError):
             + (f", byte {offset}" if offset is not None else "")
         )
         super().__init__(f"{where}: {message}")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # keeps the error whole when it crosses a process boundary (process pools, Dask workers)
+        return (_source_error, (self.path, self.message, self.line, self.offset))
+
+
+def _source_error(path: str, message: str, line: int | None, offset: int | None) -> SourceError:
+    return SourceError(path, message, line=line, offset=offset)
 
 
 class SourceLoad(Base):

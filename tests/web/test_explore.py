@@ -212,7 +212,7 @@ def test_country_pages(client: TestClient, engine: Engine) -> None:
     text = page.text
     assert "<h1>Malawi</h1>" in text and 'href="/groups/africa"' in text and 'href="/groups/LDC"' in text
     assert set(refs_in(text)) == {refs["rural"], refs["fibre"]}
-    assert '<section id="connectivity" class="placeholder"' in text
+    assert '<section id="connectivity" aria-labelledby="connectivity-title"' in text
     assert '<section id="infrastructure" class="placeholder"' in text
     assert 'href="/pledges?country=MWI"' in text and "<details" in text
     data = client.get("/countries/MWI?format=json").json()

@@ -14,8 +14,11 @@ from observatory import __version__
 from observatory.auth import Forbidden, Unauthenticated
 from observatory.config import Settings, load_settings
 from observatory.db import engine_for
+from observatory.indicators import api as indicators_api
+from observatory.network import api as network_api
+from observatory.network import web as network_web
 from observatory.pledges.service import RegistryError
-from observatory.web import account, api, pages
+from observatory.web import account, api, connectivity, pages
 from observatory.web.context import template_gettext, templates
 from observatory.web.i18n import LANGUAGES, negotiate
 
@@ -55,6 +58,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(GZipMiddleware, minimum_size=500)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     app.include_router(api.router)
+    app.include_router(indicators_api.router)
+    app.include_router(connectivity.router)
+    app.include_router(network_api.router)
+    app.include_router(network_web.router)
     app.include_router(account.router)
     for router in pages.routers():
         app.include_router(router)

@@ -22,6 +22,7 @@ from sqlalchemy import func, or_, select
 
 from observatory import reference
 from observatory.auth import Action
+from observatory.network.web import section as infrastructure_section
 from observatory.pledges.csvio import write_csv
 from observatory.pledges.index import HEALTH
 from observatory.pledges.models import (
@@ -45,6 +46,7 @@ from observatory.pledges.service import (
     reporting_health,
 )
 from observatory.pledges.summary import summary
+from observatory.web import connectivity
 from observatory.web.context import Web, WebDep
 from observatory.web.i18n import N_
 from observatory.web.public import label
@@ -575,10 +577,14 @@ def country_page(code: str, web: WebDep) -> Response:
     country = _country(web, reference.countries()[alpha3], dt.date.today())
     f = PledgeFilter(country=[alpha3])
     data = {"country": country, **_scope(web, f, "country", alpha3, web.url("/pledges", country=alpha3))}
+    data["connectivity"], connectivity_context = connectivity.section(web, alpha3)
+    data["infrastructure"], infrastructure_context = infrastructure_section(web, alpha3)
     return web.render(
         "explore/country.html",
         data,
         **_scope_context(web, data, {"country": alpha3}),
+        **connectivity_context,
+        **infrastructure_context,
         region_name=label(web, "region", country["itu_region"]) if country["itu_region"] else None,
         group_names=[(g, label(web, "country_group", g)) for g in country["groups"]],
     )
@@ -649,10 +655,14 @@ def group_page(code: str, web: WebDep) -> Response:
         "members": sorted(listed, key=lambda m: _sort_key(m["name"])),
     }
     data = {"group": group, **_scope(web, f, by, key, web.url("/pledges", **{by: key}))}
+    data["connectivity"], connectivity_context = connectivity.section(web, key)
+    data["infrastructure"], infrastructure_context = infrastructure_section(web, key)
     return web.render(
         "explore/group.html",
         data,
         **_scope_context(web, data, {by: key}),
+        **connectivity_context,
+        **infrastructure_context,
         as_of=web.fmt.date(today),
         filter_name=by,
     )

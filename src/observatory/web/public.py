@@ -88,9 +88,10 @@ def dashboard_data(web: Web) -> dict[str, Any]:
 
 @router.get("/")
 def dashboard(web: WebDep) -> Response:
-    from observatory.web import charts
+    from observatory.web import charts, connectivity
 
     data = dashboard_data(web)
+    data["connectivity"], world_picture = connectivity.world_picture(web)
     fmt = web.fmt
 
     def explorer_link(by: str) -> Callable[[int], str]:
@@ -130,5 +131,5 @@ def dashboard(web: WebDep) -> Response:
     )
     return web.render(
         "public/dashboard.html", data, bars=bars, timeline=timeline, over_time_rows=data["over_time"], world=world,
-        label=label,
+        label=label, **world_picture,
     )  # fmt: skip

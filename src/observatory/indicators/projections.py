@@ -1,0 +1,132 @@
+"""Where the trend leads: the year each country would reach 95 % Internet use at its recent pace.
+
+For each country, the observed values of its last ten years of data (at least five observations) are fitted
+two ways by least squares: a straight line in the share, and a logistic curve (a straight line in the log-odds
+of the share, the S-shaped path adoption usually follows). The fit with the smaller root-mean-square error in
+percentage points is kept and named. The projected year is where the fitted curve reaches 95 %; the range is
+where it would with the slope at either end of its 95 % confidence interval (Student's t with n − 2 degrees of
+freedom); an upper end that never reaches 95 % (slope not surely positive) is left open. A country already at
+95 % or more in its latest observation has reached it (in the first year of the window at 95 % or more).
+"""
+
+from __future__ import annotations
+
+import math
+
+import polars as pl
+
+GOAL = 95.0
+WINDOW = 10
+MIN_POINTS = 5
+HORIZON = 2100
+# Student's t, two-sided 95 %, by degrees of freedom (n - 2 for n = 5 … 10 points).
+T95 = {3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8: 2.306}
+LOGIT_GOAL = math.log(GOAL / (100 - GOAL))
+
+
+def _fit(frame: pl.DataFrame, y: pl.Expr, name: str) -> pl.DataFrame:
+    """Least squares of ``y`` on year per area: intercept at the mean year, slope and its standard error."""
+    x = pl.col("year").cast(pl.Float64)
+    stats = (
+        frame.with_columns(y=y, x=x)
+        .group_by("area")
+        .agg(
+            n=pl.len(),
+            x_mean=pl.col("x").mean(),
+            y_mean=pl.col("y").mean(),
+            sxx=((pl.col("x") - pl.col("x").mean()) ** 2).sum(),
+            sxy=((pl.col("x") - pl.col("x").mean()) * (pl.col("y") - pl.col("y").mean())).sum(),
+            syy=((pl.col("y") - pl.col("y").mean()) ** 2).sum(),
+        )
+    )
+    slope = pl.col("sxy") / pl.col("sxx")
+    residual = (pl.col("syy") - slope * pl.col("sxy")).clip(lower_bound=0.0)
+    return stats.with_columns(
+        method=pl.lit(name),
+        slope=slope,
+        slope_se=(residual / (pl.col("n") - 2) / pl.col("sxx")).sqrt(),
+    )
+
+
+def _predicted(method: str, fit: pl.DataFrame, frame: pl.DataFrame) -> pl.DataFrame:
+    """Root-mean-square error of the fit on the observed points, in percentage points."""
+    line = pl.col("y_mean") + pl.col("slope") * (pl.col("year") - pl.col("x_mean"))
+    share = 100 / (1 + (-line).exp()) if method == "logistic" else line
+    return (
+        frame.join(fit, on="area")
+        .group_by("area")
+        .agg(rmse=((share - pl.col("value")) ** 2).mean().sqrt())
+        .with_columns(method=pl.lit(method))
+    )
+
+
+def project(internet_use: pl.DataFrame) -> pl.DataFrame:
+    """Per country (``internet_use``: area, year, value of observed Internet use, %): area, method, points,
+    first_year, last_year, last_value, slope (per year, in the fit's scale), year_95, year_95_low,
+    year_95_high (None: not within the slope's range, or after ``HORIZON``), status (``reached``, ``on_track``
+    before 2030, ``after_2030``, ``not_on_course``) and before_2030."""
+    observed = internet_use.select("area", pl.col("year").cast(pl.Int32), "value").drop_nulls()
+    window = observed.filter(pl.col("year") > pl.col("year").max().over("area") - WINDOW)
+    window = window.filter(pl.len().over("area") >= MIN_POINTS)
+    share = pl.col("value").clip(0.5, 99.5) / 100
+    fits = pl.concat([_fit(window, pl.col("value"), "linear"), _fit(window, (share / (1 - share)).log(), "logistic")])
+    errors = pl.concat([_predicted(m, fits.filter(pl.col("method") == m), window) for m in ("linear", "logistic")])
+    best = (
+        fits.join(errors, on=["area", "method"])
+        .sort("area", "rmse", "method")
+        .group_by("area", maintain_order=True)
+        .first()
+    )
+    goal = pl.when(pl.col("method") == "logistic").then(LOGIT_GOAL).otherwise(GOAL)
+    t = (pl.col("n") - 2).replace_strict(T95, default=2.262, return_dtype=pl.Float64)
+
+    def reach(slope: pl.Expr) -> pl.Expr:
+        year = pl.col("x_mean") + (goal - pl.col("y_mean")) / slope
+        return pl.when((slope > 0) & (year <= HORIZON)).then(year.ceil().cast(pl.Int32))
+
+    last = (
+        window.sort("year")
+        .group_by("area")
+        .agg(
+            first_year=pl.col("year").first(),
+            last_year=pl.col("year").last(),
+            last_value=pl.col("value").last(),
+            first_95=pl.col("year").filter(pl.col("value") >= GOAL).first(),
+        )
+    )
+    result = best.join(last, on="area").with_columns(
+        year_95=reach(pl.col("slope")),
+        # The fastest plausible pace gives the earliest year, the slowest the latest.
+        year_95_low=reach(pl.col("slope") + t * pl.col("slope_se")),
+        year_95_high=reach(pl.col("slope") - t * pl.col("slope_se")),
+    )
+    reached = pl.col("last_value") >= GOAL
+    result = result.with_columns(
+        # A fit that crosses 95 % before the last observation (which is below it) projects the next year.
+        year_95=pl.when(reached)
+        .then(pl.col("first_95"))
+        .when(pl.col("year_95").is_not_null())
+        .then(pl.max_horizontal("year_95", pl.col("last_year") + 1)),
+        status=pl.when(reached)
+        .then(pl.lit("reached"))
+        .when(pl.col("year_95").is_null())
+        .then(pl.lit("not_on_course"))
+        .when(pl.col("year_95") <= 2030)
+        .then(pl.lit("on_track"))
+        .otherwise(pl.lit("after_2030")),
+    ).with_columns(before_2030=pl.col("status").is_in(["reached", "on_track"]))
+    return result.select(
+        "area",
+        "method",
+        points="n",
+        first_year="first_year",
+        last_year="last_year",
+        last_value="last_value",
+        slope="slope",
+        rmse="rmse",
+        year_95="year_95",
+        year_95_low="year_95_low",
+        year_95_high="year_95_high",
+        status="status",
+        before_2030="before_2030",
+    ).sort("area")

@@ -1,0 +1,247 @@
+"""The connectivity picture computed from the store: people offline (countries and aggregates), the latest
+value of every indicator per area, scores against the targets, projections, and need against pledges.
+
+:func:`connectivity` computes it all in one pass (well under a second) and keeps the result per database and
+set of editions, so pages and the API reuse it until another edition is loaded.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+import polars as pl
+from sqlalchemy.orm import Session
+
+from observatory import reference
+from observatory.indicators import offline, projections, targets
+from observatory.indicators.catalog import AGGREGATES, INDICATORS, INTERNET_USE, POPULATION
+from observatory.indicators.store import chosen_loads, classifications, observations
+from observatory.pledges.query import PledgeFilter
+from observatory.pledges.summary import summary
+
+# A year's aggregate counts as measured when at least this share of its population has an observed value.
+MEASURED_SHARE = 0.5
+SCORED = sorted(
+    {t.indicator for t in targets.TARGETS}
+    | {"IT_MOB_2GNTWK", "IT_MOB_3GNTWK", "IT.NET.BBND.P2", "IT.CEL.SETS.P2", "FBB_5GB_USD", "MBB_2GB_USD"}
+)
+
+
+class NoData(LookupError):
+    """The figures asked for cannot be computed: population or Internet use is not loaded, or no such year."""
+
+
+@dataclass(frozen=True)
+class Connectivity:
+    offline: offline.Offline
+    latest: pl.DataFrame  # area, indicator, year, value, computed (True for the observatory's aggregates)
+    scores: pl.DataFrame
+    projections: pl.DataFrame
+    editions: dict[str, dict[str, Any]]  # indicator -> the edition used
+    income: dict[str, str]
+    members: pl.DataFrame  # aggregate, area, year
+    series: dict[str, pl.DataFrame] = field(default_factory=dict)  # indicator -> area, year, value (countries)
+
+    def edition_of(self, code: str) -> dict[str, Any] | None:
+        """Source, edition label, release date and load time of the edition an indicator was read from."""
+        entry = self.editions.get(code)
+        if entry is None:
+            return None
+        return {k: entry[k] for k in ("load_id", "source", "dataset", "edition", "data_date", "loaded_at")}
+
+
+_cache: dict[tuple[Any, ...], Connectivity] = {}
+_lock = threading.Lock()
+
+
+def connectivity(session: Session, edition: str | None = None) -> Connectivity:
+    """Everything computed from the latest editions (or the loads labelled ``edition`` where they exist).
+
+    Raises :class:`NoData` when population or Internet use is not loaded."""
+    loads = chosen_loads(session, INDICATORS, None)
+    if edition is not None:
+        loads.update(chosen_loads(session, INDICATORS, edition))
+    if POPULATION not in loads or INTERNET_USE not in loads:
+        raise NoData("population (SP.POP.TOTL) and Internet use (IT.NET.USER.ZS) must be loaded first")
+    key = (str(session.get_bind().engine.url), tuple(sorted((k, v["load_id"]) for k, v in loads.items())))
+    with _lock:
+        cached = _cache.get(key)
+    if cached is not None:
+        return cached
+    series = {
+        code: observations(session, code, edition=entry["edition"])
+        .filter(pl.col("load_id") == entry["load_id"])
+        .select("area", "year", "value")
+        for code, entry in loads.items()
+    }
+    result = compute(series, classifications(session, "wb_region"), classifications(session, "wb_income"), loads)
+    with _lock:
+        if len(_cache) > 8:
+            _cache.clear()
+        _cache[key] = result
+    return result
+
+
+def compute(
+    series: dict[str, pl.DataFrame], region: dict[str, str], income: dict[str, str], editions: dict[str, Any]
+) -> Connectivity:
+    """The whole picture from the indicator series (indicator → area, year, value)."""
+    off = offline.compute(series[POPULATION], series[INTERNET_USE], region, income)
+    years = sorted(off.countries["year"].unique().to_list())
+    members = offline.group_membership(years, income)
+    iso = list(reference.countries())
+    country_latest = pl.concat(
+        [
+            frame.filter(pl.col("area").is_in(iso))
+            .sort("year")
+            .group_by("area")
+            .last()
+            .with_columns(indicator=pl.lit(code))
+            for code, frame in series.items()
+            if code in SCORED
+        ]
+    ).select("area", "indicator", pl.col("year").cast(pl.Int32), "value", computed=pl.lit(False))
+    group_latest = [
+        _group_latest(code, series[code], off.countries, members)
+        for code in SCORED
+        if code in series and code != INTERNET_USE
+    ]
+    measured = off.aggregates.filter(pl.col("observed_population_share") >= MEASURED_SHARE)
+    use_latest = (
+        measured.sort("year")
+        .group_by("area")
+        .last()
+        .select("area", indicator=pl.lit(INTERNET_USE), year="year", value="internet_use_pct", computed=pl.lit(True))
+    )
+    latest = pl.concat([country_latest, *group_latest, use_latest])
+    ldc = set(reference.group_members("LDC", dt.date.today())) | {"LDC"}
+    developing = {a for a, g in income.items() if g in ("LIC", "LMC", "UMC")} | {"LIC", "LMC", "UMC"}
+    scores = targets.score(latest, ldc, developing)
+    observed_use = series[INTERNET_USE].filter(pl.col("area").is_in(iso))
+    return Connectivity(off, latest, scores, projections.project(observed_use), editions, income, members, series)
+
+
+def _group_latest(code: str, values: pl.DataFrame, countries: pl.DataFrame, members: pl.DataFrame) -> pl.DataFrame:
+    """The population-weighted value of an indicator per aggregate, in the latest year when countries holding
+    at least ``MEASURED_SHARE`` of the aggregate's population report it."""
+    weighted = (
+        members.join(countries.select("area", "year", "population"), on=["area", "year"])
+        .join(values.select("area", pl.col("year").cast(pl.Int32), "value"), on=["area", "year"], how="left")
+        .group_by("aggregate", "year")
+        .agg(
+            value=(pl.col("value") * pl.col("population")).sum()
+            / pl.col("population").filter(pl.col("value").is_not_null()).sum(),
+            share=pl.col("population").filter(pl.col("value").is_not_null()).sum() / pl.col("population").sum(),
+        )
+        .filter(pl.col("share") >= MEASURED_SHARE)
+    )
+    return (
+        weighted.sort("year")
+        .group_by("aggregate")
+        .last()
+        .select(area="aggregate", indicator=pl.lit(code), year="year", value="value", computed=pl.lit(True))
+    )
+
+
+def offline_figure(c: Connectivity, area: str, year: int) -> dict[str, Any]:
+    """People offline in one area and year: area, year, population, people_online, people_offline,
+    internet_use_pct, observed_population_share (1 or 0 for a country: observed or imputed), and for a
+    country the imputation method."""
+    if area in AGGREGATES:
+        rows = c.offline.aggregates.filter((pl.col("area") == area) & (pl.col("year") == year))
+    else:
+        rows = c.offline.countries.filter((pl.col("area") == area) & (pl.col("year") == year)).with_columns(
+            observed_population_share=pl.when(pl.col("imputed")).then(0.0).otherwise(1.0)
+        )
+    if rows.height == 0:
+        raise NoData(f"no people-offline figure for {area} in {year}")
+    row = rows.row(0, named=True)
+    figure = {
+        k: row[k]
+        for k in (
+            "area",
+            "year",
+            "population",
+            "people_online",
+            "people_offline",
+            "internet_use_pct",
+            "observed_population_share",
+        )
+    }
+    if "method" in row:
+        figure["method"] = row["method"]
+    return figure
+
+
+def measured_year(c: Connectivity) -> int:
+    """The latest year in which the world's Internet use is observed for at least ``MEASURED_SHARE`` of its
+    population: the default year of rankings and comparisons."""
+    world = c.offline.aggregates.filter(
+        (pl.col("area") == "WORLD") & (pl.col("observed_population_share") >= MEASURED_SHARE)
+    )
+    if world.height == 0:
+        raise NoData("no year with measured Internet use")
+    return int(world["year"].max())  # type: ignore[arg-type]
+
+
+def need_and_pledges(session: Session, c: Connectivity, year: int | None = None) -> dict[str, Any]:
+    """People offline against USD pledged, per country and per group, in ``year`` (default
+    :func:`measured_year`), by the registry's counting rules (published pledges; a pledge's value split equally
+    over its target countries). Countries are ranked most underserved first: by their share of the world's
+    offline people minus their share of the USD pledged to countries."""
+    year = year if year is not None else measured_year(c)
+    pledged = {g["key"]: g for g in summary(session, "country", PledgeFilter())["groups"]}
+    usd = pl.DataFrame(
+        [(k, float(g["value_usd"]), int(g["pledges"])) for k, g in pledged.items()],
+        schema={"area": pl.String, "usd_pledged": pl.Float64, "pledges": pl.Int64},
+        orient="row",
+    )
+    countries = (
+        c.offline.countries.filter(pl.col("year") == year)
+        .join(usd, on="area", how="left")
+        .with_columns(pl.col("usd_pledged").fill_null(0.0), pl.col("pledges").fill_null(0))
+    )
+    total_offline = float(countries["people_offline"].sum())
+    total_usd = float(countries["usd_pledged"].sum())
+    countries = (
+        countries.with_columns(
+            usd_per_offline_person=pl.when(pl.col("people_offline") > 0).then(
+                pl.col("usd_pledged") / pl.col("people_offline")
+            ),
+            offline_share=pl.col("people_offline") / total_offline,
+            pledged_share=(pl.col("usd_pledged") / total_usd) if total_usd else pl.lit(0.0),
+        )
+        .with_columns(underserved_gap=pl.col("offline_share") - pl.col("pledged_share"))
+        .sort("underserved_gap", descending=True)
+        .with_row_index("rank", offset=1)
+        .select(
+            "rank",
+            "area",
+            "year",
+            "people_offline",
+            "internet_use_pct",
+            "imputed",
+            "usd_pledged",
+            "pledges",
+            "usd_per_offline_person",
+            "offline_share",
+            "pledged_share",
+            "underserved_gap",
+        )
+    )
+    groups = (
+        c.members.filter(pl.col("year") == year)
+        .join(countries.select("area", "usd_pledged"), on="area")
+        .group_by("aggregate")
+        .agg(usd_pledged=pl.col("usd_pledged").sum())
+        .rename({"aggregate": "area"})
+        .join(c.offline.aggregates.filter(pl.col("year") == year), on="area")
+        .with_columns(usd_per_offline_person=pl.col("usd_pledged") / pl.col("people_offline"))
+        .select("area", "year", "people_offline", "observed_population_share", "usd_pledged", "usd_per_offline_person")
+    )
+    order = {a: i for i, a in enumerate(AGGREGATES)}
+    groups = groups.sort(pl.col("area").replace_strict(order, default=len(order), return_dtype=pl.Int32))
+    return {"year": year, "total_usd_pledged_to_countries": total_usd, "countries": countries, "groups": groups}

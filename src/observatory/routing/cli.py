@@ -1,0 +1,180 @@
+"""``observatory routing``: read BGP routing tables, compute AS hegemony and country dependency."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any
+
+import polars as pl
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from observatory.db import default_engine, transaction
+from observatory.reference import country_code
+from observatory.routing.hegemony import ViewpointScores, country_dependency
+from observatory.routing.mrt import read_rib
+from observatory.routing.service import RoutingResult, RoutingTables
+from observatory.sources import SourceError
+
+app = typer.Typer(help="BGP routing tables: AS hegemony and country dependency (Resolution 101).", no_args_is_help=True)
+err = Console(stderr=True)
+
+
+class Format(str, Enum):
+    json = "json"
+    csv = "csv"
+
+
+class Weighting(str, Enum):
+    as_ = "as"
+    eyeball = "eyeball"
+
+
+def _emit(rows: list[dict[str, Any]], fmt: Format, columns: list[str]) -> None:
+    if fmt is Format.json:
+        sys.stdout.write(json.dumps(rows, indent=1) + "\n")
+        return
+    writer = csv.DictWriter(sys.stdout, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+
+
+def _registry(date: str | None, eyeball: bool) -> tuple[pl.DataFrame, pl.DataFrame | None]:
+    """The RIR registry (and APNIC estimates) loaded by ``observatory network ingest``."""
+    import datetime as dt
+
+    from observatory.network import asn_countries, eyeballs
+
+    on = dt.date.fromisoformat(date) if date else None
+    with transaction(default_engine()) as session:
+        registry = asn_countries(session, on)
+        users = eyeballs(session, on) if eyeball else None
+    if registry.height == 0:
+        err.print("[red]error:[/red] no RIR delegation data loaded (observatory network ingest rir FILE…)")
+        raise typer.Exit(1)
+    if users is not None and users.height == 0:
+        err.print("[red]error:[/red] no APNIC eyeball estimates loaded (observatory network ingest apnic-eyeballs FILE)")
+        raise typer.Exit(1)
+    return registry, users
+
+
+@app.command("hegemony")
+def hegemony_command(
+    ribs: Annotated[list[Path], typer.Argument(help="MRT RIB dumps (TABLE_DUMP or TABLE_DUMP_V2; gzip, bz2 or plain).")],
+    origin: Annotated[int | None, typer.Option(help="Hegemony in the local graph of this origin AS.")] = None,
+    country: Annotated[
+        str | None, typer.Option(help="Dependency of this country (ISO code) on each AS, from the loaded RIR data.")
+    ] = None,
+    weighting: Annotated[Weighting, typer.Option(help="Country origins weigh 1 each, or their APNIC users.")] = Weighting.as_,
+    transit_only: Annotated[bool, typer.Option(help="With --country: leave out each AS's own prefixes.")] = False,
+    af: Annotated[int, typer.Option(help="Address family: 4 or 6.")] = 4,
+    format: Annotated[Format, typer.Option(help="Output format.")] = Format.json,
+    limit: Annotated[int | None, typer.Option(help="Only the first N ASes.")] = None,
+    store: Annotated[bool, typer.Option(help="Also store global hegemony and every country's dependency, dated.")] = False,
+    scheduler: Annotated[str | None, typer.Option(help="Address of a Dask scheduler to spread the files over.")] = None,
+    workers: Annotated[int | None, typer.Option(help="Local processes (default: one per core).")] = None,
+) -> None:
+    """Print [{"asn", "hegemony"}] sorted by hegemony (with "date" when the files span several dates).
+
+    With --country, "hegemony" is the country's dependency on the AS."""
+    if af not in (4, 6):
+        err.print("[red]error:[/red] --af must be 4 or 6")
+        raise typer.Exit(2)
+    code = None
+    if country is not None:
+        code = country_code(country)
+        if code is None:
+            err.print(f"[red]error:[/red] unknown country code {country!r}")
+            raise typer.Exit(2)
+    registry, users = _registry(None, weighting is Weighting.eyeball) if (code or store) else (None, None)
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as bar:
+        task = bar.add_task("reading RIB files", total=len(ribs))
+
+        def done(scores: ViewpointScores) -> None:
+            bar.update(task, description=Path(scores.source).name, advance=1)
+
+        source = RoutingTables(registry, users, af=af, scheduler=scheduler, workers=workers, on_done=done)
+        try:
+            if store:
+                for loaded in source.run_many(ribs):
+                    err.print(f"stored {loaded.rows} rows for {loaded.edition} (load {loaded.load_id})")
+                with transaction(default_engine()):
+                    pass
+            results = source.compute(ribs) if not store else source.compute(ribs)
+        except SourceError as e:
+            err.print(f"[red]error:[/red] {e}")
+            raise typer.Exit(1) from e
+    rows: list[dict[str, Any]] = []
+    for result in results:
+        _report(result)
+        frame = _answer(result, origin, code, weighting, transit_only, registry, users)
+        if limit is not None:
+            frame = frame.head(limit)
+        stamp = {"date": result.date.isoformat()} if len(results) > 1 else {}
+        rows += [{**stamp, "asn": r["asn"], "hegemony": r["hegemony"]} for r in frame.iter_rows(named=True)]
+    _emit(rows, format, (["date"] if len(results) > 1 else []) + ["asn", "hegemony"])
+
+
+def _answer(
+    result: RoutingResult,
+    origin: int | None,
+    code: str | None,
+    weighting: Weighting,
+    transit_only: bool,
+    registry: pl.DataFrame | None,
+    users: pl.DataFrame | None,
+) -> pl.DataFrame:
+    if code is not None and registry is not None:
+        dep = result.dependency.get(weighting.value)
+        if dep is None:
+            dep = country_dependency(result.hegemony.local, registry, users, country=code)
+        value = "transit_dependency" if transit_only else "dependency"
+        return (
+            dep.filter(pl.col("country") == code)
+            .select("asn", hegemony=pl.col(value))
+            .filter(pl.col("hegemony") > 0)
+            .sort(["hegemony", "asn"], descending=[True, False])
+        )
+    if origin is not None:
+        return result.hegemony.local.filter(pl.col("origin") == origin).select("asn", "hegemony")
+    return result.hegemony.global_
+
+
+def _report(result: RoutingResult) -> None:
+    """What was left out, on stderr: never a partial result presented as complete."""
+    h = result.hegemony
+    full = int(h.viewpoints["full"].sum())
+    err.print(
+        f"{result.date}: {full} of {h.viewpoints.height} viewpoints have a full table ({h.peer_ases} peer ASes); "
+        + ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in h.counts.items())
+    )
+
+
+@app.command("read")
+def read_command(
+    rib: Annotated[Path, typer.Argument(help="An MRT RIB dump.")],
+    output: Annotated[Path | None, typer.Option(help="Write here (.csv or .parquet) instead of printing CSV.")] = None,
+) -> None:
+    """The RIB as a table: peer_ip, peer_asn, prefix, as_path (space-separated), origin."""
+    try:
+        parsed = read_rib(rib)
+    except SourceError as e:
+        err.print(f"[red]error:[/red] {e}")
+        raise typer.Exit(1) from e
+    for kind, (count, first) in parsed.skipped.items():
+        err.print(f"skipped {count} {kind} record(s), the first at byte {first}")
+    table = parsed.table()
+    if output is not None and output.suffix == ".parquet":
+        table.write_parquet(output)
+        return
+    flat = table.with_columns(pl.col("as_path").cast(pl.List(pl.String)).list.join(" "))
+    if output is not None:
+        flat.write_csv(output)
+    else:
+        sys.stdout.write(flat.write_csv())

@@ -1,0 +1,84 @@
+"""The infrastructure section of country and group pages, the IXP world map, the catalogue and the API."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, delete
+
+from observatory.db import transaction
+from observatory.network.caida_ixp import CaidaIxps
+from observatory.network.catalogue import CATALOGUE
+from observatory.network.models import DATA_TABLES
+from observatory.network.peeringdb import PeeringDb
+from observatory.network.rir import RirDelegated
+from observatory.sources import SourceLoad
+from tests.conftest import shared_data
+from tests.network.conftest import FIXTURES
+
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "network.md"
+
+
+def _load(engine: Engine) -> None:
+    with transaction(engine) as session:
+        for table in DATA_TABLES:
+            session.execute(delete(table))
+        session.execute(delete(SourceLoad))
+    RirDelegated().run(FIXTURES / "delegated-afrinic-extended-20240301", engine)
+    PeeringDb().run(FIXTURES / "peeringdb_dump_20240301.json", engine)
+    for month in ("201802", "202001", "202401"):
+        CaidaIxps().run(shared_data(f"network/caida-ixps/ixs_{month}.jsonl"), engine)
+
+
+def test_country_page_has_the_infrastructure_section(client: TestClient, engine: Engine) -> None:
+    _load(engine)
+    twin = client.get("/countries/KEN?format=json").json()["infrastructure"]
+    # The hand-made PeeringDB dump (2024-03-01) is newer than CAIDA's 2024-01 file, so it gives today's count.
+    assert twin["indicators"]["ixp_count"] == {"value": 2, "source": "peeringdb", "snapshot_date": "2024-03-01",
+                                               "date": "2024-03-01"}
+    assert [p["value"] for p in twin["history"]["ixp_count"]] == [3, 6, 9]  # CAIDA 2018-02, 2020-01, 2024-01
+    assert {c["group"] for c in twin["comparison"]} >= {"africa"}
+    page = client.get("/countries/KEN")
+    assert page.status_code == 200
+    assert 'id="infrastructure"' in page.text and "<svg" in page.text and "ixp_national_member_share" in page.text
+    french = client.get("/countries/KEN?lang=fr")
+    assert "Infrastructure Internet" in french.text
+    weight = len(gzip.compress(page.content))
+    assert weight < 20_000, weight
+
+
+def test_group_page_and_world_map(client: TestClient, engine: Engine) -> None:
+    _load(engine)
+    group = client.get("/groups/africa?format=json").json()["infrastructure"]
+    assert group["indicators"]["ixp_count"]["value"] > 40 and group["indicators"]["ixp_count"]["countries"] > 20
+    world = client.get("/infrastructure?format=json").json()
+    assert world["ixp_count"][0]["country"] == "USA"
+    page = client.get("/infrastructure")
+    assert page.status_code == 200 and "<svg" in page.text and len(gzip.compress(page.content)) < 20_000
+    catalogue = client.get("/infrastructure/indicators")
+    assert all(f'id="{i.code}"' in catalogue.text for i in CATALOGUE)
+
+
+def test_api_country_group_series_export(client: TestClient, engine: Engine) -> None:
+    _load(engine)
+    ke = client.get("/api/v1/network/countries/KE").json()
+    assert ke["country"] == "KEN" and ke["indicators"]["asn_count"]["source"] == "rir_delegated"
+    old = client.get("/api/v1/network/countries/KEN", params={"date": "2019-01-01"}).json()
+    assert old["indicators"]["ixp_count"] == {"value": 3.0, "source": "caida_ixp", "snapshot_date": "2018-02-01",
+                                              "date": "2018-02-01"}  # fmt: skip
+    assert client.get("/api/v1/network/countries/QQQ").status_code == 404
+    assert client.get("/api/v1/network/countries/EU").json()["indicators"]["ipv4_addresses"]["value"] == 256
+    series = client.get("/api/v1/network/countries/LDC/series", params={"indicator": "ixp_count"}).json()
+    assert [r["date"] for r in series] == ["2018-02-01", "2020-01-01", "2024-01-01"]
+    assert client.get("/api/v1/network/countries/KEN/series", params={"indicator": "nope"}).status_code == 422
+    csv = client.get("/api/v1/network/export")
+    assert csv.text.startswith("country,code,date,value")
+    assert len(client.get("/api/v1/network/indicators").json()) == len(CATALOGUE)
+
+
+def test_catalogue_is_documented() -> None:
+    text = DOCS.read_text()
+    missing = [i.code for i in CATALOGUE if f"`{i.code}`" not in text]
+    assert missing == []
