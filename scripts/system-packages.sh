@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Installs the system packages the tests need when they are missing: a PostgreSQL server for the
-# database tests, Chromium for the browser tests, Node.js/npm for the front-end packages served by the app.
+# database tests, Chromium for the browser tests, Node.js/npm for the front-end packages served by the app,
+# bgpdump for the routing tests and benchmark.
 set -euo pipefail
 missing=()
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
+command -v bgpdump >/dev/null 2>&1 || missing+=(bgpdump)  # the MRT reader tests and bench/routing.py compare with it
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" != 0 ]; then
   echo "missing system packages: ${missing[*]} (run: sudo apt-get install ${missing[*]})" >&2

@@ -13,12 +13,12 @@ import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 from numba import njit
 
-Array = npt.NDArray[np.generic]
+Array = Any  # numba kernels take arrays of several dtypes; numba types them when it compiles
 TIER1 = 16
 TIER2 = 600
 TIER3 = 6_000
@@ -48,9 +48,18 @@ def _asns(rng: np.random.Generator, n: int) -> Array:
 
 @njit(cache=True)
 def _write(
-    out: Array, nets: Array, lens: Array, origin: Array, up1: Array, up2: Array, top: Array, peer_as: Array,
-    peer_t1: Array, seen: Array, flags: Array,
-) -> int:  # fmt: skip
+    out: Array,
+    nets: Array,
+    lens: Array,
+    origin: Array,
+    up1: Array,
+    up2: Array,
+    top: Array,
+    peer_as: Array,
+    peer_t1: Array,
+    seen: Array,
+    flags: Array,
+) -> int:
     """Write one RIB_IPV4_UNICAST record per prefix into ``out``; returns the bytes written."""
     pos = 0
     n_peers = peer_as.shape[0]
@@ -148,8 +157,22 @@ def _write(
         out[count_at + 1] = count & 255
         length = pos - head - 12
         out[head : head + 12] = np.array(
-            [0x65, 0x5E, 0x3B, 0x00, 0, 13, 0, 2, (length >> 24) & 255, (length >> 16) & 255, (length >> 8) & 255,
-             length & 255], np.uint8)  # fmt: skip
+            [
+                0x65,
+                0x5E,
+                0x3B,
+                0x00,
+                0,
+                13,
+                0,
+                2,
+                (length >> 24) & 255,
+                (length >> 16) & 255,
+                (length >> 8) & 255,
+                length & 255,
+            ],
+            np.uint8,
+        )
     return pos
 
 

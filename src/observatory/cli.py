@@ -24,6 +24,7 @@ from observatory.pledges.models import Pledge
 from observatory.pledges.query import PledgeFilter, iter_pledges
 from observatory.pledges.summary import BY_VALUES, summary
 from observatory.reference.models import load_reference
+from observatory.routing.cli import app as routing_app
 
 app = typer.Typer(help=__doc__, no_args_is_help=True, pretty_exceptions_enable=False)
 pledges_app = typer.Typer(help="Import, export and summarise P2C pledges.", no_args_is_help=True)
@@ -36,6 +37,7 @@ users_app = typer.Typer(help="Accounts: invite people, give them roles, issue AP
 app.add_typer(users_app, name="users")
 app.add_typer(indicators_app, name="indicators")
 app.add_typer(network_app, name="network")
+app.add_typer(routing_app, name="routing")
 
 out = Console()
 err = Console(stderr=True)

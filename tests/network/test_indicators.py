@@ -18,6 +18,7 @@ from observatory.network.caida_ixp import CaidaIxps
 from observatory.network.peeringdb import PeeringDb
 from observatory.network.rir import RirDelegated
 from observatory.network.routing_data import ApnicEyeballs
+from observatory.network.service import ingest
 from tests.conftest import shared_data
 from tests.network.conftest import FIXTURES
 
@@ -114,3 +115,13 @@ def test_cli_ingest_and_show(db: Engine, tmp_path: Path, monkeypatch: pytest.Mon
     assert failed.exit_code == 1 and "line 3" in failed.output and "summary says 9 asn" in failed.output
     unknown = runner.invoke(app, ["network", "show", "--country", "XX1"])
     assert unknown.exit_code == 2
+
+
+def test_batch_ingest_reports_the_bad_file_and_loads_the_rest(db: Engine, tmp_path: Path) -> None:
+    bad = tmp_path / "delegated-lacnic-extended-20240301"
+    bad.write_text(RIR.read_text().replace("afrinic", "lacnic").replace("|ipv6|*|2|", "|ipv6|*|3|"))
+    done = ingest("rir", [str(RIR), str(bad)], db)
+    assert done[0].result is not None and done[0].result.rows == 7
+    assert done[1].error is not None and done[1].error.line == 5 and "summary says 3 ipv6" in str(done[1].error)
+    assert "indicator values recomputed" in done[0].result.notes[-1]
+    assert _values(db, "KEN")["asn_count"] == 3

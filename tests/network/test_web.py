@@ -36,8 +36,12 @@ def test_country_page_has_the_infrastructure_section(client: TestClient, engine:
     _load(engine)
     twin = client.get("/countries/KEN?format=json").json()["infrastructure"]
     # The hand-made PeeringDB dump (2024-03-01) is newer than CAIDA's 2024-01 file, so it gives today's count.
-    assert twin["indicators"]["ixp_count"] == {"value": 2, "source": "peeringdb", "snapshot_date": "2024-03-01",
-                                               "date": "2024-03-01"}
+    assert twin["indicators"]["ixp_count"] == {
+        "value": 2,
+        "source": "peeringdb",
+        "snapshot_date": "2024-03-01",
+        "date": "2024-03-01",
+    }
     assert [p["value"] for p in twin["history"]["ixp_count"]] == [3, 6, 9]  # CAIDA 2018-02, 2020-01, 2024-01
     assert {c["group"] for c in twin["comparison"]} >= {"africa"}
     page = client.get("/countries/KEN")

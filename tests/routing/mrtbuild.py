@@ -43,3 +43,22 @@ def table_dump_v1(prefix: str, peer: str, peer_as: int, attrs: bytes) -> bytes:
     body = struct.pack(">HH", 0, 0) + bytes(int(x) for x in net.split(".")) + struct.pack(">BBI", int(plen), 1, TIME)
     body += bytes(int(x) for x in peer.split(".")) + struct.pack(">HH", peer_as, len(attrs)) + attrs
     return record(12, 1, body)
+
+
+def segments(*parts: tuple[int, list[int]]) -> bytes:
+    """An AS_PATH attribute of several segments: (segment type, AS numbers), 4-byte AS numbers."""
+    value = b"".join(
+        struct.pack(">BB", kind, len(asns)) + b"".join(a.to_bytes(4, "big") for a in asns) for kind, asns in parts
+    )
+    return attribute(2, value)
+
+
+def rib(tables: dict[tuple[str, int], list[tuple[str, bytes]]]) -> bytes:
+    """A TABLE_DUMP_V2 file from {(peer ip, peer AS): [(prefix, AS_PATH attribute)]}."""
+    peers = list(tables)
+    by_prefix: dict[str, list[tuple[int, bytes]]] = {}
+    for index, peer in enumerate(peers):
+        for prefix, attrs in tables[peer]:
+            by_prefix.setdefault(prefix, []).append((index, attrs))
+    ordered = sorted(by_prefix, key=lambda p: (tuple(int(x) for x in p.split("/")[0].split(".")), int(p.split("/")[1])))
+    return peer_table(peers) + b"".join(rib_ipv4(i, p, by_prefix[p]) for i, p in enumerate(ordered))

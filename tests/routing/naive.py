@@ -6,6 +6,7 @@ docs/routing.md as possible, with dictionaries and loops: slow, but easy to chec
 
 from __future__ import annotations
 
+import functools
 import gzip
 import ipaddress
 import math
@@ -16,9 +17,11 @@ from pathlib import Path
 Entry = tuple[str, int, tuple[int, int, int], list[tuple[int, int]]]  # peer ip, peer AS, (af, net, len), path
 
 
+@functools.cache  # the tests read the 2000 RIB twice
 def read_table_dump(path: Path) -> list[Entry]:
     """TABLE_DUMP (MRT type 12, IPv4) entries: peer IP, peer AS, prefix, path as (AS, set size or 0)."""
-    data = gzip.open(path).read()
+    with gzip.open(path) as f:
+        data = f.read()
     entries: list[Entry] = []
     pos = 0
     while pos < len(data):

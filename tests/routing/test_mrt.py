@@ -49,7 +49,8 @@ def bgpdump_rows(path: Path) -> Counter[Row]:
 def our_rows(path: Path) -> Counter[Row]:
     table = read_rib(path).table()
     return Counter(
-        (ip, asn, prefix, tuple(p)) for ip, asn, prefix, p in table.select("peer_ip", "peer_asn", "prefix", "as_path").iter_rows()
+        (ip, asn, prefix, tuple(p))
+        for ip, asn, prefix, p in table.select("peer_ip", "peer_asn", "prefix", "as_path").iter_rows()
     )
 
 
@@ -69,8 +70,13 @@ def test_2002_rib() -> None:
     table = rib.table()
     assert table.columns == ["peer_ip", "peer_asn", "prefix", "as_path", "origin"]
     first = table.row(0, named=True)
-    assert first == {"peer_ip": "193.203.0.1", "peer_asn": 1853, "prefix": "3.0.0.0/8", "as_path": [1853, 1239, 80],
-                     "origin": 80}  # fmt: skip
+    assert first == {
+        "peer_ip": "193.203.0.1",
+        "peer_asn": 1853,
+        "prefix": "3.0.0.0/8",
+        "as_path": [1853, 1239, 80],
+        "origin": 80,
+    }
 
 
 def test_2000_ris_rib_with_many_entries_per_record() -> None:
@@ -80,7 +86,8 @@ def test_2000_ris_rib_with_many_entries_per_record() -> None:
     plain = naive.read_table_dump(path)
     assert rib.entries == len(plain) == 452_018
     ours = Counter(
-        (ip, asn, prefix, tuple(p)) for ip, asn, prefix, p in rib.table().select("peer_ip", "peer_asn", "prefix", "as_path").iter_rows()
+        (ip, asn, prefix, tuple(p))
+        for ip, asn, prefix, p in rib.table().select("peer_ip", "peer_asn", "prefix", "as_path").iter_rows()
     )
     theirs = Counter(
         (ip, asn, f"{__import__('ipaddress').IPv4Address(net)}/{plen}", tuple(a for a, _ in p))
@@ -94,12 +101,14 @@ def test_add_path_rib_keeps_every_path() -> None:
     table = rib.table()
     assert set(table["prefix"].str.contains(":").to_list()) == {True}
     per_prefix = table.group_by("peer_ip", "prefix").len()
-    assert per_prefix["len"].max() > 1  # several paths of one peer for one prefix
+    assert (per_prefix["len"] > 1).any()  # several paths of one peer for one prefix
 
 
 def test_updates_file_is_not_a_rib(tmp_path: Path) -> None:
     path = shared_data("network/mrt/bgpdump_updates.20020722.2238.gz")
-    with pytest.raises(SourceError, match=r"no RIB entries in this file \(1028 BGP4MP/subtype 1, 93 BGP4MP/subtype 0\)"):
+    with pytest.raises(
+        SourceError, match=r"no RIB entries in this file \(1028 BGP4MP/subtype 1, 93 BGP4MP/subtype 0\)"
+    ):
         read_rib(path)
 
 
@@ -110,20 +119,35 @@ def write(tmp_path: Path, data: bytes, name: str = "rib.mrt") -> Path:
 
 
 GOOD = mb.peer_table([("10.0.0.1", 65001), ("10.0.0.2", 65002)]) + mb.rib_ipv4(
-    0, "192.0.2.0/24", [(0, mb.attribute(1, b"\x00") + mb.as_path([65001, 3356, 64500])), (1, mb.as_path([65002, 64500]))]
+    0,
+    "192.0.2.0/24",
+    [(0, mb.attribute(1, b"\x00") + mb.as_path([65001, 3356, 64500])), (1, mb.as_path([65002, 64500]))],
 )
 
 
 def test_hand_made_rib(tmp_path: Path) -> None:
     rib = read_rib(write(tmp_path, GOOD))
     assert rib.table().to_dicts() == [
-        {"peer_ip": "10.0.0.1", "peer_asn": 65001, "prefix": "192.0.2.0/24", "as_path": [65001, 3356, 64500], "origin": 64500},
-        {"peer_ip": "10.0.0.2", "peer_asn": 65002, "prefix": "192.0.2.0/24", "as_path": [65002, 64500], "origin": 64500},
+        {
+            "peer_ip": "10.0.0.1",
+            "peer_asn": 65001,
+            "prefix": "192.0.2.0/24",
+            "as_path": [65001, 3356, 64500],
+            "origin": 64500,
+        },
+        {
+            "peer_ip": "10.0.0.2",
+            "peer_asn": 65002,
+            "prefix": "192.0.2.0/24",
+            "as_path": [65002, 64500],
+            "origin": 64500,
+        },
     ]
 
 
 def test_truncated_file(tmp_path: Path) -> None:
-    data = gzip.open(shared_data("network/mrt/bgpdump_bview.20020722.2337.gz")).read()
+    with gzip.open(shared_data("network/mrt/bgpdump_bview.20020722.2337.gz")) as f:
+        data = f.read()
     cut = len(data) // 2
     with pytest.raises(SourceError, match=r"rib\.mrt, byte \d+: MRT record runs past the end of the file") as e:
         read_rib(write(tmp_path, data[:cut]))
@@ -146,7 +170,9 @@ def test_unknown_type_is_counted_and_reported(tmp_path: Path) -> None:
 
 
 def test_attribute_longer_than_its_record(tmp_path: Path) -> None:
-    bad = mb.peer_table([("10.0.0.1", 65001)]) + mb.rib_ipv4(0, "192.0.2.0/24", [(0, mb.attribute(2, b"\x02\x01\x00\x00\xfd\xe9", length=40))])
+    bad = mb.peer_table([("10.0.0.1", 65001)]) + mb.rib_ipv4(
+        0, "192.0.2.0/24", [(0, mb.attribute(2, b"\x02\x01\x00\x00\xfd\xe9", length=40))]
+    )
     with pytest.raises(SourceError, match=r"byte \d+: path attribute longer than its record"):
         read_rib(write(tmp_path, bad))
 
@@ -160,7 +186,9 @@ def test_four_byte_asns_in_a_two_byte_session(tmp_path: Path) -> None:
 
 
 def test_as4_path_replaces_as_trans(tmp_path: Path) -> None:
-    attrs = mb.as_path([65001, 23456, 23456], width=2) + mb.attribute(17, b"\x02\x02" + (196608).to_bytes(4, "big") + (4200000000).to_bytes(4, "big"))
+    attrs = mb.as_path([65001, 23456, 23456], width=2) + mb.attribute(
+        17, b"\x02\x02" + (196608).to_bytes(4, "big") + (4200000000).to_bytes(4, "big")
+    )
     rib = read_rib(write(tmp_path, mb.table_dump_v1("192.0.2.0/24", "10.0.0.1", 65001, attrs)))
     assert rib.table()["as_path"].to_list() == [[65001, 196608, 4200000000]]
 

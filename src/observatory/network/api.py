@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
+import polars as pl
 from fastapi import APIRouter, HTTPException, Query, Response
 from sqlalchemy import select
 
@@ -84,8 +85,6 @@ def export(session: SessionDep, format: Literal["json", "csv"] = "csv") -> Any:
     rows = session.execute(select(*(getattr(n, c) for c in columns)).order_by(n.country, n.code, n.date)).all()
     if format == "json":
         return [dict(zip(columns, r, strict=True)) for r in rows]
-    import polars as pl
-
     types = (pl.String, pl.String, pl.Date, pl.Float64, pl.Float64, pl.Float64, pl.String, pl.Date)
     frame = pl.DataFrame(rows, schema=dict(zip(columns, types, strict=True)), orient="row")
     return Response(

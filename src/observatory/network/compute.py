@@ -7,11 +7,10 @@ the snapshot it was computed from.
 How snapshots combine:
 
 - IXP sources (CAIDA, PeeringDB, PCH): each snapshot gives the IXP indicators for its own date.
-- RIR files: the state of the registries on a day D is, for each registry, its latest file dated on
-  or before D — or, when none is that old, its earliest later file — keeping only the records
-  delegated on or before D. Delegation dates make history rebuildable from one file (resources
-  returned to a registry since then are not seen). Address and IPv6 indicators are computed on every
-  31 December since 2000 and on every file's date.
+- RIR files: the registries' state on a day D takes, per registry, the earliest file dated on or
+  after D (else the newest) and keeps the records delegated on or before D: delegation dates make
+  history rebuildable from one file, and the closest later file misses only resources returned in
+  between. Registry indicators are computed on every 31 December since 2000 and on every file's date.
 - Indicators that join IXP membership with registry or APNIC data are computed for each IXP snapshot
   that knows its members, and recomputed when registry or APNIC data arrive.
 """
@@ -73,14 +72,15 @@ def _registry(load: SourceLoad) -> str:
 
 
 def _pick(loads: Sequence[SourceLoad], on: dt.date | None) -> list[SourceLoad]:
-    """Per registry: the latest file on or before ``on``, else the earliest later one (see module doc)."""
+    """Per registry, the file that best tells the state on ``on``: the earliest dated on or after it
+    (read by delegation date, it misses only what was returned in between), else the newest."""
     by_registry: dict[str, list[SourceLoad]] = {}
     for load in loads:  # oldest first
         by_registry.setdefault(_registry(load), []).append(load)
     chosen = []
     for group in by_registry.values():
-        before = [x for x in group if on is None or (x.data_date or dt.date.min) <= on]
-        chosen.append(before[-1] if before else group[0])
+        after = [x for x in group if on is not None and (x.data_date or dt.date.min) >= on]
+        chosen.append(after[0] if after else group[-1])
     return chosen
 
 
@@ -124,13 +124,19 @@ def expand_asns(delegations: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def rir_asn_countries(session: Session, on: dt.date | None) -> pl.DataFrame:
-    """ASN → country from the registry state on ``on`` (see :func:`observatory.network.asn_countries`)."""
-    loads = _pick(_loads(session, RIR, Delegation), on)
-    if not loads:
+def rir_asn_countries(
+    session: Session, on: dt.date | None, registry: tuple[list[SourceLoad], pl.DataFrame] | None = None
+) -> pl.DataFrame:
+    """ASN → country from the registry state on ``on`` (see :func:`observatory.network.asn_countries`).
+
+    ``registry`` (the RIR loads and their delegations, already read) spares reading them again."""
+    loads, frame = registry if registry is not None else (_loads(session, RIR, Delegation), None)
+    chosen = [x.id for x in _pick(loads, on)]
+    if not chosen:
         return pl.DataFrame(schema={"asn": pl.Int64, "country": pl.String})
-    frame = _as_of(_delegations(session, [x.id for x in loads], "asn"), on)
-    return expand_asns(frame)
+    if frame is None:
+        frame = _delegations(session, chosen, "asn")
+    return expand_asns(_as_of(frame.filter(pl.col("load_id").is_in(chosen)), on))
 
 
 def eyeball_frame(session: Session, on: dt.date | None = None) -> pl.DataFrame:
@@ -220,17 +226,16 @@ def history_dates(last: dt.date, first_year: int = HISTORY_FROM) -> list[dt.date
     return [dt.date(y, 12, 31) for y in range(first_year, last.year) if dt.date(y, 12, 31) < last]
 
 
-def refresh_rir(session: Session) -> int:
-    """Recompute every registry indicator from the loaded RIR files (history and file dates)."""
+def refresh_rir(session: Session) -> tuple[int, tuple[list[SourceLoad], pl.DataFrame]]:
+    """Recompute every registry indicator from the loaded RIR files (history and file dates); also
+    returns the loads and delegations read, for the indicators that join them with IXP membership."""
     session.execute(delete(NetworkIndicator).where(NetworkIndicator.source == RIR))
     loads = _loads(session, RIR, Delegation)
-    if not loads:
-        return 0
     everything = _delegations(session, [x.id for x in loads])
     file_dates = sorted({x.data_date for x in loads if x.data_date})
-    population = populations(session)
+    population = populations(session) if loads else pl.DataFrame()
     rows = 0
-    for day in sorted(set(history_dates(file_dates[-1]) + file_dates)):
+    for day in sorted(set(history_dates(file_dates[-1]) + file_dates)) if file_dates else []:
         chosen = _pick(loads, day)
         ids = [x.id for x in chosen]
         newest = max(chosen, key=lambda x: (x.data_date or dt.date.min, x.id))
@@ -238,7 +243,7 @@ def refresh_rir(session: Session) -> int:
         rows += _store(
             session, rir_indicators(state, day, population_on(population, day)), newest, RIR, newest.data_date or day
         )
-    return rows
+    return rows, (loads, everything.filter(pl.col("kind") == "asn"))
 
 
 def ixp_indicators(
@@ -309,7 +314,9 @@ def ixp_indicators(
     )
 
 
-def refresh_ixp(session: Session, load: SourceLoad) -> int:
+def refresh_ixp(
+    session: Session, load: SourceLoad, registry: tuple[list[SourceLoad], pl.DataFrame] | None = None
+) -> int:
     """Recompute the indicators of one IXP snapshot (and those joining registry and APNIC data)."""
     session.execute(delete(NetworkIndicator).where(NetworkIndicator.load_id == load.id))
     day = load.data_date or load.loaded_at.date()
@@ -324,12 +331,12 @@ def refresh_ixp(session: Session, load: SourceLoad) -> int:
         select(m.ixp_key, m.asn, m.country).where(m.load_id == load.id),
         {"ixp_key": pl.String, "asn": pl.Int64, "country": pl.String},
     )
-    asn_country = rir_asn_countries(session, day) if members.height else pl.DataFrame()
+    asn_country = rir_asn_countries(session, day, registry) if members.height else pl.DataFrame()
     eyeballs = eyeball_frame(session, day) if members.height else pl.DataFrame()
     own, cross = ixp_indicators(ixps, members, day, asn_country, eyeballs)
     rows = _store(session, own, load, load.source, day)
-    registry = cross.filter(pl.col("code") != "eyeball_share_at_domestic_ixp")
-    rows += _store(session, registry, load, f"{load.source}+{RIR}", day)
+    with_registry = cross.filter(pl.col("code") != "eyeball_share_at_domestic_ixp")
+    rows += _store(session, with_registry, load, f"{load.source}+{RIR}", day)
     rows += _store(
         session, cross.filter(pl.col("code") == "eyeball_share_at_domestic_ixp"), load, f"{load.source}+{EYEBALLS}", day
     )
@@ -347,13 +354,13 @@ def refresh_facilities(session: Session, load: SourceLoad) -> int:
     return _store(session, _counts(f, "facility_count", day, pl.len()), load, load.source, day)
 
 
-def refresh_network(session: Session) -> int:
-    """Recompute everything that depends on registry or APNIC data: registry indicators and the
-    indicators joining them with IXP membership."""
-    rows = refresh_rir(session)
+def refresh_network(session: Session, *, registry: bool = True) -> int:
+    """Recompute what depends on registry or APNIC data: the registry indicators (unless
+    ``registry`` is false, for an APNIC load) and the indicators joining them with IXP membership."""
+    rows, read = refresh_rir(session) if registry else (0, None)
     for source in IXP_SOURCES:
         for ixp_load in _loads(session, source, IxpMember):
-            rows += refresh_ixp(session, ixp_load)
+            rows += refresh_ixp(session, ixp_load, read)
     return rows
 
 
@@ -368,5 +375,5 @@ def refresh_after(session: Session, load: SourceLoad, *, cascade: bool = True) -
     if load.source == FACILITIES:
         return [f"{refresh_facilities(session, load)} indicator values"]
     if load.source in (RIR, EYEBALLS) and cascade:
-        return [f"{refresh_network(session)} indicator values"]
+        return [f"{refresh_network(session, registry=load.source == RIR)} indicator values"]
     return []

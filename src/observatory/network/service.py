@@ -65,7 +65,7 @@ def ingest(
             done.append(Ingested(location, None, e))
     if any(d.result for d in done) and name in ("rir", "apnic-eyeballs"):
         with transaction(engine) as session:
-            rows = refresh_network(session)
+            rows = refresh_network(session, registry=name == "rir")
         last = next(d for d in reversed(done) if d.result)
         assert last.result is not None
         last.result.notes.append(f"{rows} indicator values recomputed")
@@ -76,9 +76,9 @@ def asn_countries(session: Session, on: dt.date | None = None) -> pl.DataFrame:
     """AS number → country from the loaded RIR delegations (allocated and assigned), one row per number.
 
     Columns ``asn`` (Int64) and ``country`` (ISO alpha-3, or the registry's own code such as ``ZZ``,
-    ``EU``, ``AP`` for what is not a country). The state on ``on``: per registry, its latest file
-    dated on or before ``on`` (else its earliest later file), keeping records delegated on or before
-    ``on``; ``on=None`` takes each registry's newest file whole. Empty when no RIR file is loaded."""
+    ``EU``, ``AP`` for what is not a country). The state on ``on``: per registry, its earliest file
+    dated on or after ``on`` (else its newest), keeping the records delegated on or before ``on``;
+    ``on=None`` takes each registry's newest file whole. Empty when no RIR file is loaded."""
     return rir_asn_countries(session, on)
 
 

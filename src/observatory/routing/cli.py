@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import sys
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -16,21 +16,23 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from observatory.db import default_engine, transaction
 from observatory.reference import country_code
+from observatory.routing.cost_cli import cost_command
 from observatory.routing.hegemony import ViewpointScores, country_dependency
 from observatory.routing.mrt import read_rib
 from observatory.routing.service import RoutingResult, RoutingTables
 from observatory.sources import SourceError
 
 app = typer.Typer(help="BGP routing tables: AS hegemony and country dependency (Resolution 101).", no_args_is_help=True)
-err = Console(stderr=True)
+app.command("cost")(cost_command)
+err = Console(stderr=True, soft_wrap=True)  # a file name and offset stay on one line
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     json = "json"
     csv = "csv"
 
 
-class Weighting(str, Enum):
+class Weighting(StrEnum):
     as_ = "as"
     eyeball = "eyeball"
 
@@ -44,38 +46,43 @@ def _emit(rows: list[dict[str, Any]], fmt: Format, columns: list[str]) -> None:
     writer.writerows(rows)
 
 
-def _registry(date: str | None, eyeball: bool) -> tuple[pl.DataFrame, pl.DataFrame | None]:
-    """The RIR registry (and APNIC estimates) loaded by ``observatory network ingest``."""
-    import datetime as dt
-
+def _registry(eyeball: bool) -> tuple[pl.DataFrame, pl.DataFrame | None]:
+    """The newest RIR registry (and APNIC estimates) loaded by ``observatory network ingest``."""
     from observatory.network import asn_countries, eyeballs
 
-    on = dt.date.fromisoformat(date) if date else None
     with transaction(default_engine()) as session:
-        registry = asn_countries(session, on)
-        users = eyeballs(session, on) if eyeball else None
+        registry = asn_countries(session)
+        users = eyeballs(session) if eyeball else None
     if registry.height == 0:
         err.print("[red]error:[/red] no RIR delegation data loaded (observatory network ingest rir FILE…)")
         raise typer.Exit(1)
     if users is not None and users.height == 0:
-        err.print("[red]error:[/red] no APNIC eyeball estimates loaded (observatory network ingest apnic-eyeballs FILE)")
+        err.print(
+            "[red]error:[/red] no APNIC eyeball estimates loaded (observatory network ingest apnic-eyeballs FILE)"
+        )
         raise typer.Exit(1)
     return registry, users
 
 
 @app.command("hegemony")
 def hegemony_command(
-    ribs: Annotated[list[Path], typer.Argument(help="MRT RIB dumps (TABLE_DUMP or TABLE_DUMP_V2; gzip, bz2 or plain).")],
+    ribs: Annotated[
+        list[Path], typer.Argument(help="MRT RIB dumps (TABLE_DUMP or TABLE_DUMP_V2; gzip, bz2 or plain).")
+    ],
     origin: Annotated[int | None, typer.Option(help="Hegemony in the local graph of this origin AS.")] = None,
     country: Annotated[
         str | None, typer.Option(help="Dependency of this country (ISO code) on each AS, from the loaded RIR data.")
     ] = None,
-    weighting: Annotated[Weighting, typer.Option(help="Country origins weigh 1 each, or their APNIC users.")] = Weighting.as_,
+    weighting: Annotated[
+        Weighting, typer.Option(help="Country origins weigh 1 each, or their APNIC users.")
+    ] = Weighting.as_,
     transit_only: Annotated[bool, typer.Option(help="With --country: leave out each AS's own prefixes.")] = False,
     af: Annotated[int, typer.Option(help="Address family: 4 or 6.")] = 4,
     format: Annotated[Format, typer.Option(help="Output format.")] = Format.json,
     limit: Annotated[int | None, typer.Option(help="Only the first N ASes.")] = None,
-    store: Annotated[bool, typer.Option(help="Also store global hegemony and every country's dependency, dated.")] = False,
+    store: Annotated[
+        bool, typer.Option(help="Also store global hegemony and every country's dependency, dated.")
+    ] = False,
     scheduler: Annotated[str | None, typer.Option(help="Address of a Dask scheduler to spread the files over.")] = None,
     workers: Annotated[int | None, typer.Option(help="Local processes (default: one per core).")] = None,
 ) -> None:
@@ -91,7 +98,7 @@ def hegemony_command(
         if code is None:
             err.print(f"[red]error:[/red] unknown country code {country!r}")
             raise typer.Exit(2)
-    registry, users = _registry(None, weighting is Weighting.eyeball) if (code or store) else (None, None)
+    registry, users = _registry(weighting is Weighting.eyeball) if (code or store) else (None, None)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as bar:
         task = bar.add_task("reading RIB files", total=len(ribs))
@@ -101,15 +108,13 @@ def hegemony_command(
 
         source = RoutingTables(registry, users, af=af, scheduler=scheduler, workers=workers, on_done=done)
         try:
-            if store:
-                for loaded in source.run_many(ribs):
-                    err.print(f"stored {loaded.rows} rows for {loaded.edition} (load {loaded.load_id})")
-                with transaction(default_engine()):
-                    pass
-            results = source.compute(ribs) if not store else source.compute(ribs)
+            results = source.compute(ribs)
         except SourceError as e:
             err.print(f"[red]error:[/red] {e}")
             raise typer.Exit(1) from e
+    if store:
+        for loaded in source.store(results, default_engine()):
+            err.print(f"stored {loaded.rows} rows for {loaded.edition} (load {loaded.load_id})")
     rows: list[dict[str, Any]] = []
     for result in results:
         _report(result)

@@ -21,9 +21,9 @@ The rules, exactly as implemented (docs/routing.md says why each one is so):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 import polars as pl
 from numba import njit, types
 from numba.typed import Dict
@@ -32,11 +32,11 @@ from observatory.routing.mrt import Rib
 
 TRIM = 0.1  # share of the peer-AS scores dropped at each end
 FULL_FEED = 0.5  # a full table holds at least this share of the prefixes of the best-seeing peer
-Array = npt.NDArray[np.generic]
+Array = Any  # numba kernels take arrays of several dtypes; numba types them when it compiles
 
 
 @njit(cache=True)
-def _dense(asn: Array) -> tuple[Array, Array]:  # pragma: no cover - compiled
+def _dense(asn: Array) -> tuple[Array, Array]:
     """Dense ids 0…m-1 for the AS numbers of ``asn`` (first-seen order) and the AS number of each id."""
     direct = np.full(1 << 24, -1, np.int32)  # most AS numbers are below 2^24: an array beats a hash
     other = Dict.empty(key_type=types.int64, value_type=types.int64)
@@ -67,7 +67,7 @@ def _dense(asn: Array) -> tuple[Array, Array]:  # pragma: no cover - compiled
 
 
 @njit(cache=True)
-def _counting_order(key: Array, k: int) -> Array:  # pragma: no cover - compiled
+def _counting_order(key: Array, k: int) -> Array:
     """The stable order that sorts ``key`` (integers in [0, k)): a counting sort, O(n + k)."""
     start = np.zeros(k + 1, np.int64)
     for v in key:
@@ -82,7 +82,7 @@ def _counting_order(key: Array, k: int) -> Array:  # pragma: no cover - compiled
 
 
 @njit(cache=True)
-def _prefix_sorted(order: Array, peer: Array, hi: Array, lo: Array, length: Array) -> bool:  # pragma: no cover
+def _prefix_sorted(order: Array, peer: Array, hi: Array, lo: Array, length: Array) -> bool:
     for i in range(1, order.shape[0]):
         a = order[i - 1]
         b = order[i]
@@ -92,9 +92,11 @@ def _prefix_sorted(order: Array, peer: Array, hi: Array, lo: Array, length: Arra
 
 
 @njit(cache=True)
-def _weights(order: Array, peer: Array, hi: Array, lo: Array, length: Array, v6: bool, n_peer: int) -> tuple[Array, Array]:  # fmt: skip  # noqa: E501
+def _weights(
+    order: Array, peer: Array, hi: Array, lo: Array, length: Array, v6: bool, n_peer: int
+) -> tuple[Array, Array]:
     """Weight of each entry and the distinct prefixes of each peer; ``order`` sorts the entries by
-    (peer, address, length), so a prefix comes right after the prefixes that contain it."""  # pragma: no cover
+    (peer, address, length), so a prefix comes right after the prefixes that contain it."""
     n = order.shape[0]
     weight = np.zeros(peer.shape[0], np.float64)
     prefixes = np.zeros(n_peer, np.int64)
@@ -109,8 +111,13 @@ def _weights(order: Array, peer: Array, hi: Array, lo: Array, length: Array, v6:
         p = peer[e]
         # the run of entries of the same prefix in the same viewpoint (ADD-PATH gives several)
         j = i + 1
-        while j < n and peer[order[j]] == p and hi[order[j]] == hi[e] and lo[order[j]] == lo[e] and \
-                length[order[j]] == length[e]:  # fmt: skip
+        while (
+            j < n
+            and peer[order[j]] == p
+            and hi[order[j]] == hi[e]
+            and lo[order[j]] == lo[e]
+            and length[order[j]] == length[e]
+        ):
             j += 1
         if p != cur_peer:
             cur_peer = p
@@ -135,8 +142,13 @@ def _weights(order: Array, peer: Array, hi: Array, lo: Array, length: Array, v6:
     while i < n:
         e = order[i]
         j = i + 1
-        while j < n and peer[order[j]] == peer[e] and hi[order[j]] == hi[e] and lo[order[j]] == lo[e] and \
-                length[order[j]] == length[e]:  # fmt: skip
+        while (
+            j < n
+            and peer[order[j]] == peer[e]
+            and hi[order[j]] == hi[e]
+            and lo[order[j]] == lo[e]
+            and length[order[j]] == length[e]
+        ):
             j += 1
         share = uncovered[i] / (j - i)
         for k in range(i, j):
@@ -148,7 +160,7 @@ def _weights(order: Array, peer: Array, hi: Array, lo: Array, length: Array, v6:
 @njit(cache=True)
 def _scores(
     order: Array, peer: Array, origin: Array, weight: Array, offsets: Array, ids: Array, sets: Array, n_asn: int
-) -> tuple[Array, ...]:  # pragma: no cover - compiled
+) -> tuple[Array, ...]:
     """Viewpoint scores, global and per origin, for entries sorted by (peer, origin).
 
     Returns (global peer, global AS id, global score, local peer, local origin, local AS id, local
@@ -190,7 +202,7 @@ def _scores(
         loop = False
         prev = -1
         for k in range(s0, s1):
-            a = np.int64(ids[k])
+            a = int(ids[k])
             if sets[k] == 0:
                 if a == prev:
                     continue  # prepending
@@ -279,14 +291,14 @@ def _scores(
 
 
 @njit(cache=True)
-def _grow_i(a: Array, n: int) -> Array:  # pragma: no cover - compiled
+def _grow_i(a: Array, n: int) -> Array:
     b = np.empty(n, np.int64)
     b[: a.shape[0]] = a
     return b
 
 
 @njit(cache=True)
-def _grow_f(a: Array, n: int) -> Array:  # pragma: no cover - compiled
+def _grow_f(a: Array, n: int) -> Array:
     b = np.empty(n, np.float64)
     b[: a.shape[0]] = a
     return b
@@ -307,9 +319,9 @@ class ViewpointScores:
     counts: dict[str, int] = field(default_factory=dict)
 
 
-def viewpoint_scores(rib: Rib, af: int = 4, *, local: bool = True) -> ViewpointScores:
-    """Score every AS in every viewpoint of ``rib`` for address family ``af`` (4 or 6), globally and,
-    when ``local``, per origin AS."""
+def viewpoint_scores(rib: Rib, af: int = 4) -> ViewpointScores:
+    """Score every AS in every viewpoint of ``rib`` for address family ``af`` (4 or 6), globally and per
+    origin AS."""
     if af not in (4, 6):
         raise ValueError(f"address family must be 4 or 6, not {af}")
     selected = np.flatnonzero(rib.af == af)
@@ -322,13 +334,20 @@ def viewpoint_scores(rib: Rib, af: int = 4, *, local: bool = True) -> ViewpointS
         by_prefix = selected[np.lexsort((rib.length[selected], rib.lo[selected], rib.hi[selected], peer[selected]))]
     weight, prefixes = _weights(by_prefix, peer, rib.hi, rib.lo, rib.length, af == 6, n_peer)
     origin = rib.origins()
-    origin_values, origin_id = np.unique(origin[selected], return_inverse=True)
-    by_origin = selected[_counting_order(peer[selected] * len(origin_values) + origin_id, n_peer * len(origin_values))]
+    origin_id, origin_values = _dense(origin[selected] + 1)  # + 1: no origin (-1) becomes 0
+    n_origin = len(origin_values)
+    by_origin = selected[_counting_order(peer[selected] * n_origin + origin_id, n_peer * n_origin)]
     ids, asns = _dense(rib.asn)
     gp, ga, gs, lp, lorig, la, ls, counts = _scores(
-        by_origin, peer, origin if local else np.full_like(origin, -1), weight, rib.path_offsets, ids,
-        rib.as_set, int(asns.shape[0]),
-    )  # fmt: skip
+        by_origin,
+        peer,
+        origin,
+        weight,
+        rib.path_offsets,
+        ids,
+        rib.as_set,
+        int(asns.shape[0]),
+    )
     viewpoints = pl.DataFrame(
         {
             "vp": np.arange(n_peer, dtype=np.int64),
@@ -365,7 +384,7 @@ class Hegemony:
 
 
 @njit(cache=True)
-def _trim(values: Array, n: int) -> float:  # pragma: no cover - compiled
+def _trim(values: Array, n: int) -> float:
     """Mean of ``values`` padded with zeros to ``n`` after dropping ⌊0.1·n⌋ at each end."""
     k = int(np.floor(n * TRIM))
     ordered = np.sort(values)
@@ -381,7 +400,7 @@ def _trim(values: Array, n: int) -> float:  # pragma: no cover - compiled
 @njit(cache=True)
 def _combine(
     order: Array, group: Array, is_self: Array, pa: Array, score: Array, n_pa: int, vps_of_pa: Array
-) -> tuple[Array, Array]:  # pragma: no cover - compiled
+) -> tuple[Array, Array]:
     """Peer-AS averages and trimmed means of viewpoint scores.
 
     ``order`` sorts the rows by (origin, AS) with each origin's own row group first; ``group`` is the
@@ -436,21 +455,23 @@ def _combine(
     return heads[:g], result[:g]
 
 
-def _hegemony_of(frame: pl.DataFrame, pa_index: pl.DataFrame, n_pa: int, vps_of_pa: Array, local: bool) -> pl.DataFrame:  # fmt: skip  # noqa: E501
+def _hegemony_of(frame: pl.DataFrame, pa_index: pl.DataFrame, n_pa: int, vps_of_pa: Array, local: bool) -> pl.DataFrame:
     """Run :func:`_combine` on viewpoint scores, kept for full viewpoints (``pa_index``: vp → pa)."""
     rows = frame.join(pa_index, on="vp")
     if rows.height == 0:
         return pl.DataFrame(schema={"origin": pl.Int64, "asn": pl.Int64, "hegemony": pl.Float64})
     origin = rows["origin"].to_numpy() if local else np.zeros(rows.height, np.int64)
     asn = rows["asn"].to_numpy()
-    # one integer key per (origin, AS), the origin's own AS sorting first within the origin
-    _, origin_id = np.unique(origin, return_inverse=True)
-    asn_values, asn_id = np.unique(asn, return_inverse=True)
+    # one integer key per (origin, AS), the origin's own AS sorting first within the origin; the rows
+    # are put in that order by two counting sorts (by AS, then by origin), O(n)
+    origin_id, origin_values = _dense(origin)
+    asn_id, asn_values = _dense(asn)
     is_self = asn == origin if local else np.zeros(rows.height, np.bool_)
-    group = origin_id.astype(np.int64) * (len(asn_values) + 1) + np.where(is_self, 0, asn_id + 1)
-    order = np.argsort(group, kind="stable")
-    heads, result = _combine(order, group, is_self, rows["pa"].to_numpy(), rows["score"].to_numpy(), n_pa,
-                             vps_of_pa)  # fmt: skip
+    asn_key = np.where(is_self, 0, asn_id.astype(np.int64) + 1)
+    by_asn = _counting_order(asn_key, len(asn_values) + 1)
+    order = by_asn[_counting_order(origin_id[by_asn].astype(np.int64), len(origin_values))]
+    group = origin_id.astype(np.int64) * (len(asn_values) + 1) + asn_key
+    heads, result = _combine(order, group, is_self, rows["pa"].to_numpy(), rows["score"].to_numpy(), n_pa, vps_of_pa)
     return pl.DataFrame({"origin": origin[heads], "asn": asn[heads], "hegemony": result})
 
 
@@ -462,8 +483,8 @@ def hegemony(parts: list[ViewpointScores]) -> Hegemony:
     viewpoints = pl.concat(
         [p.viewpoints.with_columns(pl.col("vp") + base, source=pl.lit(p.source)) for base, p in tagged]
     )
-    most = viewpoints["prefixes"].max() if viewpoints.height else 0
-    viewpoints = viewpoints.with_columns(full=pl.col("prefixes") >= FULL_FEED * float(most or 0))
+    most = viewpoints.select(pl.col("prefixes").max()).item() or 0
+    viewpoints = viewpoints.with_columns(full=pl.col("prefixes") >= FULL_FEED * most)
     full = viewpoints.filter("full").select("vp", "peer_asn")
     peer_ases = full.group_by("peer_asn").agg(nv=pl.len()).sort("peer_asn").with_row_index("pa")
     pa_index = full.join(peer_ases.select("peer_asn", pl.col("pa").cast(pl.Int64)), on="peer_asn").select("vp", "pa")

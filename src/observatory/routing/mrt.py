@@ -21,6 +21,7 @@ import datetime as dt
 import ipaddress
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -67,12 +68,12 @@ ERRORS = {
     8: "prefix length longer than the address",
 }
 
-Array = npt.NDArray[np.generic]
-_PEER_KEY = types.UniTuple(types.int64, 4)  # (address length, address high, low, AS): one TABLE_DUMP peer
+Array = Any  # numba kernels take arrays of several dtypes; numba types them when it compiles
+_PEER_KEY = types.UniTuple(types.int64, 4)  # type: ignore[no-untyped-call]  # (address length, address high, low, AS): one TABLE_DUMP peer
 
 
 @njit(cache=True)
-def _grow(a: Array, need: int) -> Array:  # pragma: no cover - compiled
+def _grow(a: Array, need: int) -> Array:
     if need <= a.shape[0]:
         return a
     b = np.empty(max(need, a.shape[0] * 2), a.dtype)
@@ -81,17 +82,17 @@ def _grow(a: Array, need: int) -> Array:  # pragma: no cover - compiled
 
 
 @njit(cache=True)
-def _u16(b: Array, i: int) -> int:  # pragma: no cover - compiled
-    return (np.int64(b[i]) << 8) | np.int64(b[i + 1])
+def _u16(b: Array, i: int) -> int:
+    return int((np.int64(b[i]) << 8) | np.int64(b[i + 1]))
 
 
 @njit(cache=True)
-def _u32(b: Array, i: int) -> int:  # pragma: no cover - compiled
-    return (np.int64(b[i]) << 24) | (np.int64(b[i + 1]) << 16) | (np.int64(b[i + 2]) << 8) | np.int64(b[i + 3])
+def _u32(b: Array, i: int) -> int:
+    return int((np.int64(b[i]) << 24) | (np.int64(b[i + 1]) << 16) | (np.int64(b[i + 2]) << 8) | np.int64(b[i + 3]))
 
 
 @njit(cache=True)
-def _addr(b: Array, i: int, nbytes: int, plen: int, v6: bool) -> tuple[np.uint64, np.uint64]:  # pragma: no cover
+def _addr(b: Array, i: int, nbytes: int, plen: int, v6: bool) -> tuple[np.uint64, np.uint64]:
     """(high, low) 64-bit halves of an address whose first ``nbytes`` bytes are at ``i`` (IPv4 in the low
     half), with the host bits beyond ``plen`` cleared: routers sometimes leave them set."""
     hi = np.uint64(0)
@@ -124,14 +125,14 @@ def _segments(b: Array, start: int, end: int, width: int, asn: Array, sets: Arra
     """Decode AS_PATH segments b[start:end] (``width``-byte AS numbers) into asn/sets from ``n``.
 
     Returns (error code, new n, path length counted as RFC 4271 does: a set counts once). Confederation
-    segments are left out: they are internal to the neighbour's confederation."""  # pragma: no cover
+    segments are left out: they are internal to the neighbour's confederation."""
     i = start
     count = 0
     while i < end:
         if i + 2 > end:
             return 5, n, count
         seg_type = b[i]
-        seg_len = np.int64(b[i + 1])
+        seg_len = int(b[i + 1])
         i += 2
         if seg_type < 1 or seg_type > 4:
             return 5, n, count
@@ -149,7 +150,7 @@ def _segments(b: Array, start: int, end: int, width: int, asn: Array, sets: Arra
 
 
 @njit(cache=True)
-def _parse(b: Array) -> tuple[Array, ...]:  # pragma: no cover - compiled
+def _parse(b: Array) -> tuple[Array, ...]:
     """Walk the MRT records of ``b``; see :func:`read_rib` for what the returned arrays are."""
     size = b.shape[0]
     cap = 1 << 16
@@ -185,8 +186,30 @@ def _parse(b: Array) -> tuple[Array, ...]:  # pragma: no cover - compiled
     err_at = 0
     while i < size:
         if i + 12 > size:
-            return _out(1, i, e_peer, e_path, e_af, e_len, e_hi, e_lo, p_asn, p_set, q_af, q_hi, q_lo, q_asn,
-                        skip_key, skip_count, skip_first, n, np_, n_peer, n_skip, first_time)  # fmt: skip
+            return _out(
+                1,
+                i,
+                e_peer,
+                e_path,
+                e_af,
+                e_len,
+                e_hi,
+                e_lo,
+                p_asn,
+                p_set,
+                q_af,
+                q_hi,
+                q_lo,
+                q_asn,
+                skip_key,
+                skip_count,
+                skip_first,
+                n,
+                np_,
+                n_peer,
+                n_skip,
+                first_time,
+            )
         ts = _u32(b, i)
         mtype = _u16(b, i + 4)
         sub = _u16(b, i + 6)
@@ -194,8 +217,30 @@ def _parse(b: Array) -> tuple[Array, ...]:  # pragma: no cover - compiled
         body = i + 12
         end = body + length
         if end > size:
-            return _out(2, i, e_peer, e_path, e_af, e_len, e_hi, e_lo, p_asn, p_set, q_af, q_hi, q_lo, q_asn,
-                        skip_key, skip_count, skip_first, n, np_, n_peer, n_skip, first_time)  # fmt: skip
+            return _out(
+                2,
+                i,
+                e_peer,
+                e_path,
+                e_af,
+                e_len,
+                e_hi,
+                e_lo,
+                p_asn,
+                p_set,
+                q_af,
+                q_hi,
+                q_lo,
+                q_asn,
+                skip_key,
+                skip_count,
+                skip_first,
+                n,
+                np_,
+                n_peer,
+                n_skip,
+                first_time,
+            )
         if first_time < 0:
             first_time = ts
         known = False
@@ -211,7 +256,7 @@ def _parse(b: Array) -> tuple[Array, ...]:  # pragma: no cover - compiled
                 if j + alen + 2 + 4 + alen + 2 + 2 > lim:
                     err = 3
                     break
-                plen = np.int64(b[j + alen])
+                plen = int(b[j + alen])
                 if plen > alen * 8:
                     err = 8
                     break
@@ -321,7 +366,7 @@ def _parse(b: Array) -> tuple[Array, ...]:  # pragma: no cover - compiled
             if body + 5 > end:
                 err = 3
                 break
-            plen = np.int64(b[body + 4])
+            plen = int(b[body + 4])
             if plen > alen * 8:
                 err = 8
                 break
@@ -397,15 +442,37 @@ def _parse(b: Array) -> tuple[Array, ...]:  # pragma: no cover - compiled
                 n_skip += 1
             skip_count[found] += 1
         i = end
-    return _out(err, err_at, e_peer, e_path, e_af, e_len, e_hi, e_lo, p_asn, p_set, q_af, q_hi, q_lo, q_asn,
-                skip_key, skip_count, skip_first, n, np_, n_peer, n_skip, first_time)  # fmt: skip
+    return _out(
+        err,
+        err_at,
+        e_peer,
+        e_path,
+        e_af,
+        e_len,
+        e_hi,
+        e_lo,
+        p_asn,
+        p_set,
+        q_af,
+        q_hi,
+        q_lo,
+        q_asn,
+        skip_key,
+        skip_count,
+        skip_first,
+        n,
+        np_,
+        n_peer,
+        n_skip,
+        first_time,
+    )
 
 
 @njit(cache=True)
 def _attrs(b: Array, a0: int, a1: int, width: int, asn: Array, sets: Array) -> tuple[int, int, int]:
     """The AS path of the attributes b[a0:a1] into asn/sets: (error, byte offset of the error, length).
 
-    With 2-byte AS numbers an AS4_PATH, when present, replaces the tail of the AS_PATH (RFC 6793 §4.2.3)."""  # pragma: no cover
+    With 2-byte AS numbers an AS4_PATH, when present, replaces the tail of the AS_PATH (RFC 6793 §4.2.3)."""
     i = a0
     m = 0
     count = 0
@@ -422,7 +489,7 @@ def _attrs(b: Array, a0: int, a1: int, width: int, asn: Array, sets: Array) -> t
             alen = _u16(b, i + 2)
             v = i + 4
         else:
-            alen = np.int64(b[i + 2])
+            alen = int(b[i + 2])
             v = i + 3
         if v + alen > a1:
             return 4, i, 0
@@ -447,7 +514,7 @@ def _attrs(b: Array, a0: int, a1: int, width: int, asn: Array, sets: Array) -> t
             k = 0
             while k < m and kept < keep:
                 if sets[k] > 0:  # a set counts once: skip over all its members
-                    k += np.int64(sets[k])
+                    k += int(sets[k])
                 else:
                     k += 1
                 kept += 1
@@ -459,15 +526,48 @@ def _attrs(b: Array, a0: int, a1: int, width: int, asn: Array, sets: Array) -> t
 
 @njit(cache=True)
 def _out(
-    err: int, err_at: int, e_peer: Array, e_path: Array, e_af: Array, e_len: Array, e_hi: Array, e_lo: Array,
-    p_asn: Array, p_set: Array, q_af: Array, q_hi: Array, q_lo: Array, q_asn: Array, skip_key: Array,
-    skip_count: Array, skip_first: Array, n: int, np_: int, n_peer: int, n_skip: int, first_time: int,
-) -> tuple[Array, ...]:  # fmt: skip  # pragma: no cover - compiled
+    err: int,
+    err_at: int,
+    e_peer: Array,
+    e_path: Array,
+    e_af: Array,
+    e_len: Array,
+    e_hi: Array,
+    e_lo: Array,
+    p_asn: Array,
+    p_set: Array,
+    q_af: Array,
+    q_hi: Array,
+    q_lo: Array,
+    q_asn: Array,
+    skip_key: Array,
+    skip_count: Array,
+    skip_first: Array,
+    n: int,
+    np_: int,
+    n_peer: int,
+    n_skip: int,
+    first_time: int,
+) -> tuple[Array, ...]:
     status = np.array([err, err_at, first_time], np.int64)
-    return (status, e_peer[:n].copy(), e_path[: n + 1].copy(), e_af[:n].copy(), e_len[:n].copy(), e_hi[:n].copy(),
-            e_lo[:n].copy(), p_asn[:np_].copy(), p_set[:np_].copy(), q_af[:n_peer].copy(), q_hi[:n_peer].copy(),
-            q_lo[:n_peer].copy(), q_asn[:n_peer].copy(), skip_key[:n_skip].copy(), skip_count[:n_skip].copy(),
-            skip_first[:n_skip].copy())  # fmt: skip
+    return (
+        status,
+        e_peer[:n].copy(),
+        e_path[: n + 1].copy(),
+        e_af[:n].copy(),
+        e_len[:n].copy(),
+        e_hi[:n].copy(),
+        e_lo[:n].copy(),
+        p_asn[:np_].copy(),
+        p_set[:np_].copy(),
+        q_af[:n_peer].copy(),
+        q_hi[:n_peer].copy(),
+        q_lo[:n_peer].copy(),
+        q_asn[:n_peer].copy(),
+        skip_key[:n_skip].copy(),
+        skip_count[:n_skip].copy(),
+        skip_first[:n_skip].copy(),
+    )
 
 
 @dataclass
@@ -520,13 +620,19 @@ class Rib:
         keys = pl.DataFrame({"af": self.af, "length": self.length, "hi": self.hi, "lo": self.lo})
         unique = keys.unique(maintain_order=True)
         text = [_ip(a, h, lo) + f"/{n}" for a, n, h, lo in unique.iter_rows()]
-        prefixes = keys.join(unique.with_columns(pl.Series("prefix", text)), on=["af", "length", "hi", "lo"],
-                             how="left", maintain_order="left")["prefix"]  # fmt: skip
+        prefixes = keys.join(
+            unique.with_columns(pl.Series("prefix", text)),
+            on=["af", "length", "hi", "lo"],
+            how="left",
+            maintain_order="left",
+        )["prefix"]
         lengths = np.diff(self.path_offsets)
         flat = pl.Series(self.asn.astype(np.int64))
-        paths = pl.DataFrame({"i": np.repeat(np.arange(self.entries), lengths), "asn": flat}).group_by(
-            "i", maintain_order=True
-        ).agg("asn")
+        paths = (
+            pl.DataFrame({"i": np.repeat(np.arange(self.entries), lengths), "asn": flat})
+            .group_by("i", maintain_order=True)
+            .agg("asn")
+        )
         as_path = (
             pl.DataFrame({"i": np.arange(self.entries)}).join(paths, on="i", how="left", maintain_order="left")["asn"]
         ).fill_null([])
@@ -555,12 +661,27 @@ def parse_rib(data: bytes | npt.NDArray[np.uint8], path: str | Path = "<bytes>")
     out = _parse(buf)
     status = out[0]
     skip_key, skip_count, skip_first = out[13], out[14], out[15]
-    skipped = {
-        _kind(int(k)): (int(c), int(f)) for k, c, f in zip(skip_key, skip_count, skip_first, strict=True)
-    }
+    skipped = {_kind(int(k)): (int(c), int(f)) for k, c, f in zip(skip_key, skip_count, skip_first, strict=True)}
     if status[0] != 0:
         raise SourceError(path, ERRORS[int(status[0])], offset=int(status[1]))
-    rib = Rib(str(path), int(status[2]), *out[1:13], skipped=skipped)  # type: ignore[arg-type]
+    peer, offsets, af, length, hi, lo, asn, as_set, peer_af, peer_hi, peer_lo, peer_asn = out[1:13]
+    rib = Rib(
+        str(path),
+        int(status[2]),
+        peer,
+        offsets,
+        af,
+        length,
+        hi,
+        lo,
+        asn,
+        as_set,
+        peer_af,
+        peer_hi,
+        peer_lo,
+        peer_asn,
+        skipped,
+    )
     if rib.entries == 0:
         what = ", ".join(f"{c} {k}" for k, (c, _) in skipped.items()) or "no records"
         raise SourceError(path, f"no RIB entries in this file ({what})")

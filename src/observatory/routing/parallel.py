@@ -76,12 +76,12 @@ def all_scores(
 def _on_dask(names: list[str], af: int, scheduler: str, on_done: Done | None) -> list[ViewpointScores]:
     from distributed import Client, as_completed
 
-    with Client(scheduler, set_as_default=False) as client:
+    with Client(scheduler) as client:  # type: ignore[no-untyped-call]
         futures = client.map(file_scores, names, af=af, pure=False)
         index = {future.key: i for i, future in enumerate(futures)}
         done: dict[int, ViewpointScores] = {}
         try:
-            for future in as_completed(futures):
+            for future in as_completed(futures):  # type: ignore[no-untyped-call]
                 done[index[future.key]] = future.result()
                 if on_done:
                     on_done(done[index[future.key]])

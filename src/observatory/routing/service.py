@@ -102,28 +102,39 @@ class RoutingTables(Source[RoutingResult]):
             load.edition,
             parsed.date,
             skipped={k: v for k, v in counts.items() if k in ("paths_with_loops", "empty_paths", "skipped_records")},
-            notes=[f"{parsed.hegemony.viewpoints['full'].sum()} full-feed viewpoints in {parsed.hegemony.peer_ases} "
-                   f"peer ASes, {len(parsed.files)} file(s)"],
-        )  # fmt: skip
+            notes=[
+                f"{parsed.hegemony.viewpoints['full'].sum()} full-feed viewpoints in {parsed.hegemony.peer_ases} "
+                f"peer ASes, {len(parsed.files)} file(s)"
+            ],
+        )
 
     def run_many(
         self, locations: Sequence[str | Path], engine: Engine | None = None, *, progress: Progress | None = None
     ) -> list[LoadResult]:
         """Fetch every location, compute per dump date, and store each date in its own transaction."""
         paths = {str(self.fetch(location, progress=progress)): str(location) for location in locations}
+        return self.store(self.compute([Path(p) for p in paths]), engine, paths)
+
+    def store(
+        self, results: Sequence[RoutingResult], engine: Engine | None = None, locations: dict[str, str] | None = None
+    ) -> list[LoadResult]:
+        """Store computed results, one transaction and one ``SourceLoad`` per date; ``locations`` maps a
+        downloaded file back to its address."""
         loaded = []
-        for result in self.compute([Path(p) for p in paths]):
-            digest = hashlib.sha256("".join(sha256_of(Path(f)) for f in result.files).encode()).hexdigest()
+        for result in results:
+            where = [(locations or {}).get(f, f) for f in result.files]
+            digests = [sha256_of(Path(f)) for f in result.files]
             with transaction(engine) as session:
                 record = SourceLoad(
                     source=self.NAME,
                     organisation=self.ORG,
                     dataset=self.DATASET,
-                    location="\n".join(paths[f] for f in result.files),
+                    location="\n".join(where),
                     info_url=self.INFO_URL,
                     edition=f"{result.date.isoformat()} IPv{result.af}",
                     data_date=result.date,
-                    sha256=digest if len(result.files) > 1 else sha256_of(Path(result.files[0])),
+                    # one file: its own hash; several: the hash of their hashes, in order
+                    sha256=digests[0] if len(digests) == 1 else hashlib.sha256("".join(digests).encode()).hexdigest(),
                 )
                 session.add(record)
                 session.flush()
@@ -143,7 +154,9 @@ def top_dependencies(
     """The latest stored date's top ``limit`` dependencies of ``country`` and, for those ASes, every
     stored date: ``{"date", "top": [{asn, dependency, transit_dependency}], "series": {asn: [[date, value]]}}``."""
     where = (CountryDependency.country == country, CountryDependency.weighting == weighting, CountryDependency.af == af)
-    latest = session.scalar(select(CountryDependency.data_date).where(*where).order_by(CountryDependency.data_date.desc()))
+    latest = session.scalar(
+        select(CountryDependency.data_date).where(*where).order_by(CountryDependency.data_date.desc())
+    )
     if latest is None:
         return {"date": None, "top": [], "series": {}}
     top = session.execute(

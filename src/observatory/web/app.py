@@ -18,7 +18,7 @@ from observatory.indicators import api as indicators_api
 from observatory.network import api as network_api
 from observatory.network import web as network_web
 from observatory.pledges.service import RegistryError
-from observatory.web import account, api, connectivity, pages
+from observatory.web import account, api, connectivity, cost, pages
 from observatory.web.context import template_gettext, templates
 from observatory.web.i18n import LANGUAGES, negotiate
 
@@ -60,6 +60,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api.router)
     app.include_router(indicators_api.router)
     app.include_router(connectivity.router)
+    app.include_router(cost.api)
+    app.include_router(cost.router)
     app.include_router(network_api.router)
     app.include_router(network_web.router)
     app.include_router(account.router)
