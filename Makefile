@@ -19,7 +19,10 @@ setup: $(VENV)/.installed
 system-packages:
 	bash scripts/system-packages.sh
 
+# The public data files beside the project (../shared/data), when present; loading again skips what is loaded.
+DATA ?= ../shared/data
 run: setup
+	if [ -d "$(DATA)" ]; then $(BIN)/observatory data load "$(DATA)"; fi
 	$(BIN)/observatory serve --host 127.0.0.1 --port 8000
 
 lint: $(VENV)/.installed

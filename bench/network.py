@@ -32,17 +32,9 @@ sys.path.insert(0, str(ROOT))
 
 
 def real_jobs() -> list[tuple[str, Path]]:
-    jobs = [("rir", p) for p in sorted((DATA / "rir").glob("delegated-*"))]
-    jobs += [("caida-ixp", p) for p in sorted((DATA / "caida-ixps").glob("ixs_*.jsonl"))]
-    jobs += [("caida-facilities", p) for p in sorted((DATA / "caida-ixps").glob("facilities_*.jsonl"))]
-    jobs += [("peeringdb", p) for p in sorted((DATA / "peeringdb").glob("traixroute_*.json"))]
-    extracts = ("ixp-peers.csv", "-ixp.csv", "ixp-info.csv", "ixp-prefixes.csv", "participants.csv.gz")
-    jobs += [("peeringdb-csv", p) for p in sorted((DATA / "peeringdb").iterdir()) if p.name.endswith(extracts)]
-    jobs += [("pch", p) for p in sorted((DATA / "pch").glob("*.csv"))]
-    jobs += [("apnic-eyeballs", p) for p in sorted((DATA / "ipv6").glob("apnic_aspop*"))]
-    jobs += [("caida-asrel", p) for p in sorted((DATA / "caida-asrel").iterdir())]
-    jobs += [("caida-pfx2as", p) for p in sorted((DATA / "caida-pfx2as").iterdir())]
-    return jobs
+    from observatory.datafolder import network_jobs
+
+    return [(job.source, job.path) for job in network_jobs(DATA.parent)]
 
 
 def child(db: str, jobs_json: str) -> None:

@@ -38,6 +38,8 @@ app.add_typer(users_app, name="users")
 app.add_typer(indicators_app, name="indicators")
 app.add_typer(network_app, name="network")
 app.add_typer(routing_app, name="routing")
+data_app = typer.Typer(help="Public data files: load a whole folder of them.", no_args_is_help=True)
+app.add_typer(data_app, name="data")
 
 out = Console()
 err = Console(stderr=True)
@@ -216,6 +218,31 @@ def status() -> None:
         rows = session.execute(select(Pledge.review_state, func.count()).group_by(Pledge.review_state)).all()
     for state, n in rows:
         out.print(f"{state}: {n}")
+
+
+@data_app.command("load")
+def data_load(
+    folder: Annotated[Path, typer.Argument(help="A folder laid out like shared/data (indicators/, network/).")],
+) -> None:
+    """Load every public data file the observatory reads from FOLDER (files already loaded are skipped)."""
+    from observatory.datafolder import jobs, load
+
+    todo = jobs(folder)
+    if not todo:
+        err.print(f"[red]error:[/red] no known data files under {folder}")
+        raise typer.Exit(1)
+    counts = {"loaded": 0, "unchanged": 0, "failed": 0}
+    with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), console=err) as bar:
+        task = bar.add_task("loading", total=len(todo))
+        for outcome in load(todo, progress=lambda job: bar.update(task, description=job.path.name[-40:])):
+            bar.advance(task)
+            counts[outcome.status] += 1
+            if outcome.status != "unchanged":
+                out.print(f"{outcome.status}: {outcome.job.source} {outcome.job.path.name}: {outcome.detail}",
+                          highlight=False)  # fmt: skip
+    out.print(", ".join(f"{n} {status}" for status, n in counts.items()))
+    if counts["failed"]:
+        raise typer.Exit(1)
 
 
 @users_app.command("add")

@@ -9,14 +9,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, delete, select
 
+from observatory.datafolder import indicator_jobs, load
 from observatory.db import transaction
 from observatory.indicators.models import AreaClassification, Observation
 from observatory.indicators.sources import (
     SOURCES,
-    ItuPriceBaskets,
-    OwidMobileCoverage,
-    WdiDatapackage,
-    WorldBankApiCsv,
 )
 from observatory.sources import SourceLoad
 from tests.conftest import shared_data
@@ -38,13 +35,9 @@ def clear(engine: Engine) -> None:
 
 def ingest_all(engine: Engine) -> None:
     """Every file of ``../shared/data/indicators``, labelled with the editions their MANIFEST gives."""
-    WorldBankApiCsv("2024-11").run(shared_data(API_CSV), engine)
-    for name in ("sp.pop.totl", "it.net.user.zs", "it.net.bbnd.p2", "it.cel.sets.p2", "it.mlt.main.p2"):
-        path = shared_data(WDI) / f"{name}.csv"
-        if path.exists():
-            WdiDatapackage("2026-07-01").run(path, engine)
-    OwidMobileCoverage().run(shared_data(OWID), engine)
-    ItuPriceBaskets("2025-12-02").run(shared_data(ITU), engine)
+    outcomes = list(load(indicator_jobs(shared_data("indicators").parent), engine))
+    assert len(outcomes) >= 7
+    assert all(o.status == "loaded" for o in outcomes), [o for o in outcomes if o.status != "loaded"]
 
 
 @pytest.fixture

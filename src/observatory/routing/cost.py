@@ -40,12 +40,7 @@ PARAMETERS: dict[str, Parameter] = {
         Parameter("busy_hour_kbps_per_user", "kbit/s per user", 0, None),
         Parameter("domestic_share", "share of traffic", 0, 1),
         Parameter("local_exchange_share", "share of domestic traffic", 0, 1),
-        Parameter(
-            "target_local_exchange_share",
-            "share of domestic traffic",
-            0,
-            1,
-        ),
+        Parameter("target_local_exchange_share", "share of domestic traffic", 0, 1),
         Parameter("utilisation", "share of capacity", 0, 1, True),
         Parameter("transit_price", "USD per Mbit/s per month", 0, None),
         Parameter("competition_price_reduction", "share of the transit price", 0, 1),
