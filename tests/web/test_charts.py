@@ -134,6 +134,13 @@ def test_line_chart_ticks_are_round_numbers_and_every_series_is_drawn() -> None:
     assert root.get("role") == "img"
 
 
+def test_small_counts_get_whole_number_ticks() -> None:
+    svg = charts.line_chart([("IXPs", [(2018, 2.0), (2019, 1.0), (2024, 1.0)])], title="IXPs", x_format=str,
+                            y_format=lambda y: f"{y:.0f}")  # fmt: skip
+    labels = [t.text for t in parse(svg).findall(f".//{SVG}g[@class='ticks-y']/{SVG}text")]
+    assert labels == ["0", "1", "2"]
+
+
 def test_line_chart_takes_given_x_ticks_and_survives_no_data() -> None:
     root = parse(
         charts.line_chart(

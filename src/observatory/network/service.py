@@ -58,7 +58,8 @@ def ingest(
         if progress:
             progress(location)
         source = SOURCES[name]()
-        source.cascade = False  # type: ignore[attr-defined]
+        if isinstance(source, RirDelegated | ApnicEyeballs):
+            source.cascade = False
         try:
             done.append(Ingested(location, source.run(location, engine), None))
         except SourceError as e:

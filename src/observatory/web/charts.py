@@ -300,6 +300,9 @@ def line_chart(
     if y_from_zero:
         y_lo, y_hi = min(0.0, y_lo), max(0.0, y_hi)
     yt = nice_ticks(y_lo, y_hi, 5)
+    if len(yt) > 1 and yt[1] - yt[0] < 1 and all(float(y).is_integer() for y in ys):
+        # Counts: no tick between two whole numbers (labels would repeat once rounded).
+        yt = [float(t) for t in range(math.floor(y_lo), math.ceil(y_hi) + 1)]
     y_lo, y_hi = yt[0], yt[-1]
     if x_ticks is None:
         xt = [t for t in nice_ticks(x_lo, x_hi, 6) if x_lo - 1e-9 <= t <= x_hi + 1e-9]

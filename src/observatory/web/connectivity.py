@@ -102,8 +102,19 @@ def section(web: Web, area: str) -> tuple[dict[str, Any] | None, dict[str, Any]]
         return data, {"connectivity_names": _names(web)}
     fmt = web.fmt
     series = [r for r in data["series"] if r["year"] >= 2005]
-    use = [(float(r["year"]), float(r["internet_use_pct"])) for r in series]
+
+    def split(key: str) -> tuple[list[tuple[float, float]], list[tuple[float, float]]]:
+        """Reported values, and imputed ones joined to the reported value before them (drawn apart)."""
+        points = [(float(r["year"]), float(r[key])) for r in series]
+        imputed = [r["imputed"] for r in series]
+        reported = [p for p, i in zip(points, imputed, strict=True) if not i]
+        estimated = [p for k, p in enumerate(points) if imputed[k] or (k + 1 < len(points) and imputed[k + 1])]
+        return reported, estimated
+
+    use, use_estimated = split("internet_use_pct")
     lines: list[tuple[str, list[tuple[float, float]]]] = [(web.gettext("Internet use"), use)]
+    if use_estimated:
+        lines.append((web.gettext("Internet use, estimated (imputed)"), use_estimated))
     for score in data["scores"]:
         if score["indicator"] == INTERNET_USE:
             goal = 95.0 if score["target"] == "umc_internet_use" else float(score["target_value"])
@@ -119,8 +130,12 @@ def section(web: Web, area: str) -> tuple[dict[str, Any] | None, dict[str, Any]]
         x_ticks=ticks,
         width=560,
     )
+    offline, offline_estimated = split("people_offline")
+    offline_lines = [(web.gettext("People offline"), offline)]
+    if offline_estimated:
+        offline_lines.append((web.gettext("People offline, estimated (imputed)"), offline_estimated))
     offline_chart = charts.line_chart(
-        [(web.gettext("People offline"), [(float(r["year"]), float(r["people_offline"])) for r in series])],
+        offline_lines,
         title=web.gettext("People offline"),
         x_format=_year,
         y_format=fmt.compact,
