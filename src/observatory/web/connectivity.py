@@ -78,6 +78,15 @@ def area_name(web: Web, code: str) -> str:
     return label(web, "country", code)
 
 
+def apart(
+    points: list[tuple[float, float]], estimated: list[bool]
+) -> tuple[list[tuple[float, float]], list[tuple[float, float]]]:
+    """Reported points, and estimated ones joined to the reported point before them, to draw as two series."""
+    reported = [p for p, e in zip(points, estimated, strict=True) if not e]
+    rest = [p for k, p in enumerate(points) if estimated[k] or (k + 1 < len(points) and estimated[k + 1])]
+    return reported, rest
+
+
 def _year(x: float) -> str:
     return str(int(x))
 
@@ -104,12 +113,7 @@ def section(web: Web, area: str) -> tuple[dict[str, Any] | None, dict[str, Any]]
     series = [r for r in data["series"] if r["year"] >= 2005]
 
     def split(key: str) -> tuple[list[tuple[float, float]], list[tuple[float, float]]]:
-        """Reported values, and imputed ones joined to the reported value before them (drawn apart)."""
-        points = [(float(r["year"]), float(r[key])) for r in series]
-        imputed = [r["imputed"] for r in series]
-        reported = [p for p, i in zip(points, imputed, strict=True) if not i]
-        estimated = [p for k, p in enumerate(points) if imputed[k] or (k + 1 < len(points) and imputed[k + 1])]
-        return reported, estimated
+        return apart([(float(r["year"]), float(r[key])) for r in series], [r["imputed"] for r in series])
 
     use, use_estimated = split("internet_use_pct")
     lines: list[tuple[str, list[tuple[float, float]]]] = [(web.gettext("Internet use"), use)]
@@ -175,8 +179,16 @@ def world_picture(web: Web) -> tuple[dict[str, Any] | None, dict[str, Any]]:
         "internet_use": use.select("area", "year", "value").sort("area").to_dicts(),
         "editions": {code: c.edition_of(code) for code in ("SP.POP.TOTL", INTERNET_USE)},
     }
+    # Years resting mostly on imputed values are drawn apart: they carry old values forward, not news.
+    mostly_observed, mostly_imputed = apart(
+        [(float(r["year"]), float(r["people_offline"])) for r in data["over_time"]],
+        [r["observed_population_share"] < 0.5 for r in data["over_time"]],
+    )
+    world_lines = [(web.gettext("People offline"), mostly_observed)]
+    if mostly_imputed:
+        world_lines.append((web.gettext("Estimated, mostly from imputed values"), mostly_imputed))
     offline_chart = charts.line_chart(
-        [(web.gettext("People offline"), [(float(r["year"]), float(r["people_offline"])) for r in data["over_time"]])],
+        world_lines,
         title=web.gettext("People offline in the world"),
         x_format=_year,
         y_format=fmt.compact,
