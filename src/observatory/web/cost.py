@@ -37,6 +37,22 @@ PARAMETER_NAMES = {
     "backhaul_price_reduction": N_("Scenario: backhaul price reduction"),
     "gni_per_capita_month": N_("Monthly GNI per capita"),
 }
+# The units of cost_defaults.csv, in the reader's language.
+UNIT_NAMES = {
+    "USD per Mbit/s per month": N_("USD per Mbit/s per month"),
+    "USD per Mbit/s per month per 100 km": N_("USD per Mbit/s per month per 100 km"),
+    "USD per person per month": N_("USD per person per month"),
+    "USD per year": N_("USD per year"),
+    "kbit/s per user": N_("kbit/s per user"),
+    "km": N_("km"),
+    "people": N_("people"),
+    "share of capacity": N_("share of capacity"),
+    "share of domestic traffic": N_("share of domestic traffic"),
+    "share of the backhaul price": N_("share of the backhaul price"),
+    "share of the transit price": N_("share of the transit price"),
+    "share of traffic": N_("share of traffic"),
+}
+
 SCENARIO_NAMES = {
     "baseline": N_("Baseline"),
     "local_exchange": N_("More local exchange at an IXP"),
@@ -130,6 +146,7 @@ def cost_model_page(request: Request, web: WebDep) -> Response:
         "error": error,
         "parameters": {k: web.gettext(v) for k, v in PARAMETER_NAMES.items()},
         "scenario_names": {k: web.gettext(v) for k, v in SCENARIO_NAMES.items()},
+        "unit_names": {k: web.gettext(v) for k, v in UNIT_NAMES.items()},
         "result_names": {k: web.gettext(v) for k, v in RESULT_NAMES.items()},
         "origin_names": {k: web.gettext(v) for k, v in ORIGIN_NAMES.items()},
         "countries": sorted(((c, label(web, "country", c)) for c in reference.countries()), key=lambda x: x[1]),
@@ -142,7 +159,7 @@ def cost_model_page(request: Request, web: WebDep) -> Response:
             [(context["scenario_names"][s["scenario"]], s["total_cost_usd"]) for s in answer["scenarios"]],
             title=web.gettext("Annual international connectivity cost by scenario"),
             value_format=web.fmt.usd,
-            width=560,
+            width=900,
         )
     data: dict[str, Any] = answer if answer is not None else {"detail": error} if error else {}
     return web.render("public/cost.html", data, status=422 if error else 200, **context)
