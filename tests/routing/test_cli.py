@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from observatory.cli import app
 from tests.conftest import shared_data
+from tests.routing import mrtbuild as mb
 
 runner = CliRunner()
 RIB_2002 = "network/mrt/bgpdump_bview.20020722.2337.gz"
@@ -36,6 +37,17 @@ def test_global_hegemony_json_and_csv() -> None:
     )
     lines = csv_out.stdout.splitlines()
     assert lines[0] == "asn,hegemony" and lines[1] == "80,1.0" and len(lines) > 2
+
+
+def test_skipped_records_are_reported(tmp_path: Path) -> None:
+    rib = tmp_path / "mixed.mrt"
+    strange = mb.record(99, 7, b"\x01\x02")
+    rib.write_bytes(strange + mb.rib({("10.0.0.1", 10): [("192.0.2.0/24", mb.segments((2, [10, 64500])))]}) + strange)
+    result = runner.invoke(app, ["routing", "hegemony", str(rib)])
+    assert result.exit_code == 0, result.output
+    assert f"{rib}: skipped 2 type 99/subtype 7 record(s), the first at byte 0" in result.stderr
+    assert "2 skipped type 99/subtype 7 records" in result.stderr
+    assert json.loads(result.stdout) == [{"asn": 10, "hegemony": 1.0}, {"asn": 64500, "hegemony": 1.0}]
 
 
 def test_bad_file_is_a_clear_error(tmp_path: Path) -> None:

@@ -3,6 +3,7 @@ and on every kind of bad input."""
 
 from __future__ import annotations
 
+import bz2
 import gzip
 import shutil
 import subprocess
@@ -202,3 +203,10 @@ def test_unknown_peer_and_empty_rib(tmp_path: Path) -> None:
     only_peers = mb.peer_table([("10.0.0.1", 65001)])
     with pytest.raises(SourceError, match="no RIB entries"):
         read_rib(write(tmp_path, only_peers))
+
+
+def test_bz2_and_truncated_bz2(tmp_path: Path) -> None:
+    packed = bz2.compress(GOOD)
+    assert read_rib(write(tmp_path, packed, "rib.bz2")).entries == 2
+    with pytest.raises(SourceError, match="truncated or corrupt bz2"):
+        read_rib(write(tmp_path, packed[: len(packed) // 2], "cut.bz2"))

@@ -20,10 +20,13 @@ from observatory.routing.cost_cli import cost_command
 from observatory.routing.hegemony import ViewpointScores, country_dependency
 from observatory.routing.mrt import read_rib
 from observatory.routing.service import RoutingResult, RoutingTables
+from observatory.routing.transit_cli import cti_command, transit_command
 from observatory.sources import SourceError
 
 app = typer.Typer(help="BGP routing tables: AS hegemony and country dependency (Resolution 101).", no_args_is_help=True)
 app.command("cost")(cost_command)
+app.command("transit")(transit_command)
+app.command("cti")(cti_command)
 err = Console(stderr=True, soft_wrap=True)  # a file name and offset stay on one line
 
 
@@ -105,6 +108,8 @@ def hegemony_command(
 
         def done(scores: ViewpointScores) -> None:
             bar.update(task, description=Path(scores.source).name, advance=1)
+            for kind, (count, first) in scores.skipped.items():
+                err.print(f"{scores.source}: skipped {count} {kind} record(s), the first at byte {first}")
 
         source = RoutingTables(registry, users, af=af, scheduler=scheduler, workers=workers, on_done=done)
         try:

@@ -89,7 +89,10 @@ def compare(ours: pl.DataFrame, cti: pl.DataFrame, column: str = "foreign_transi
     compared set; each row gets the reasons its inputs suggest for a large difference."""
     both = (
         cti.filter(pl.col("meet_cti"))
-        .join(ours.select("country", pl.col(column).alias("ours"), "coverage", "known_asns", "registered_asns"), on="country")
+        .join(
+            ours.select("country", pl.col(column).alias("ours"), "coverage", "known_asns", "registered_asns"),
+            on="country",
+        )
         .filter(pl.col("ours").is_not_null())
     )
     n = both.height
@@ -99,7 +102,11 @@ def compare(ours: pl.DataFrame, cti: pl.DataFrame, column: str = "foreign_transi
     ).with_columns((pl.col("rank_ours") - pl.col("rank_cti")).alias("rank_difference"))
     reasons = pl.concat_list(
         pl.when(pl.col("coverage") < LOW_COVERAGE)
-        .then(pl.format("low coverage: {} of {} registered ASes have known relationships", "known_asns", "registered_asns"))
+        .then(
+            pl.format(
+                "low coverage: {} of {} registered ASes have known relationships", "known_asns", "registered_asns"
+            )
+        )
         .otherwise(None),
         pl.when(pl.col("known_asns") < 5).then(pl.lit("few networks: a single AS moves the figure")).otherwise(None),
         pl.when(pl.col("orig_frac") < 0.8)
@@ -117,7 +124,16 @@ def compare(ours: pl.DataFrame, cti: pl.DataFrame, column: str = "foreign_transi
         spearman_covered=spearman(covered["ours"], covered["cti_transit"]),
         n_covered=covered.height,
         rows=rows.select(
-            "country", "ours", "cti_transit", "rank_ours", "rank_cti", "rank_difference", "coverage", "known_asns",
-            "registered_asns", "orig_frac", "reasons",
+            "country",
+            "ours",
+            "cti_transit",
+            "rank_ours",
+            "rank_cti",
+            "rank_difference",
+            "coverage",
+            "known_asns",
+            "registered_asns",
+            "orig_frac",
+            "reasons",
         ),
     )

@@ -317,6 +317,7 @@ class ViewpointScores:
     global_scores: pl.DataFrame
     local_scores: pl.DataFrame
     counts: dict[str, int] = field(default_factory=dict)
+    skipped: dict[str, tuple[int, int]] = field(default_factory=dict)  # as ``Rib.skipped``
 
 
 def viewpoint_scores(rib: Rib, af: int = 4) -> ViewpointScores:
@@ -369,6 +370,7 @@ def viewpoint_scores(rib: Rib, af: int = 4) -> ViewpointScores:
             "paths_with_loops": int(counts[1]),
             "empty_paths": int(counts[2]),
         },
+        skipped=rib.skipped,
     )
 
 
@@ -504,6 +506,8 @@ def hegemony(parts: list[ViewpointScores]) -> Hegemony:
     for p in parts:
         for key, value in p.counts.items():
             counts[key] = counts.get(key, 0) + value
+        for kind, (value, _) in p.skipped.items():
+            counts[f"skipped {kind} records"] = counts.get(f"skipped {kind} records", 0) + value
     return Hegemony(global_, local, viewpoints, n_pa, counts)
 
 

@@ -23,10 +23,7 @@ Done = Callable[[ViewpointScores], None]
 
 def file_scores(path: str, af: int = 4) -> ViewpointScores:
     """Read one RIB file and score its viewpoints (the unit of work sent to a worker)."""
-    rib = read_rib(path)
-    scores = viewpoint_scores(rib, af)
-    scores.counts["skipped_records"] = sum(count for count, _ in rib.skipped.values())
-    return scores
+    return viewpoint_scores(read_rib(path), af)
 
 
 def all_scores(

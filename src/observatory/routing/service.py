@@ -101,7 +101,9 @@ class RoutingTables(Source[RoutingResult]):
             rows,
             load.edition,
             parsed.date,
-            skipped={k: v for k, v in counts.items() if k in ("paths_with_loops", "empty_paths", "skipped_records")},
+            skipped={
+                k: v for k, v in counts.items() if k in ("paths_with_loops", "empty_paths") or k.startswith("skipped")
+            },
             notes=[
                 f"{parsed.hegemony.viewpoints['full'].sum()} full-feed viewpoints in {parsed.hegemony.peer_ases} "
                 f"peer ASes, {len(parsed.files)} file(s)"

@@ -26,6 +26,16 @@ from observatory.routing.service import top_dependencies
 from observatory.sources import SourceLoad
 
 ASREL = "caida_asrel"
+GROUP_FIGURES = (
+    "registered_asns",
+    "known_asns",
+    "coverage",
+    "foreign_transit_share",
+    "foreign_transit_share_users",
+    "foreign_link_share",
+    "median_foreign_upstreams",
+    "median_hhi_foreign",
+)
 IXP_CODES = ("asn_at_domestic_ixp_share", "eyeball_share_at_domestic_ixp")
 
 LINK_SCHEMA = {"provider": pl.Int64, "customer": pl.Int64, "relationship": pl.Int64}
@@ -61,8 +71,12 @@ def _classify(links: pl.DataFrame, registry: pl.DataFrame) -> pl.DataFrame:
     p2c = links.filter(pl.col("relationship") == -1)
     p2p = links.filter(pl.col("relationship") == 0)
     sides = [
-        p2c.select(pl.col("customer").alias("asn"), pl.col("provider").alias("other"), pl.lit("customer").alias("role")),
-        p2c.select(pl.col("provider").alias("asn"), pl.col("customer").alias("other"), pl.lit("provider").alias("role")),
+        p2c.select(
+            pl.col("customer").alias("asn"), pl.col("provider").alias("other"), pl.lit("customer").alias("role")
+        ),
+        p2c.select(
+            pl.col("provider").alias("asn"), pl.col("customer").alias("other"), pl.lit("provider").alias("role")
+        ),
         p2p.select(pl.col("provider").alias("asn"), pl.col("customer").alias("other"), pl.lit("peer").alias("role")),
         p2p.select(pl.col("customer").alias("asn"), pl.col("provider").alias("other"), pl.lit("peer").alias("role")),
     ]
@@ -100,7 +114,11 @@ def transit_table(links: pl.DataFrame, registry: pl.DataFrame, users: pl.DataFra
         .agg(
             (pl.col("role") == "customer").sum().alias("transit_links"),
             ((pl.col("role") == "customer") & pl.col("foreign")).sum().alias("foreign_transit_links"),
-            (pl.col("role") == "peer").sum().alias("peering_links"),
+            # a peering link between two of the country's networks is listed from both sides: count it once
+            pl.struct(pl.min_horizontal("asn", "other").alias("lo"), pl.max_horizontal("asn", "other").alias("hi"))
+            .filter(pl.col("role") == "peer")
+            .n_unique()
+            .alias("peering_links"),
             ((pl.col("role") == "peer") & pl.col("foreign")).sum().alias("foreign_peering_links"),
         )
         .join(
@@ -150,7 +168,9 @@ def _ratio(num: str, den: str) -> pl.Expr:
     return pl.when(pl.col(den) > 0).then(pl.col(num) / pl.col(den))
 
 
-def providers(links: pl.DataFrame, registry: pl.DataFrame, country: str, users: pl.DataFrame | None = None) -> pl.DataFrame:
+def providers(
+    links: pl.DataFrame, registry: pl.DataFrame, country: str, users: pl.DataFrame | None = None
+) -> pl.DataFrame:
     """The providers of ``country``'s ASes: ``asn``, ``country`` (where the provider is registered, null when
     unknown), ``domestic``, ``customers`` (the country's ASes it serves), ``users`` (their APNIC users),
     most customers first."""
@@ -201,7 +221,7 @@ def group_summary(table: pl.DataFrame, members: list[str]) -> dict[str, Any]:
     (Σ numerators / Σ denominators over the members' ASes), HHI and upstream counts as the median member."""
     rows = table.filter(pl.col("country").is_in(members) & (pl.col("known_asns") > 0))
     if rows.height == 0:
-        return {"countries": 0, "members": len(members)}
+        return {"countries": 0, "members": len(members)} | dict.fromkeys(GROUP_FIGURES)
 
     def pooled(num: str, den: str) -> float | None:
         d = rows[den].sum()
@@ -252,13 +272,16 @@ def load_inputs(session: Session, on: dt.date | None = None) -> Inputs:
         return Inputs(empty, pl.DataFrame(schema={"asn": pl.Int64, "country": pl.String}), pl.DataFrame())
     rank = {x.id: i for i, x in enumerate(loads)}
     a = AsLink
-    rows = session.execute(
-        select(a.load_id, a.asn1, a.asn2, a.relationship).where(a.load_id.in_(list(rank)))
-    ).all()
+    rows = session.execute(select(a.load_id, a.asn1, a.asn2, a.relationship).where(a.load_id.in_(list(rank)))).all()
     links = pl.DataFrame(
-        rows, schema={"load_id": pl.Int64, "provider": pl.Int64, "customer": pl.Int64, "relationship": pl.Int64}, orient="row"
+        rows,
+        schema={"load_id": pl.Int64, "provider": pl.Int64, "customer": pl.Int64, "relationship": pl.Int64},
+        orient="row",
     )
-    pair = [pl.min_horizontal("provider", "customer").alias("lo"), pl.max_horizontal("provider", "customer").alias("hi")]
+    pair = [
+        pl.min_horizontal("provider", "customer").alias("lo"),
+        pl.max_horizontal("provider", "customer").alias("hi"),
+    ]
     links = (
         links.with_columns(pl.col("load_id").replace_strict(rank, return_dtype=pl.Int64).alias("rank"), *pair)
         .sort("rank")
@@ -334,7 +357,8 @@ def country_transit(session: Session, country: str, inputs: Inputs | None = None
         "hegemony": hegemony,
         "top_dependencies": top,
         "groups": [
-            {"group": g, **group_summary(table, _members(g)), "ixp": _group_ixp(session, g)} for g in country_groups(country)
+            {"group": g, **group_summary(table, _members(g)), "ixp": _group_ixp(session, g)}
+            for g in country_groups(country)
         ],
     }
 
@@ -355,7 +379,10 @@ def group_transit(session: Session, group: str, inputs: Inputs | None = None) ->
     )
     return {
         "group": group,
-        "as_relationships": {"snapshots": inputs.asrel_loads, "registry_date": inputs.date.isoformat() if inputs.date else None},
+        "as_relationships": {
+            "snapshots": inputs.asrel_loads,
+            "registry_date": inputs.date.isoformat() if inputs.date else None,
+        },
         "summary": group_summary(table, members),
         "ixp": _group_ixp(session, group),
         "countries": [_clean(r) for r in rows.to_dicts()],

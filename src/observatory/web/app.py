@@ -19,6 +19,7 @@ from observatory.network import api as network_api
 from observatory.network import web as network_web
 from observatory.pledges.service import RegistryError
 from observatory.web import account, api, connectivity, cost, pages
+from observatory.web import routing as routing_web
 from observatory.web.context import template_gettext, templates
 from observatory.web.i18n import LANGUAGES, negotiate
 
@@ -64,6 +65,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(cost.router)
     app.include_router(network_api.router)
     app.include_router(network_web.router)
+    app.include_router(routing_web.api)
     app.include_router(account.router)
     for router in pages.routers():
         app.include_router(router)

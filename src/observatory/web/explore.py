@@ -50,6 +50,7 @@ from observatory.web import connectivity
 from observatory.web.context import Web, WebDep
 from observatory.web.i18n import N_
 from observatory.web.public import label
+from observatory.web.routing import section as routing_section
 
 router = APIRouter(include_in_schema=False)
 
@@ -579,12 +580,14 @@ def country_page(code: str, web: WebDep) -> Response:
     data = {"country": country, **_scope(web, f, "country", alpha3, web.url("/pledges", country=alpha3))}
     data["connectivity"], connectivity_context = connectivity.section(web, alpha3)
     data["infrastructure"], infrastructure_context = infrastructure_section(web, alpha3)
+    data["routing"], routing_context = routing_section(web, alpha3)
     return web.render(
         "explore/country.html",
         data,
         **_scope_context(web, data, {"country": alpha3}),
         **connectivity_context,
         **infrastructure_context,
+        **routing_context,
         region_name=label(web, "region", country["itu_region"]) if country["itu_region"] else None,
         group_names=[(g, label(web, "country_group", g)) for g in country["groups"]],
     )
@@ -657,12 +660,14 @@ def group_page(code: str, web: WebDep) -> Response:
     data = {"group": group, **_scope(web, f, by, key, web.url("/pledges", **{by: key}))}
     data["connectivity"], connectivity_context = connectivity.section(web, key)
     data["infrastructure"], infrastructure_context = infrastructure_section(web, key)
+    data["routing"], routing_context = routing_section(web, key)
     return web.render(
         "explore/group.html",
         data,
         **_scope_context(web, data, {by: key}),
         **connectivity_context,
         **infrastructure_context,
+        **routing_context,
         as_of=web.fmt.date(today),
         filter_name=by,
     )

@@ -1,0 +1,90 @@
+"""Routing on the web: the transit/peering section (``#routing``) of country and group pages and its API,
+``GET /api/v1/routing/transit/{code}``. Thin: the figures come from :mod:`observatory.routing.transit`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from fastapi import APIRouter, HTTPException
+from markupsafe import Markup
+
+from observatory import reference
+from observatory.routing import transit
+from observatory.web import charts
+from observatory.web.context import SessionDep, Web
+from observatory.web.public import label
+
+api = APIRouter(prefix="/api/v1/routing", tags=["routing"])
+
+
+def _area(code: str) -> tuple[str, bool]:
+    if code.upper() in reference.COUNTRY_GROUPS:
+        return code.upper(), True
+    if code.lower() in reference.ITU_REGIONS:
+        return code.lower(), True
+    alpha3 = reference.country_code(code)
+    if alpha3 is None:
+        raise HTTPException(404, f"unknown country or group {code!r}")
+    return alpha3, False
+
+
+@api.get("/transit/{code}")
+def transit_figures(code: str, session: SessionDep) -> dict[str, Any]:
+    """Transit vs. peering for a country (alpha-2 or alpha-3) or a group (LDC, LLDC, SIDS, an ITU region):
+    providers of its networks (domestic or foreign), distinct foreign upstreams and their HHI, the shares of
+    networks and users at a domestic IXP, the foreign share of its transit dependency, its top AS
+    dependencies over time, with the AS-relationship coverage and the snapshots used (docs/routing-transit.md)."""
+    area, is_group = _area(code)
+    return transit.group_transit(session, area) if is_group else transit.country_transit(session, area)
+
+
+def _has_data(data: dict[str, Any], is_group: bool) -> bool:
+    if is_group:
+        return bool(data["countries"] or data["ixp"])
+    return bool(data["as_relationships"]["figures"] and data["as_relationships"]["figures"]["known_asns"]) or bool(
+        data["ixp"] or data["hegemony"] or data["top_dependencies"]["top"]
+    )
+
+
+def _dependency_chart(web: Web, top: dict[str, Any]) -> Markup | None:
+    series = [
+        (f"AS{asn}", [(float(dt.date.fromisoformat(d).toordinal()), float(v)) for d, v in points])
+        for asn, points in list(top["series"].items())[:5]
+        if len(points) > 1
+    ]
+    if not series:
+        return None
+    return charts.line_chart(
+        series,
+        title=web.gettext("Dependency on each AS over time"),
+        x_format=lambda x: web.fmt.date(dt.date.fromordinal(int(x))),
+        y_format=web.fmt.percent,
+        width=560,
+    )
+
+
+def section(web: Web, area: str) -> tuple[dict[str, Any] | None, dict[str, Any]]:
+    """The routing section of a country (alpha-3) or group page: its data (the JSON twin's ``routing``,
+    None when nothing it needs is loaded) and the template's context (charts, names)."""
+    is_group = area in reference.COUNTRY_GROUPS or area in reference.ITU_REGIONS
+    data = transit.group_transit(web.session, area) if is_group else transit.country_transit(web.session, area)
+    if not _has_data(data, is_group):
+        return None, {}
+    context: dict[str, Any] = {
+        "routing_is_group": is_group,
+        "routing_group_name": lambda g: label(web, "country_group" if g in reference.COUNTRY_GROUPS else "region", g),
+        "routing_country_name": lambda c: label(web, "country", c) if c in reference.countries() else (c or "–"),
+    }
+    if not is_group:
+        context["routing_dependency_chart"] = _dependency_chart(web, data["top_dependencies"])
+        providers = data["as_relationships"]["providers"]
+        if providers:
+            context["routing_provider_chart"] = charts.bar_chart(
+                [(f"AS{p['asn']} ({p['country'] or '?'})", float(p["customers"])) for p in providers],
+                title=web.gettext("Providers by number of the country's networks they serve"),
+                value_format=lambda v: web.fmt.number(v),
+                max_items=10,
+                width=560,
+            )
+    return data, context
