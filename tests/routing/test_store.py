@@ -117,3 +117,11 @@ def test_download_from_an_address(db: Engine, tmp_path: Path, server: str, monke
         )
     with pytest.raises(SourceError, match="HTTP 404"):
         RoutingTables().run_many([f"{server}/missing.mrt"], db)
+
+
+def test_one_file_through_the_common_source_shape(db: Engine, tmp_path: Path) -> None:
+    loaded = RoutingTables(REGISTRY).run(rib_file(tmp_path), db)
+    assert loaded.edition == "2023-11-14 IPv4" and loaded.rows == sum(counts(db)[:2]) > 0
+    with transaction(db) as session:
+        load = session.get(SourceLoad, loaded.load_id)
+        assert load is not None and load.rows == loaded.rows and load.data_date is not None
