@@ -40,6 +40,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, Request, Response
 from tests.conftest import outbox
 
 ROOT = Path(__file__).resolve().parents[2]
+SHARED_DATA = ROOT.parent / "shared" / "data"
 CHROMIUM = Path("/usr/bin/chromium")
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -201,7 +202,8 @@ def browser_requirements() -> None:
 
 @pytest.fixture(scope="session")
 def live_server(browser_requirements: None) -> Iterator[LiveServer]:
-    """The platform with the sample pledges, on a free loopback port, for the whole session."""
+    """The platform with the sample pledges and the public data files, on a free loopback port, for the whole
+    session."""
     home = Path(tempfile.mkdtemp(prefix="observatory-browser-"))
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
@@ -209,6 +211,10 @@ def live_server(browser_requirements: None) -> Iterator[LiveServer]:
     env.update(OBSERVATORY_HOME=str(home), OBSERVATORY_PUBLIC_URL=url, PYTHONUNBUFFERED="1")
     server = LiveServer(url, home, env)
     server.cli("init", "--sample")
+    # The public data files, as `make run` loads them: the pages show real connectivity and infrastructure.
+    if not SHARED_DATA.is_dir():
+        unavailable(f"{SHARED_DATA} is missing (../shared/data beside the project)")
+    server.cli("data", "load", str(SHARED_DATA))
     with (home / "server.log").open("wb") as log:
         server.process = subprocess.Popen(
             [sys.executable, "-m", "observatory", "serve", "--host", "127.0.0.1", "--port", str(port)],

@@ -29,6 +29,7 @@ from tests.browser.conftest import (
     invite_and_accept,
     measure_weight,
     open_context,
+    screenshot,
     screenshots_wanted,
     visit,
 )
@@ -50,8 +51,14 @@ PAGES = [
     PageType("explorer", "/pledges"),
     PageType("explorer-filtered", "/pledges?focus_area=access&country_group=LDC&sort=-value_usd"),
     PageType("pledge", "/pledges/{pledge}"),
-    PageType("country", "/countries/KEN"),
+    PageType("country", "/countries/MWI"),
+    PageType("country-fr", "/countries/KEN?lang=fr"),
     PageType("group", "/groups/LDC"),
+    PageType("connectivity", "/connectivity"),
+    PageType("infrastructure", "/infrastructure"),
+    PageType("indicator-catalogue", "/infrastructure/indicators"),
+    PageType("cost-model", "/cost-model?country=MWI"),
+    PageType("cost-model-fr", "/cost-model?country=KEN&lang=fr&transit_price=8"),
     PageType("organisation", "/organisations/{organisation}"),
     PageType("sign-in", "/account/login"),
     PageType("portal", "/portal", "pledger"),
@@ -225,3 +232,35 @@ def test_explorer_filters_without_javascript(new_context: ContextFactory) -> Non
         link.click()
         page.wait_for_url(f"**/pledges/{ref}")
         assert page.locator("h1").inner_text().strip()
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_country_page_shows_real_connectivity_and_infrastructure(new_context: ContextFactory, language: str) -> None:
+    """Malawi, an LDC, from the real files: Internet use with its edition, IXPs and address space, transit."""
+    page = new_context(locale=language).new_page()
+    visit(page, f"/countries/MWI?lang={language}")
+    connectivity = page.locator("#connectivity").inner_text()
+    editions = page.locator("#connectivity details").last.text_content() or ""  # "Sources and editions", folded
+    assert "2024-11" in editions and "2026-07-01" in editions
+    assert ("18.0 %" if language == "en" else "18,0 %") in connectivity  # Internet use 2023 (ITU via World Bank)
+    assert page.locator("#connectivity svg").count() >= 2
+    infrastructure = page.locator("#infrastructure").inner_text()
+    assert ("556,544" if language == "en" else "556") in infrastructure  # IPv4 addresses delegated (AFRINIC 2026)
+    assert page.locator("#infrastructure svg").count() >= 3
+    assert page.locator("#routing").count() == 1
+
+
+@pytest.mark.parametrize(
+    ("path", "name"),
+    [
+        ("/connectivity", "connectivity"),
+        ("/infrastructure", "infrastructure"),
+        ("/cost-model?country=MWI", "cost-model"),
+    ],
+)
+def test_world_pages_draw_their_map_or_chart(new_context: ContextFactory, path: str, name: str) -> None:
+    page = new_context().new_page()
+    visit(page, path)
+    assert page.locator("main svg").count() >= 1
+    assert page.locator("main table").count() >= 1  # every chart has a table
+    screenshot(page, name)

@@ -20,10 +20,8 @@ router = APIRouter(prefix="/api/v1/network", tags=["network"])
 
 
 def _area(code: str) -> tuple[str, bool]:
-    if code.upper() in reference.COUNTRY_GROUPS:
-        return code.upper(), True
-    if code.lower() in reference.ITU_REGIONS:
-        return code.lower(), True
+    if group := reference.group_code(code):
+        return group, True
     alpha3 = reference.country_code(code)
     if alpha3:
         return alpha3, False

@@ -112,6 +112,16 @@ def country_code(value: str) -> str | None:
     return alpha2_index().get(code)
 
 
+def group_code(value: str) -> str | None:
+    """A country group (``LDC``, ``LLDC``, ``SIDS``) or ITU region (``africa`` …) as the registry writes it;
+    ``None`` when it is neither."""
+    if value.strip().upper() in COUNTRY_GROUPS:
+        return value.strip().upper()
+    if value.strip().lower() in ITU_REGIONS:
+        return value.strip().lower()
+    return None
+
+
 @cache
 def memberships() -> tuple[Membership, ...]:
     return tuple(

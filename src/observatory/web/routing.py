@@ -19,10 +19,8 @@ api = APIRouter(prefix="/api/v1/routing", tags=["routing"])
 
 
 def _area(code: str) -> tuple[str, bool]:
-    if code.upper() in reference.COUNTRY_GROUPS:
-        return code.upper(), True
-    if code.lower() in reference.ITU_REGIONS:
-        return code.lower(), True
+    if group := reference.group_code(code):
+        return group, True
     alpha3 = reference.country_code(code)
     if alpha3 is None:
         raise HTTPException(404, f"unknown country or group {code!r}")
@@ -60,7 +58,7 @@ def _dependency_chart(web: Web, top: dict[str, Any]) -> Markup | None:
         title=web.gettext("Dependency on each AS over time"),
         x_format=lambda x: web.fmt.date(dt.date.fromordinal(int(x))),
         y_format=web.fmt.percent,
-        width=560,
+        width=900,
     )
 
 
@@ -85,6 +83,6 @@ def section(web: Web, area: str) -> tuple[dict[str, Any] | None, dict[str, Any]]
                 title=web.gettext("Providers by number of the country's networks they serve"),
                 value_format=lambda v: web.fmt.number(v),
                 max_items=10,
-                width=560,
+                width=900,  # drawn across the page: a narrower drawing would be scaled up, text and all
             )
     return data, context
