@@ -47,8 +47,10 @@ def test_country_page_has_the_infrastructure_section(client: TestClient, engine:
     page = client.get("/countries/KEN")
     assert page.status_code == 200
     assert 'id="infrastructure"' in page.text and "<svg" in page.text and "ixp_national_member_share" in page.text
+    # Sources by the names readers know, the stored id kept in the title.
+    assert '<span title="rir_delegated">Regional Internet registries</span>' in page.text
     french = client.get("/countries/KEN?lang=fr")
-    assert "Infrastructure Internet" in french.text
+    assert "Infrastructure Internet" in french.text and "Registres Internet régionaux" in french.text
     weight = len(gzip.compress(page.content))
     assert weight < 20_000, weight
 

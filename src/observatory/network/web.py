@@ -15,10 +15,23 @@ from observatory.network.catalogue import BY_CODE, CATALOGUE
 from observatory.network.service import country_indicators, group_countries, group_indicators, ixp_map, series
 from observatory.web import charts
 from observatory.web.context import Web, WebDep
+from observatory.web.i18n import N_
 from observatory.web.public import label
 
 router = APIRouter(include_in_schema=False)
 HISTORY = ("ixp_count", "ixp_members", "ipv6_prefixes", "ipv6_holder_share", "asn_count")
+# The sources as readers know them; the stored id (``peeringdb_csv+rir_delegated``) stays in the JSON twin.
+SOURCE_NAMES = {
+    "caida_ixp": N_("CAIDA IXP dataset"),
+    "caida_facilities": N_("CAIDA IXP dataset"),
+    "peeringdb": "PeeringDB",
+    "peeringdb_csv": "PeeringDB",
+    "pch": "Packet Clearing House",
+    "rir_delegated": N_("Regional Internet registries"),
+    "apnic_eyeballs": N_("APNIC user estimates"),
+    "caida_asrel": N_("CAIDA AS relationships"),
+    "caida_pfx2as": N_("CAIDA prefix-to-AS"),
+}
 
 
 def _ordinal_year(x: float) -> str:
@@ -34,6 +47,12 @@ def _value_text(web: Web, code: str, value: float | None) -> str:
     if unit == "addresses_per_person":
         return web.fmt.number(value, 2)
     return web.fmt.number(value)
+
+
+def _source_text(web: Web, source: str) -> str:
+    """``peeringdb_csv+rir_delegated`` as "PeeringDB + Regional Internet registries"."""
+    names = [web.gettext(SOURCE_NAMES[p]) if p in SOURCE_NAMES else p for p in source.split("+")]
+    return " + ".join(dict.fromkeys(names))
 
 
 def _line(web: Web, points: list[dict[str, Any]], name: str, code: str) -> Markup:
@@ -87,6 +106,7 @@ def section(web: Web, area: str) -> tuple[dict[str, Any] | None, dict[str, Any]]
         "infrastructure_charts": chart_list,
         "infrastructure_names": names,
         "infrastructure_value": lambda code, v: _value_text(web, code, v),
+        "infrastructure_source": lambda source: _source_text(web, source),
         "infrastructure_group_name": lambda g: label(
             web, "country_group" if g in reference.COUNTRY_GROUPS else "region", g
         ),
