@@ -18,6 +18,7 @@ from typing import Any, ClassVar
 import polars as pl
 from sqlalchemy.orm import Session
 
+from observatory.network.caida_ixp import CAIDA_ORG
 from observatory.network.common import (
     check_asn,
     check_prefixes,
@@ -107,7 +108,7 @@ class ApnicEyeballs(_Simple):
 
 class CaidaAsRelationships(_Simple):
     NAME: ClassVar[str] = "caida_asrel"
-    ORG: ClassVar[str] = "CAIDA (UC San Diego)"
+    ORG: ClassVar[str] = CAIDA_ORG
     DATASET: ClassVar[str] = "CAIDA AS relationships (serial-1, serial-2)"
     URL: ClassVar[str] = "https://publicdata.caida.org/datasets/as-relationships/serial-2/"
     INFO_URL: ClassVar[str] = "https://www.caida.org/catalog/datasets/as-relationships/"
@@ -140,7 +141,7 @@ class CaidaAsRelationships(_Simple):
 
 class CaidaPrefixToAs(_Simple):
     NAME: ClassVar[str] = "caida_pfx2as"
-    ORG: ClassVar[str] = "CAIDA (UC San Diego)"
+    ORG: ClassVar[str] = CAIDA_ORG
     DATASET: ClassVar[str] = "RouteViews prefix-to-AS mappings (pfx2as)"
     URL: ClassVar[str] = "https://publicdata.caida.org/datasets/routing/routeviews6-prefix2as/"
     INFO_URL: ClassVar[str] = "https://www.caida.org/catalog/datasets/routeviews-prefix2as/"
