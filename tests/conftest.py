@@ -32,6 +32,8 @@ from observatory.reference.models import load_reference
 from observatory.web.app import create_app
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+# The in-process test client asks for the host "testserver": the platform must answer to it in tests.
+os.environ["OBSERVATORY_ALLOWED_HOSTS"] = "testserver"
 TOKEN = "test-token-0123456789"
 REGISTRY_TABLES = (
     "login_attempt",
@@ -149,13 +151,20 @@ def sqlite_engine(sqlite_template: Path, tmp_path: Path) -> Iterator[Engine]:
     engine.dispose()
 
 
-@pytest.fixture
-def settings(engine: Engine, tmp_path: Path) -> Settings:
-    """Settings for the test's database, which has a secretariat account whose API token is ``TOKEN``."""
+def settings_for(engine: Engine, home: Path) -> Settings:
+    """Settings for ``engine``'s database, given a secretariat account whose API token is ``TOKEN``."""
     with transaction(engine) as session:
         user = create_user(session, "secretariat@itu.example", "secretariat")
         session.add(ApiToken(user_id=user.id, name="tests", token_hash=hashlib.sha256(TOKEN.encode()).hexdigest()))
-    return Settings(home=tmp_path, database_url=engine.url.render_as_string(hide_password=False))
+    return Settings(
+        home=home, database_url=engine.url.render_as_string(hide_password=False), allowed_hosts=("testserver",)
+    )
+
+
+@pytest.fixture
+def settings(engine: Engine, tmp_path: Path) -> Settings:
+    """Settings for the test's database, which has a secretariat account whose API token is ``TOKEN``."""
+    return settings_for(engine, tmp_path)
 
 
 @pytest.fixture

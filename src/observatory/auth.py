@@ -7,6 +7,7 @@ rejects or asks for changes; manages organisations and imports) and ``admin`` (a
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -54,6 +55,10 @@ ORGANISATION_SCOPED = frozenset(
 )
 # Review states in which a pledger may still change its pledge; after that, the secretariat decides.
 PLEDGER_EDITABLE = frozenset({"draft", "submitted", "rejected"})
+# The review states a pledge may start in without a review: anything else is a secretariat decision.
+UNREVIEWED_STATES = frozenset({"draft", "submitted"})
+# Review states only the secretariat may give.
+DECISIONS = frozenset({"published", "rejected"})
 
 
 @dataclass(frozen=True)
@@ -97,3 +102,54 @@ def require(
     if not can(principal, action, organisation_id, review_state):
         why = " for this organisation" if organisation_id is not None else ""
         raise Forbidden(principal, action, why)
+
+
+def require_new_pledge(
+    principal: Principal,
+    organisation_id: int | None,
+    *,
+    reference_chosen: bool = False,
+    synthetic: bool = False,
+    review_state: str = "submitted",
+) -> None:
+    """May ``principal`` register this pledge? ``organisation_id`` is its pledger, None when the
+    organisation is not registered yet (registering it is managing organisations). Choosing the
+    reference or marking a pledge synthetic is what imports do; starting in any state but draft or
+    submitted is a review decision."""
+    if organisation_id is None:
+        require(principal, Action.MANAGE_ORGANISATIONS)
+    require(principal, Action.CREATE_PLEDGE, organisation_id)
+    if reference_chosen or synthetic:
+        require(principal, Action.IMPORT_PLEDGES)
+    if review_state not in UNREVIEWED_STATES:
+        require(principal, Action.REVIEW_PLEDGE)
+
+
+NEW_ORGANISATION = -1  # the target of a move to an organisation that is not registered yet
+
+
+def require_pledge_change(
+    principal: Principal,
+    organisation_id: int,
+    review_state: str,
+    fields: Collection[str],
+    *,
+    new_organisation: int | None = None,
+    new_review_state: str | None = None,
+) -> None:
+    """May ``principal`` change these ``fields`` of a pledge of ``organisation_id`` in ``review_state``?
+
+    The decision covers the target of the change too: moving the pledge to ``new_organisation``
+    (``NEW_ORGANISATION`` when it would be registered by the change) needs the right to register
+    pledges for that organisation; publishing or rejecting, or writing the review note, is the
+    secretariat's; withdrawing needs the right to withdraw."""
+    require(principal, Action.UPDATE_PLEDGE, organisation_id, review_state)
+    if new_organisation is not None and new_organisation != organisation_id:
+        if new_organisation == NEW_ORGANISATION:
+            require(principal, Action.MANAGE_ORGANISATIONS)
+        else:
+            require(principal, Action.CREATE_PLEDGE, new_organisation)
+    if new_review_state in DECISIONS or "review_note" in fields:
+        require(principal, Action.REVIEW_PLEDGE)
+    if new_review_state == "withdrawn":
+        require(principal, Action.WITHDRAW_PLEDGE, organisation_id)

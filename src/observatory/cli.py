@@ -18,8 +18,9 @@ from observatory.auth import CLI
 from observatory.config import load_settings
 from observatory.db import default_engine, migrate, transaction
 from observatory.indicators.cli import app as indicators_app
+from observatory.logs import configure, logging_config
 from observatory.network.cli import app as network_app
-from observatory.pledges.csvio import ImportRejected, import_pledges, write_csv, write_rejected
+from observatory.pledges.csvio import ImportRejected, import_pledges, write_csv
 from observatory.pledges.models import Pledge
 from observatory.pledges.query import PledgeFilter, iter_pledges
 from observatory.pledges.summary import BY_VALUES, summary
@@ -43,6 +44,13 @@ app.add_typer(data_app, name="data")
 
 out = Console()
 err = Console(stderr=True)
+
+
+@app.callback()
+def main() -> None:
+    """Logging as configured (OBSERVATORY_LOG_FORMAT), for every command."""
+    configure(load_settings().log_format)
+
 
 SAMPLE = "p2c_pledges.csv"
 
@@ -78,7 +86,17 @@ def serve(
 
     from observatory.web.app import create_app
 
-    uvicorn.run(create_app(), host=host, port=port)
+    settings = load_settings()
+    # Forwarded headers are believed only from OBSERVATORY_TRUSTED_PROXIES, by the application itself
+    # (uvicorn's own handling would believe any client on 127.0.0.1).
+    uvicorn.run(
+        create_app(settings),
+        host=host,
+        port=port,
+        proxy_headers=False,
+        server_header=False,
+        log_config=logging_config(settings.log_format),
+    )
 
 
 @pledges_app.command("import")
@@ -96,28 +114,37 @@ def pledges_import(
         err.print(f"[red]error:[/red] {file}: no such file")
         raise typer.Exit(1)
     columns = (TextColumn("Importing"), BarColumn(), DownloadColumn(), TimeElapsedColumn())
+    target = rejected or file.with_suffix(".rejected.csv")
     try:
         with (
             Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as bar,
             transaction() as session,
+            target.open("w", encoding="utf-8", newline="") as rejected_to,
         ):
             task = bar.add_task("rows", total=file.stat().st_size)
             result = import_pledges(
-                session, file, CLI.name, skip_invalid=skip_invalid, progress=lambda n: bar.update(task, completed=n)
+                session,
+                file,
+                CLI.name,
+                skip_invalid=skip_invalid,
+                progress=lambda n: bar.update(task, completed=n),
+                rejected_to=rejected_to if skip_invalid else None,
             )
     except ImportRejected as exc:
+        target.unlink(missing_ok=True)
         for e in exc.errors:
             typer.echo(f"{file}: {e}", err=True)
-        err.print(f"[red]error:[/red] {len(exc.errors)} problem(s); nothing was imported")
+        more = f" (the first {len(exc.errors)} are listed)" if exc.count > len(exc.errors) else ""
+        err.print(f"[red]error:[/red] {exc.count} problem(s){more}; nothing was imported")
         raise typer.Exit(1) from exc
     out.print(
         f"{result.created} created, {result.updated} updated, {result.unchanged} unchanged, "
-        f"{len(result.rejected)} rejected"
+        f"{result.rejected_lines} rejected"
     )
-    if result.rejected:
-        target = rejected or file.with_suffix(".rejected.csv")
-        write_rejected(result.rejected, target)
+    if result.rejected_count:
         err.print(f"rejected rows and their reasons: {target}")
+    else:
+        target.unlink(missing_ok=True)
 
 
 @pledges_app.command("export")
@@ -256,7 +283,6 @@ def users_add(
 ) -> None:
     """Create an account and send its invitation link (printed too)."""
     from observatory.accounts import service as accounts
-    from observatory.accounts.mail import mailer_for
     from observatory.pledges.service import RegistryError, find_organisation
 
     settings = load_settings()
@@ -269,7 +295,7 @@ def users_add(
                     raise RegistryError(f"no organisation {org_name!r}")
                 ids.append(org.id)
             user = accounts.create_user(session, email, role, ids, name, actor=CLI.name)
-            link = accounts.invite(session, user, mailer_for(settings), settings.public_url)
+            link = accounts.invite(session, user, settings)
     except RegistryError as exc:
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(1) from exc

@@ -1,41 +1,96 @@
-"""Settings, read from the environment once per process.
+"""Settings, read from the environment (``OBSERVATORY_*``) once per process by pydantic-settings.
 
-``OBSERVATORY_HOME`` (default ``./var``) holds the embedded SQLite database and the mail outbox;
-``OBSERVATORY_DATABASE_URL`` switches to another database (``postgresql+psycopg://…``);
-``OBSERVATORY_SMTP_HOST`` (with ``_PORT``, ``_USER``, ``_PASSWORD``) sends mail by SMTP instead of the
-outbox folder; ``OBSERVATORY_MAIL_FROM`` is the sender; ``OBSERVATORY_PUBLIC_URL`` is the address used in
-links sent by mail from the command line.
+Every setting, its variable and its default are the fields below; ``docs/configuration.md`` lists
+them for operators and a test keeps the two in step.
 """
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+LOCAL_HOSTS = ("127.0.0.1", "localhost")
 
 
-@dataclass(frozen=True)
-class Settings:
-    home: Path
-    database_url: str
-    smtp_host: str | None = None
-    smtp_port: int = 587
-    smtp_user: str | None = None
-    smtp_password: str | None = None
-    mail_from: str = "observatory@localhost"
-    public_url: str = "http://127.0.0.1:8000"
+class Settings(BaseSettings):
+    """The platform's configuration. Each field is read from ``OBSERVATORY_<FIELD NAME>``."""
+
+    model_config = SettingsConfigDict(env_prefix="OBSERVATORY_", frozen=True, extra="ignore")
+
+    home: Path = Field(default=Path("var"), description="folder of the embedded SQLite database, outbox, uploads")
+    database_url: str = Field(default="", description="database address; empty means SQLite in `home`")
+    base_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="the public address of the platform, used in every link sent by mail",
+    )
+    allowed_hosts: Annotated[tuple[str, ...], NoDecode] = Field(
+        default=(),
+        description="comma-separated host names the platform answers to, besides the host of `base_url` and "
+        "the loopback names; a request for another Host is refused",
+    )
+    trusted_proxies: Annotated[tuple[str, ...], NoDecode] = Field(
+        default=(),
+        description="comma-separated addresses or networks of reverse proxies whose X-Forwarded-For and "
+        "X-Forwarded-Proto are believed; empty means none is",
+    )
+    smtp_host: str | None = Field(default=None, description="SMTP server; unset writes mail to `home`/outbox")
+    smtp_port: int = Field(default=587, description="SMTP port (STARTTLS when the server offers it)")
+    smtp_user: str | None = Field(default=None, description="SMTP user name")
+    smtp_password: str | None = Field(default=None, repr=False, description="SMTP password")
+    mail_from: str = Field(default="observatory@localhost", description="sender address of the platform's mail")
+    max_upload_mb: float = Field(default=20.0, gt=0, description="largest spreadsheet upload accepted, in MB")
+    upload_kept_hours: float = Field(default=24.0, gt=0, description="how long an upload not imported is kept")
+    max_input_mb: int | None = Field(
+        default=None,
+        gt=0,
+        description="most MiB a data file may decompress to, for every source; unset keeps each source's own "
+        "limit (256 for tables, JSON and RIR files; 65536 for MRT dumps)",
+    )
+    log_format: Literal["text", "json"] = Field(default="text", description="log lines as text or as JSON lines")
+    db_busy_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        description="how long a write waits for the database before answering 503 (Service Unavailable)",
+    )
+
+    @field_validator("allowed_hosts", "trusted_proxies", mode="before")
+    @classmethod
+    def _comma_list(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("base_url")
+    @classmethod
+    def _base_url(cls, value: str) -> str:
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"OBSERVATORY_BASE_URL must be an http:// or https:// address, not {value!r}")
+        return value.strip().rstrip("/")
+
+    @model_validator(mode="after")
+    def _defaults(self) -> Settings:
+        home = self.home.resolve()
+        object.__setattr__(self, "home", home)
+        if not self.database_url:
+            object.__setattr__(self, "database_url", f"sqlite:///{home / 'observatory.db'}")
+        return self
+
+    @property
+    def hosts(self) -> list[str]:
+        """Every Host header the platform answers to."""
+        own = urlsplit(self.base_url).hostname or ""
+        return sorted({own, *LOCAL_HOSTS, *self.allowed_hosts})
+
+    @property
+    def max_upload_bytes(self) -> int:
+        return int(self.max_upload_mb * 1_000_000)
 
 
 def load_settings() -> Settings:
-    env = os.environ.get
-    home = Path(env("OBSERVATORY_HOME", "var")).resolve()
-    return Settings(
-        home=home,
-        database_url=env("OBSERVATORY_DATABASE_URL") or f"sqlite:///{home / 'observatory.db'}",
-        smtp_host=env("OBSERVATORY_SMTP_HOST") or None,
-        smtp_port=int(env("OBSERVATORY_SMTP_PORT", "587")),
-        smtp_user=env("OBSERVATORY_SMTP_USER") or None,
-        smtp_password=env("OBSERVATORY_SMTP_PASSWORD") or None,
-        mail_from=env("OBSERVATORY_MAIL_FROM", "observatory@localhost"),
-        public_url=env("OBSERVATORY_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/"),
-    )
+    """The settings of this process's environment."""
+    return Settings()

@@ -15,6 +15,15 @@ address. ``Source.run(location, engine)`` does the whole job:
 
 Compressed files (gzip, bz2) are recognised by their magic bytes; a truncated or corrupt stream is a
 :class:`SourceError`, not a short read.
+
+**Bounded input.** A small compressed file can decompress to gigabytes (18 MB of gzip holds 18 GB of
+zeros), so no reader here takes in more than a bound: every stream of :func:`open_binary` counts the
+decompressed bytes and raises :class:`SourceError` naming the file once they pass the reader's limit
+(:data:`TABLE_LIMIT_MB` unless the reader states its own; ``OBSERVATORY_MAX_INPUT_MB`` replaces every
+limit). Line-based readers also bound the length of a line (:data:`MAX_LINE`): a file of zeros has no
+line break, and would otherwise be one line held whole. :func:`read_bytes` is for files a columnar
+reader takes in one piece, so its memory is the limit at most; :func:`line_chunks` and
+:func:`open_text` stream.
 """
 
 from __future__ import annotations
@@ -32,9 +41,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, ClassVar, Generic, TypeVar, cast
+from typing import IO, Any, ClassVar, Generic, TypeVar
 
 import httpx
+import numpy as np
 from sqlalchemy import Date, DateTime, Engine, Integer, String, Text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -43,6 +53,15 @@ from observatory.db import Base, transaction, utcnow
 
 Parsed = TypeVar("Parsed")
 Progress = Callable[[int, int | None], None]  # (bytes done, bytes expected or None)
+
+MIB = 1 << 20
+# Default bound on what a file may decompress to (CSV, JSON, RIR files): the largest real inputs
+# (PeeringDB dumps, RouteViews prefix-to-AS, RIPE NCC's delegated file) are a few tens of MB, so this
+# leaves ample headroom while a bomb stops long before it exhausts memory. MRT dumps set their own.
+TABLE_LIMIT_MB = 256
+MAX_LINE = 1 * MIB  # longest line a line-based reader holds (the real files' longest are a few kB)
+LINE_CHUNK = 4 * MIB  # bytes of whole lines :func:`line_chunks` hands over at a time
+_READ = 8 * MIB  # the most one read of a stream asks for (so a decompressor never returns more)
 
 
 class SourceError(ValueError):
@@ -154,34 +173,164 @@ def compression(path: Path) -> str | None:
     return None
 
 
+def input_limit(default_mb: int) -> int:
+    """The bound in bytes for a reader whose own limit is ``default_mb`` MiB: ``OBSERVATORY_MAX_INPUT_MB``
+    when it is set, else ``default_mb``."""
+    configured = load_settings().max_input_mb
+    return (configured if configured is not None else default_mb) * MIB
+
+
+def _mib(limit: int) -> str:
+    return f"{limit / MIB:g} MiB"
+
+
+class _Bounded(io.RawIOBase):
+    """A read-only stream that counts the bytes read from ``raw`` and raises :class:`SourceError` once
+    they pass ``limit``: a decompression bomb is stopped after ``limit`` bytes, whoever reads it."""
+
+    def __init__(self, raw: io.BufferedIOBase, path: Path, limit: int, kind: str | None) -> None:
+        super().__init__()
+        self._raw = raw
+        self._path = path
+        self._limit = limit
+        self._kind = kind
+        self.done = 0  # decompressed bytes read so far
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        with memoryview(buffer) as view, view.cast("B") as target:
+            got = self._raw.readinto(target[:_READ])
+        self.done += got
+        if self.done > self._limit:
+            what = "decompresses to" if self._kind else "holds"
+            raise SourceError(
+                self._path,
+                f"{what} more than {_mib(self._limit)}; the limit for this source is {_mib(self._limit)} "
+                "(OBSERVATORY_MAX_INPUT_MB sets another)",
+            )
+        return got
+
+
 @contextmanager
-def open_binary(path: Path) -> Iterator[IO[bytes]]:
+def open_binary(path: Path, *, limit: int | None = None) -> Iterator[io.BufferedReader]:
     """The file's bytes, decompressed when it is gzip or bz2; a truncated or corrupt stream raises
-    :class:`SourceError` when it is read."""
+    :class:`SourceError` when it is read, and so does reading more than ``limit`` bytes (default:
+    :data:`TABLE_LIMIT_MB`, or ``OBSERVATORY_MAX_INPUT_MB``)."""
     kind = compression(path)
-    openers: dict[str | None, Callable[[Path], IO[bytes]]] = {
-        "gzip": lambda p: cast(IO[bytes], gzip.open(p, "rb")),  # noqa: SIM115 (opened by the with below)
-        "bz2": lambda p: cast(IO[bytes], bz2.open(p, "rb")),  # noqa: SIM115
+    openers: dict[str | None, Callable[[Path], io.BufferedIOBase]] = {
+        "gzip": lambda p: gzip.GzipFile(p, "rb"),
+        "bz2": lambda p: bz2.BZ2File(p, "rb"),
         None: lambda p: p.open("rb"),
     }
+    bound = input_limit(TABLE_LIMIT_MB) if limit is None else limit
     with openers[kind](path) as raw:
         try:
-            yield raw
+            yield io.BufferedReader(_Bounded(raw, path, bound, kind), buffer_size=MIB)
         except (EOFError, OSError, zlib.error) as e:
             raise SourceError(path, f"truncated or corrupt {kind or 'file'}: {e}") from e
 
 
-def read_bytes(path: Path) -> bytes:
-    """The whole (decompressed) content; for files that a columnar reader takes in one piece."""
-    with open_binary(path) as f:
-        return f.read()
+def read_bytes(path: Path, *, limit: int | None = None) -> bytes:
+    """The whole (decompressed) content, for files that a columnar reader takes in one piece; more than
+    ``limit`` bytes (see :func:`open_binary`) is a :class:`SourceError` raised before they are all held."""
+    parts = []
+    with open_binary(path, limit=limit) as f:
+        while part := f.read(_READ):
+            parts.append(part)
+    return b"".join(parts)
+
+
+@dataclass(frozen=True)
+class LineChunk:
+    """Whole lines of a file: ``data`` ends with a line break (unless it is the end of the file), its
+    first line is line ``line`` of the file and its first byte is byte ``offset``."""
+
+    data: bytes
+    line: int
+    offset: int
+
+
+def line_chunks(
+    path: Path, *, limit: int | None = None, max_line: int = MAX_LINE, size: int = LINE_CHUNK
+) -> Iterator[LineChunk]:
+    """The (decompressed) file in pieces of about ``size`` bytes cut at line breaks (``\\n``), so a
+    line-based reader holds one piece at a time. A line longer than ``max_line`` bytes, or more than
+    ``limit`` bytes in all, is a :class:`SourceError` naming the file (and the line)."""
+    line, offset = 1, 0
+    carry = b""
+    with open_binary(path, limit=limit) as f:
+        while True:
+            block = f.read(size)
+            data = carry + block if carry else block
+            if not block:
+                if data:
+                    _check_lines(path, data, line, max_line, last=True)
+                    yield LineChunk(data, line, offset)
+                return
+            cut = data.rfind(b"\n") + 1
+            if cut == 0:
+                if len(data) > max_line:
+                    raise SourceError(path, f"a line longer than {_mib(max_line)}: not a text file?", line=line)
+                carry = data
+                continue
+            whole, carry = data[:cut], data[cut:]
+            lines = _check_lines(path, whole, line, max_line, last=False)
+            if len(carry) > max_line:
+                raise SourceError(path, f"a line longer than {_mib(max_line)}: not a text file?", line=line + lines)
+            yield LineChunk(whole, line, offset)
+            line += lines
+            offset += len(whole)
+
+
+def _check_lines(path: Path, data: bytes, line: int, max_line: int, *, last: bool) -> int:
+    """The number of line breaks in ``data``; a line longer than ``max_line`` is an error naming it."""
+    breaks = np.flatnonzero(np.frombuffer(data, np.uint8) == 10)
+    ends = np.append(breaks, len(data)) if last else breaks
+    lengths = np.diff(ends, prepend=-1) - 1
+    if lengths.shape[0] and int(lengths.max()) > max_line:
+        first = int(np.argmax(lengths > max_line))
+        raise SourceError(path, f"a line longer than {_mib(max_line)}: not a text file?", line=line + first)
+    return int(breaks.shape[0])
+
+
+class _BoundedText(io.TextIOWrapper):
+    """Text whose ``readline`` (and so iteration) refuses a line longer than ``max_line`` characters (not
+    counting its line break) instead of holding it whole."""
+
+    def __init__(self, raw: io.BufferedReader, path: Path, max_line: int, encoding: str) -> None:
+        super().__init__(raw, encoding=encoding, errors="strict", newline="")
+        self._path = path
+        self._max_line = max_line
+        self._line = 0
+
+    def readline(self, size: int | None = -1) -> str:  # type: ignore[override]  # as typeshed's TextIOWrapper
+        wanted = self._max_line + 2 if size is None or size < 0 or size > self._max_line else size
+        text = super().readline(wanted)  # at most the longest line allowed and a \r\n
+        self._line += 1
+        if len(text.rstrip("\r\n")) > self._max_line:
+            raise SourceError(
+                self._path, f"a line longer than {self._max_line:,} characters: not a text file?", line=self._line
+            )
+        return text
+
+    def __next__(self) -> str:  # type: ignore[override]
+        text = self.readline()
+        if not text:
+            raise StopIteration
+        return text
 
 
 @contextmanager
-def open_text(path: Path, encoding: str = "utf-8") -> Iterator[IO[str]]:
-    """The file as text; a byte that is not ``encoding`` raises :class:`SourceError` with its line."""
-    with open_binary(path) as raw:
-        text = io.TextIOWrapper(raw, encoding=encoding, errors="strict", newline="")
+def open_text(
+    path: Path, encoding: str = "utf-8", *, limit: int | None = None, max_line: int = MAX_LINE
+) -> Iterator[IO[str]]:
+    """The file as text; a byte that is not ``encoding`` raises :class:`SourceError` with its line, and
+    so do a line longer than ``max_line`` characters and more than ``limit`` bytes (see
+    :func:`open_binary`)."""
+    with open_binary(path, limit=limit) as raw:
+        text = _BoundedText(raw, path, max_line, encoding)
         try:
             yield text
         except UnicodeDecodeError as e:

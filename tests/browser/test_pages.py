@@ -142,8 +142,12 @@ def weights() -> Iterator[dict[str, Weight]]:
 def test_accessible(
     kind: PageType, paths: dict[str, str], new_context: ContextFactory, accounts: dict[str, Account]
 ) -> None:
+    """axe-core finds no serious violation, and the page's own Content-Security-Policy blocks nothing of it."""
     page = context_for(kind, new_context, accounts).new_page()
+    refused = csp_violations(page)
     visit(page, paths[kind.name])
+    page.wait_for_load_state("load")
+    assert refused == [], f"{paths[kind.name]}: the page breaks its own Content-Security-Policy: {refused}"
     minor = check_accessibility(page)
     if minor:
         print(f"\naxe {kind.name}: {len(minor)} minor/moderate\n" + "\n".join(describe(v) for v in minor))
@@ -162,6 +166,28 @@ def test_light(
     print(f"\nweight {kind.name:<20} {weight.requests:>3} requests {weight.kb:>7.1f} KB  {weight.url}")
     heaviest = sorted(weight.by_url.items(), key=lambda item: -item[1])[:5]
     assert weight.kb <= MAX_WEIGHT_KB, f"{weight.url}: {weight.kb:.1f} KB; heaviest: {heaviest}"
+
+
+def csp_violations(page: Page) -> list[str]:
+    """The Content-Security-Policy violations Chromium reports on ``page`` from now on (filled as they come)."""
+    found: list[str] = []
+    page.on("console", lambda m: found.append(m.text) if "Content Security Policy" in m.text else None)
+    return found
+
+
+def test_api_documentation_works_offline_under_the_csp(new_context: ContextFactory, live_server: LiveServer) -> None:
+    """Swagger UI comes from the app itself (no other host is asked for anything) and draws every operation."""
+    page = new_context().new_page()
+    elsewhere: list[str] = []
+    page.on("request", lambda r: None if r.url.startswith((live_server.url, "data:")) else elsewhere.append(r.url))
+    refused = csp_violations(page)
+    visit(page, "/api/docs")
+    page.locator(".opblock").first.wait_for()
+    operations = live_server.api("/api/openapi.json")["paths"]
+    assert page.locator(".opblock").count() == sum(len(ops) for ops in operations.values())
+    assert elsewhere == [] and refused == []
+    if screenshots_wanted():
+        screenshot(page, "api-docs")
 
 
 def link_kind(href: str) -> tuple[str, ...]:

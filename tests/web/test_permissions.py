@@ -42,6 +42,7 @@ MATRIX: dict[str, tuple[Any, ...]] = {
     "/secretariat/pledges/{ref}/changes":        (SIGN_IN, NO, NO, SEE_OTHER, SEE_OTHER),
     "/secretariat/import":                       (SIGN_IN, NO, NO, OK, OK),
     "/secretariat/import/commit":                (SIGN_IN, NO, NO, OK, OK),
+    "/secretariat/import/cancel":                (SIGN_IN, NO, NO, SEE_OTHER, SEE_OTHER),
     "/secretariat/organisations":                (SIGN_IN, NO, NO, SEE_OTHER, SEE_OTHER),
     "/secretariat/organisations/invite":         (SIGN_IN, NO, NO, SEE_OTHER, SEE_OTHER),
     "/admin/users/invite":                       (SIGN_IN, NO, NO, NO, SEE_OTHER),
@@ -121,6 +122,7 @@ REQUESTS: dict[str, Request] = {
         "/secretariat/import/commit",
         {"upload": w.upload(), "review_state": "submitted"},
     ),
+    "/secretariat/import/cancel": lambda w: ("/secretariat/import/cancel", {"upload": w.upload()}),
     "/secretariat/organisations": lambda w: (
         "/secretariat/organisations",
         {"name": f"Office {secrets.token_hex(3)}", "stakeholder_type": "government", "itu_membership": "none"},
@@ -182,8 +184,7 @@ def _who(client: TestClient, engine: Engine, role: str) -> tuple[int, str | None
 def test_permission_matrix(client: TestClient, engine: Engine, settings: Settings, role: str) -> None:
     org, email = _who(client, engine, role)
     world = World(client, engine, settings, org, email)
-    token = client.cookies.get("obs_csrf")
-    assert token
+    token = csrf(client)
     seen = []
     for route, expected in MATRIX.items():  # the sign-out comes last
         want = expected[ROLES.index(role)]
@@ -247,7 +248,7 @@ def test_administrator_changes_roles_and_deactivates(client: TestClient, engine:
         user_id = user.id
     listed = {u["email"]: u for u in client.get("/admin/users?format=json").json()["users"]}
     assert listed["pledger@numerique.example"]["organisations"] == [{"id": org, "name": "Ministère du Numérique"}]
-    token = client.cookies.get("obs_csrf")
+    token = csrf(client)
     assert (
         client.post(
             f"/admin/users/{user_id}/role", data={"role": "secretariat", "csrf_token": token}, follow_redirects=False
@@ -272,3 +273,104 @@ def test_administrator_changes_roles_and_deactivates(client: TestClient, engine:
     assert own.status_code == 422 and "your own account" in own.text
     history = client.get("/admin/users?format=json").json()
     assert {u["email"]: u["role"] for u in history["users"]}["admin@itu.example"] == "admin"
+
+
+# ------------------------------------------------------------------ the API's changes, field by field
+#
+# What PATCH /api/v1/pledges/{ref} answers for each field a change may set, on a submitted pledge of
+# the pledger's organisation: anonymous, a pledger of that organisation, a pledger of another one (who
+# cannot even see the pledge) and the secretariat. The decision covers the target of the change: which
+# organisation a pledge moves to, which review state it takes.
+
+API_ROLES = ("anonymous", "pledger", "other pledger", "secretariat")
+UNAUTHENTICATED, NOT_FOUND, CHANGED = 401, 404, 200
+MINE = {"name": "Ministère du Numérique", "stakeholder_type": "government"}
+THEIRS = {"name": "Autorité de régulation", "stakeholder_type": "government"}
+SECOND = {"name": "Agence du Numérique", "stakeholder_type": "government"}  # the pledger belongs to it too
+NEW_ORG = {"name": "Invented Holdings", "stakeholder_type": "private_sector"}
+EDITS = (UNAUTHENTICATED, CHANGED, NOT_FOUND, CHANGED)
+DECISION = (UNAUTHENTICATED, NO, NOT_FOUND, CHANGED)
+
+FIELD_MATRIX: dict[str, tuple[dict[str, Any], tuple[int, ...]]] = {
+    "title":              ({"title": "Connect 300 rural schools"}, EDITS),
+    "description":        ({"description": "With solar power."}, EDITS),
+    "language":           ({"language": "fr"}, EDITS),
+    "pledge_type":        ({"pledge_type": "financial"}, EDITS),
+    "focus_areas":        ({"focus_areas": ["access", "adoption"]}, EDITS),
+    "pillars":            ({"pillars": ["digital_skills"], "focus_areas": ["adoption"]}, EDITS),
+    "target_countries":   ({"target_countries": ["SEN", "GMB"]}, EDITS),
+    "value":              ({"value": 250_000, "currency": "EUR"}, EDITS),
+    "currency":           ({"currency": "XOF", "value": 1_000_000}, EDITS),
+    "value_usd":          ({"value": 250_000, "currency": "EUR", "value_usd": 270_000}, EDITS),
+    "start_year":         ({"start_year": 2025}, EDITS),
+    "end_year":           ({"end_year": 2030}, EDITS),
+    "announced_on":       ({"announced_on": "2025-06-01"}, EDITS),
+    "event":              ({"event": "WSIS Forum"}, EDITS),
+    "status":             ({"status": "in_progress"}, EDITS),
+    "sdgs":               ({"sdgs": [4, 9]}, EDITS),
+    "beneficiary_groups": ({"beneficiary_groups": ["schools"]}, EDITS),
+    "partners":           ({"partners": ["Sonatel"]}, EDITS),
+    "source_url":         ({"source_url": "https://example.org/pledge"}, EDITS),
+    "pledger":            ({"pledger": MINE}, EDITS),  # unchanged organisation
+    "pledger→own other":  ({"pledger": SECOND}, EDITS),
+    "pledger→theirs":     ({"pledger": THEIRS}, DECISION),
+    "pledger→new":        ({"pledger": NEW_ORG}, DECISION),
+    "review_state":       ({"review_state": "draft"}, EDITS),
+    "review_state→withdrawn": ({"review_state": "withdrawn"}, EDITS),
+    "review_state→published": ({"review_state": "published"}, DECISION),
+    "review_state→rejected":  ({"review_state": "rejected"}, DECISION),
+    "review_note":        ({"review_note": "Add the target countries."}, DECISION),
+}  # fmt: skip
+
+
+def test_the_field_matrix_covers_every_field_a_change_may_set() -> None:
+    from observatory.pledges.schemas import PledgeChanges
+
+    assert {name.split("→")[0] for name in FIELD_MATRIX} == set(PledgeChanges.model_fields)
+
+
+@pytest.mark.parametrize("role", API_ROLES)
+def test_api_changes_field_by_field(client: TestClient, engine: Engine, role: str) -> None:
+    from observatory.pledges import service
+
+    org = make_organisation(engine)
+    second = make_organisation(engine, "Agence du Numérique", "SEN")
+    other = make_organisation(engine, "Autorité de régulation", "CIV")
+    headers: dict[str, str] = {}
+    if role != "anonymous":
+        email, kind, orgs = {
+            "pledger": ("pledger@numerique.example", "pledger", [org, second]),
+            "other pledger": ("pledger@regulateur.example", "pledger", [other]),
+            "secretariat": ("review@itu.example", "secretariat", []),
+        }[role]
+        with transaction(engine) as session:
+            user = accounts.create_user(session, email, kind, orgs)
+            headers = {"authorization": f"Bearer {accounts.create_api_token(session, user, 'script')}"}
+    got, want = {}, {}
+    for name, (changes, expected) in FIELD_MATRIX.items():
+        ref = make_pledge(engine, org, review_state="submitted")
+        response = client.patch(f"/api/v1/pledges/{ref}", json={"version": 1, "changes": changes}, headers=headers)
+        got[name], want[name] = response.status_code, expected[API_ROLES.index(role)]
+        with transaction(engine) as session:
+            pledge = service.get_pledge(session, ref)
+            changed = pledge.version > 1
+            assert changed is (response.status_code == CHANGED and name != "pledger"), (name, response.text)
+    assert got == want
+    names = {o["name"] for o in client.get("/api/v1/organisations").json()}
+    assert ("Invented Holdings" in names) is (role == "secretariat")
+
+
+@pytest.mark.parametrize("role", ("pledger", "secretariat"))
+def test_api_changes_to_a_published_pledge_are_the_secretariats(client: TestClient, engine: Engine, role: str) -> None:
+    org = make_organisation(engine)
+    email, kind, orgs = {"pledger": ("p@numerique.example", "pledger", [org]),
+                         "secretariat": ("s@itu.example", "secretariat", [])}[role]  # fmt: skip
+    with transaction(engine) as session:
+        user = accounts.create_user(session, email, kind, orgs)
+        headers = {"authorization": f"Bearer {accounts.create_api_token(session, user, 'script')}"}
+    ref = make_pledge(engine, org, review_state="published")
+    response = client.patch(f"/api/v1/pledges/{ref}", json={"version": 1, "changes": {"title": "x"}}, headers=headers)
+    assert response.status_code == (NO if role == "pledger" else CHANGED)
+    withdrawn = client.post(f"/api/v1/pledges/{ref}/withdraw", json={"version": response.json().get("version", 1)},
+                            headers=headers)  # fmt: skip
+    assert withdrawn.status_code == CHANGED  # withdrawing stays the pledger's right

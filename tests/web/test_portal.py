@@ -15,7 +15,7 @@ from observatory.db import transaction
 from observatory.pledges import service
 from observatory.pledges.models import Organisation, Pledge
 from observatory.pledges.schemas import OrganisationIn, PledgeIn
-from tests.web.conftest import sign_in
+from tests.web.conftest import csrf, sign_in
 
 PLEDGER = "amina@numerique.example"
 
@@ -51,9 +51,8 @@ def pledge_state(engine: Engine, ref: str) -> Pledge:
 
 
 def form_token(client: TestClient) -> str:
-    token = client.cookies.get("obs_csrf")
-    assert isinstance(token, str) and token
-    return token
+    """The CSRF token the browser's forms carry now (the session's own once signed in)."""
+    return csrf(client)
 
 
 def pledge_form(organisation: int, **overrides: Any) -> dict[str, Any]:

@@ -10,12 +10,14 @@ from typing import Any
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
+from zxcvbn import zxcvbn
 
-from observatory.accounts.mail import Mailer
+from observatory.accounts.mail import mailer_for
 from observatory.accounts.models import ROLES, ApiToken, LoginAttempt, Membership, OneTimeToken, User, WebSession
 from observatory.auth import Principal, Role
+from observatory.config import Settings
 from observatory.db import utcnow
 from observatory.pledges.service import Conflict, Invalid, NotFound, RegistryError, audit
 
@@ -25,6 +27,10 @@ THROTTLE_WINDOW = dt.timedelta(minutes=15)
 THROTTLE_PER_EMAIL = 5
 THROTTLE_PER_ADDRESS = 30
 MIN_PASSWORD = 12
+# zxcvbn's score (0-4): 3 means "safely unguessable" against an online attack and most offline ones.
+MIN_PASSWORD_SCORE = 3
+# Words a guesser would try first against this site; zxcvbn counts them as known.
+SITE_WORDS = ("observatory", "connectivity", "partner2connect", "itu", "p2c", "pledge")
 
 _hasher = PasswordHasher()
 
@@ -35,6 +41,14 @@ class Throttled(RegistryError):
 
 class BadCredentials(RegistryError):
     status = 401
+
+
+class WeakPassword(Invalid):
+    """A password refused by the policy; ``reason`` is ``short`` or ``guessable``."""
+
+    def __init__(self, reason: str, message: str):
+        super().__init__(message)
+        self.reason = reason
 
 
 def _digest(token: str) -> str:
@@ -65,9 +79,16 @@ def principal_for(user: User) -> Principal:
     return Principal(user.email, Role(user.role), user.id, frozenset(m.organisation_id for m in user.memberships))
 
 
-def check_password_strength(password: str) -> None:
+def check_password_strength(password: str, email: str = "") -> None:
+    """Refuse a password shorter than ``MIN_PASSWORD`` or one zxcvbn finds easy to guess (common
+    passwords, names, keyboard patterns, repetitions, the user's own address, the site's name)."""
     if len(password) < MIN_PASSWORD:
-        raise Invalid(f"the password needs at least {MIN_PASSWORD} characters")
+        raise WeakPassword("short", f"the password needs at least {MIN_PASSWORD} characters")
+    hints = [*SITE_WORDS, email, *(part for part in email.replace("@", " ").replace(".", " ").split() if part)]
+    result = zxcvbn(password[:200], user_inputs=hints)  # zxcvbn's time grows with length; 200 is plenty
+    if result["score"] < MIN_PASSWORD_SCORE:
+        warning = result["feedback"].get("warning") or "it is easy to guess"
+        raise WeakPassword("guessable", f"the password is too easy to guess: {warning}")
 
 
 def account_record(user: User) -> dict[str, Any]:
@@ -126,10 +147,12 @@ def issue_link(session: Session, user: User, purpose: str) -> str:
     return token
 
 
-def invite(session: Session, user: User, mailer: Mailer, base_url: str) -> str:
+def invite(session: Session, user: User, settings: Settings) -> str:
+    """Mail the user a link to choose a password. Links always point to the configured
+    ``base_url``, never to the host a request named: a forged Host header cannot divert the token."""
     token = issue_link(session, user, "invitation")
-    link = f"{base_url}/account/accept/{token}"
-    mailer.send(
+    link = f"{settings.base_url}/account/accept/{token}"
+    mailer_for(settings).send(
         user.email,
         "Invitation to the Connectivity Observatory / Invitation à l'Observatoire de la connectivité",
         f"You are invited to the Partner2Connect pledge registry. Choose your password here:\n{link}\n\n"
@@ -138,13 +161,14 @@ def invite(session: Session, user: User, mailer: Mailer, base_url: str) -> str:
     return link
 
 
-def request_password_reset(session: Session, address: str, mailer: Mailer, base_url: str) -> None:
-    """Send a reset link if the address has an account; say nothing either way (no enumeration)."""
+def request_password_reset(session: Session, address: str, settings: Settings) -> None:
+    """Send a reset link (to the configured ``base_url``) if the address has an account; say nothing
+    either way (no enumeration)."""
     user = find_user(session, address)
     if user is None or not user.active:
         return
-    link = f"{base_url}/account/reset/{issue_link(session, user, 'password_reset')}"
-    mailer.send(
+    link = f"{settings.base_url}/account/reset/{issue_link(session, user, 'password_reset')}"
+    mailer_for(settings).send(
         user.email,
         "Password reset / Réinitialisation du mot de passe",
         f"To choose a new password, open:\n{link}\n\nPour choisir un nouveau mot de passe :\n{link}\n",
@@ -156,13 +180,24 @@ def use_link(session: Session, token: str, purpose: str, password: str) -> User:
     row = session.get(OneTimeToken, _digest(token))
     if row is None or row.purpose != purpose or row.used_at is not None or _aware(row.expires_at) < utcnow():
         raise NotFound("this link is not valid any more; ask for a new one")
-    check_password_strength(password)
     user = session.get(User, row.user_id)
     assert user is not None
+    check_password_strength(password, user.email)
     user.password_hash = _hasher.hash(password)
     row.used_at = utcnow()
-    session.execute(delete(WebSession).where(WebSession.user_id == user.id))
+    end_every_session(session, user, "password_" + ("set" if purpose == "invitation" else "reset"))
     return user
+
+
+def end_every_session(session: Session, user: User, why: str) -> None:
+    """Sign the user out everywhere: web sessions ended, API tokens revoked (after a password reset
+    whoever held them may not keep acting as the user). The audit log records it."""
+    session.execute(delete(WebSession).where(WebSession.user_id == user.id))
+    live = (ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+    ids = sorted(session.scalars(select(ApiToken.id).where(*live)))
+    if ids:
+        session.execute(update(ApiToken).where(*live).values(revoked_at=utcnow()))
+        audit(session, "system", "revoke_tokens", "user", str(user.id), {"tokens": ids}, {"why": why})
 
 
 def link_is_valid(session: Session, token: str, purpose: str) -> bool:
@@ -174,10 +209,19 @@ def _aware(moment: dt.datetime) -> dt.datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
+def throttle_key(address: str) -> str:
+    """The key failed sign-ins are counted under: the account's own normal form, so that spellings of
+    one address (case, Unicode forms such as full-width letters) share one budget."""
+    try:
+        return f"email:{email_key(address)}"
+    except Invalid:
+        return f"email:{' '.join(address.split()).casefold()}"
+
+
 def login(session: Session, address: str, password: str, client: str) -> User:
     """Check a password, refusing after too many recent failures for the address or the client."""
     since = utcnow() - THROTTLE_WINDOW
-    key = f"email:{address.strip().casefold()}"
+    key = throttle_key(address)
     where = (LoginAttempt.at >= since, LoginAttempt.success.is_(False))
     by_email = session.scalar(select(func.count()).where(LoginAttempt.key == key, *where)) or 0
     by_client = session.scalar(select(func.count()).where(LoginAttempt.key == f"client:{client}", *where)) or 0

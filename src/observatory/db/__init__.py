@@ -38,13 +38,20 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for ``url``; SQLite gets WAL, foreign keys and a busy timeout on every connection."""
+DEFAULT_BUSY_SECONDS = 5.0
+
+
+def make_engine(url: str, busy_seconds: float = DEFAULT_BUSY_SECONDS) -> Engine:
+    """An engine for ``url``; SQLite gets WAL, foreign keys and a busy timeout on every connection.
+
+    A write that cannot get the database within ``busy_seconds`` (SQLite's one writer is busy, or a
+    PostgreSQL row it needs stays locked) fails with an error :func:`database_busy` recognises, which
+    the web answers with 503 and ``Retry-After`` instead of keeping the request waiting."""
     if url.startswith("sqlite"):
         path = url.split("///", 1)[1] if "///" in url else ""
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30})
+        engine = create_engine(url, connect_args={"timeout": busy_seconds})
 
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -56,16 +63,33 @@ def make_engine(url: str) -> Engine:
             cursor.close()
 
         return engine
+    if url.startswith("postgresql"):
+        options = f"-c lock_timeout={int(busy_seconds * 1000)}"
+        return create_engine(url, pool_pre_ping=True, connect_args={"options": options})
     return create_engine(url, pool_pre_ping=True)
 
 
 @cache
-def engine_for(url: str) -> Engine:
-    return make_engine(url)
+def engine_for(url: str, busy_seconds: float = DEFAULT_BUSY_SECONDS) -> Engine:
+    return make_engine(url, busy_seconds)
+
+
+# SQLite's "database is locked" / "database table is locked"; PostgreSQL's lock_not_available (lock_timeout
+# passed), serialization_failure and deadlock_detected: the write may succeed if tried again.
+_BUSY_SQLSTATES = frozenset({"55P03", "40001", "40P01"})
+
+
+def database_busy(exc: BaseException) -> bool:
+    """Whether ``exc`` says the database was busy (locked by another writer), not that the write was wrong."""
+    orig = getattr(exc, "orig", exc)
+    if getattr(orig, "sqlstate", None) in _BUSY_SQLSTATES:
+        return True
+    return type(orig).__module__.startswith("sqlite3") and "locked" in str(orig)
 
 
 def default_engine() -> Engine:
-    return engine_for(load_settings().database_url)
+    settings = load_settings()
+    return engine_for(settings.database_url, settings.db_busy_seconds)
 
 
 @contextmanager

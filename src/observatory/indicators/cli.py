@@ -16,6 +16,7 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TaskID, TextColum
 from rich.table import Table
 
 from observatory.db import transaction
+from observatory.exports import frame_csv
 from observatory.indicators import service
 from observatory.indicators.catalog import AGGREGATES, UnknownArea, area_code
 from observatory.indicators.sources import SOURCES
@@ -52,7 +53,7 @@ def emit(frame: pl.DataFrame | list[dict[str, Any]] | dict[str, Any], format: st
         return
     rows = frame if isinstance(frame, pl.DataFrame) else pl.DataFrame(frame if isinstance(frame, list) else [frame])
     if format == "csv":
-        sys.stdout.write(rows.write_csv())
+        sys.stdout.write(frame_csv(rows))
         return
     table = Table(*rows.columns)
     for row in rows.iter_rows():

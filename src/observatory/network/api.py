@@ -1,5 +1,6 @@
 """The infrastructure API, ``/api/v1/network``: indicators per country or group (as the CLI's ``show``),
-time series, the catalogue and a full export. Routes are thin: they call :mod:`observatory.network.service`."""
+time series, the catalogue and a full export. Routes are thin: they call :mod:`observatory.network.service`.
+Each answer's model lists what the service gives."""
 
 from __future__ import annotations
 
@@ -8,15 +9,70 @@ from typing import Annotated, Any, Literal
 
 import polars as pl
 from fastapi import APIRouter, HTTPException, Query, Response
+from pydantic import Field
 from sqlalchemy import select
 
 from observatory import reference
+from observatory.exports import frame_csv
 from observatory.network.catalogue import CATALOGUE
 from observatory.network.models import NetworkIndicator
 from observatory.network.service import CODES, country_indicators, group_countries, group_indicators, series
 from observatory.web.context import SessionDep
+from observatory.web.openapi import IsoDate, Out, responses
 
 router = APIRouter(prefix="/api/v1/network", tags=["network"])
+
+
+class CatalogueEntryOut(Out):
+    code: str
+    name: str
+    definition: str
+    unit: str = Field(description="count, share, addresses or addresses_per_person")
+    aggregate: Literal["sum", "share"] = Field(description="a group's value: a sum, or Σ numerators / Σ denominators")
+    sources: str
+
+
+class CountryValueOut(Out):
+    """A country's latest value of an indicator, with the snapshot it comes from."""
+
+    value: float | None
+    source: str
+    snapshot_date: dt.date
+    date: dt.date
+
+
+class GroupValueOut(Out):
+    """A group's value of an indicator over its members' latest values."""
+
+    value: float | None
+    countries: int = Field(description="members with a value")
+    members: int
+    sources: list[str]
+    snapshot_date: dt.date
+
+
+class AreaIndicatorsOut(Out):
+    country: str = Field(description="the country (alpha-3), registry code or group asked about")
+    date: dt.date | None
+    indicators: dict[str, CountryValueOut] | dict[str, GroupValueOut]
+
+
+class SeriesPointOut(Out):
+    code: str
+    date: dt.date
+    value: float | None
+    source: str
+
+
+class ExportRowOut(Out):
+    country: str
+    code: str
+    date: dt.date
+    value: float | None
+    numerator: float | None
+    denominator: float | None
+    source: str
+    snapshot_date: dt.date
 
 
 def _area(code: str) -> tuple[str, bool]:
@@ -30,8 +86,8 @@ def _area(code: str) -> tuple[str, bool]:
     raise HTTPException(404, f"unknown country or group {code!r}")
 
 
-@router.get("/indicators")
-def catalogue() -> list[dict[str, str]]:
+@router.get("/indicators", response_model=list[CatalogueEntryOut], responses=responses())
+def catalogue() -> Any:
     """The indicator catalogue: code, name, definition, unit, group aggregation, sources."""
     return [
         {
@@ -46,8 +102,8 @@ def catalogue() -> list[dict[str, str]]:
     ]
 
 
-@router.get("/countries/{code}")
-def country(code: str, session: SessionDep, date: dt.date | None = None, source: str | None = None) -> dict[str, Any]:
+@router.get("/countries/{code}", response_model=AreaIndicatorsOut, responses=responses(404))
+def country(code: str, session: SessionDep, date: IsoDate | None = None, source: str | None = None) -> Any:
     """Latest value of each indicator on or before ``date`` for a country (alpha-2 or alpha-3) or group
     (LDC, LLDC, SIDS, an ITU region), with its source and snapshot date."""
     area, is_group = _area(code)
@@ -58,13 +114,13 @@ def country(code: str, session: SessionDep, date: dt.date | None = None, source:
     return {"country": area, "date": date.isoformat() if date else None, "indicators": values}
 
 
-@router.get("/countries/{code}/series")
+@router.get("/countries/{code}/series", response_model=list[SeriesPointOut], responses=responses(404))
 def country_series(
     code: str,
     session: SessionDep,
     indicator: Annotated[list[str], Query()],
     source: str | None = None,
-) -> list[dict[str, Any]]:
+) -> Any:
     """Values over time (code, date, value, source) for a country or group (summed; shares re-divided)."""
     area, is_group = _area(code)
     unknown = [i for i in indicator if i not in CODES]
@@ -75,7 +131,11 @@ def country_series(
     return [{**r, "date": r["date"].isoformat()} for r in frame.to_dicts()]
 
 
-@router.get("/export")
+@router.get(
+    "/export",
+    response_model=list[ExportRowOut],
+    responses=responses(csv="Every stored value: CSV by default, JSON with `format=json`."),
+)
 def export(session: SessionDep, format: Literal["json", "csv"] = "csv") -> Any:
     """Every stored indicator value with its source and snapshot date."""
     n = NetworkIndicator
@@ -86,7 +146,7 @@ def export(session: SessionDep, format: Literal["json", "csv"] = "csv") -> Any:
     types = (pl.String, pl.String, pl.Date, pl.Float64, pl.Float64, pl.Float64, pl.String, pl.Date)
     frame = pl.DataFrame(rows, schema=dict(zip(columns, types, strict=True)), orient="row")
     return Response(
-        frame.write_csv(),
+        frame_csv(frame),
         media_type="text/csv; charset=utf-8",
         headers={"content-disposition": 'attachment; filename="network-indicators.csv"'},
     )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import json
 import sys
@@ -16,6 +15,7 @@ from rich.table import Table
 from sqlalchemy import select
 
 from observatory.db import transaction
+from observatory.exports import SafeWriter
 from observatory.network import service
 from observatory.network.models import NetworkIndicator
 from observatory.network.service import CODES, SOURCES, country_indicators, group_indicators
@@ -143,7 +143,7 @@ def export(
     fh = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
     try:
         if format == "csv":
-            writer = csv.writer(fh)
+            writer = SafeWriter(fh)
             writer.writerow(columns)
             writer.writerows(rows)
         else:

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from observatory.db import bulk_insert
 from observatory.network.models import DATA_TABLES
 from observatory.reference import countries
-from observatory.sources import SourceError, SourceLoad, open_text
+from observatory.sources import SourceError, SourceLoad, line_chunks, open_text
 
 MAX_ASN = 4_294_967_295
 NOT_COUNTRIES = {
@@ -176,6 +176,23 @@ def check_prefixes(
             skipped["prefixes that do not parse"] = bad.height
             out = out.filter(pl.col(column).is_not_null())
     return out.drop("_ok")
+
+
+def text_lines(path: Path, *, limit: int | None = None) -> pl.DataFrame:
+    """The lines of a UTF-8 text file that are neither blank nor ``#`` comments: columns ``line`` (its
+    number in the file) and ``text``. The file is read in pieces of whole lines, so only the kept lines
+    are held; a line or a file over the bounds of :func:`observatory.sources.line_chunks` is an error."""
+    frames = []
+    for chunk in line_chunks(path, limit=limit):
+        try:
+            text = chunk.data.decode("utf-8")
+        except UnicodeDecodeError as e:
+            raise SourceError(path, f"not UTF-8 text at byte {chunk.offset + e.start}") from None
+        lines = pl.DataFrame({"text": text.split("\n")}).with_row_index("line", offset=chunk.line)
+        frames.append(lines.filter((pl.col("text").str.strip_chars() != "") & ~pl.col("text").str.starts_with("#")))
+    if not frames:
+        return pl.DataFrame(schema={"line": pl.UInt32, "text": pl.String})
+    return pl.concat(frames, rechunk=True)
 
 
 def json_records(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:

@@ -4,7 +4,9 @@ Three linked files: ``ixp_exchange.csv`` (one row per exchange, the country as a
 ``ixp_subnets.csv`` (exchange → peering LAN) and ``ixp_membership.csv`` (peering LAN address → ASN).
 Loading the membership file reads the other two beside it to place members at exchanges; each file
 can also be loaded alone. PCH's newer prefix lists (``Prefix,Name``) load as prefixes of named IXPs.
-Country names that match no ISO country are counted and reported, never guessed.
+Country names that match no ISO country are counted and reported, never guessed. Each file is read
+within the bounds of :func:`observatory.sources.line_chunks` (a line of at most 1 MiB, a file of at
+most ``TABLE_LIMIT_MB`` decompressed).
 """
 
 from __future__ import annotations
@@ -17,13 +19,13 @@ from sqlalchemy.orm import Session
 
 from observatory.network.common import check_asn, check_prefixes, country_names, header_date, name_key
 from observatory.network.ixp import IXP_COLUMNS, IxpSnapshot, companion, load_snapshot, stem
-from observatory.sources import LoadResult, Source, SourceError, SourceLoad, read_bytes
+from observatory.sources import LoadResult, Source, SourceError, SourceLoad, line_chunks
 
 
 def _read(path: Path, skipped: dict[str, int]) -> pl.DataFrame:
     """PCH exports separate fields by ", " without quoting. A free-text last column keeps its commas;
     a row whose extra separators fall elsewhere cannot be placed, so it is counted and skipped."""
-    text = read_bytes(path).decode("utf-8", errors="replace").splitlines()
+    text = "".join(c.data.decode("utf-8", errors="replace") for c in line_chunks(path)).splitlines()
     if not text:
         raise SourceError(path, "empty file")
     separator = ", " if ", " in text[0] else ","

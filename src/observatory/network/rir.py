@@ -9,6 +9,10 @@ addresses for ipv4, is a prefix length for ipv6, and counts AS numbers for asn.
 The summary counts and the version line's record count are checked against the records: a file
 cut short or edited disagrees and is refused. Only ``allocated`` and ``assigned`` records are stored
 (they are the delegations); ``available`` and ``reserved`` lines are counted and reported as skipped.
+
+The file is read in pieces of whole lines (:func:`observatory.network.common.text_lines`): only the
+kept lines are held, a line longer than 1 MiB (a file of zeros has no line break at all) or a file
+decompressing to more than :data:`RIR_LIMIT_MB` MiB is a :class:`SourceError` naming the file.
 """
 
 from __future__ import annotations
@@ -22,14 +26,17 @@ from typing import Any, ClassVar
 import polars as pl
 from sqlalchemy.orm import Session
 
-from observatory.network.common import IPV6, MAX_ASN, insert_frame, replace_previous, with_country
+from observatory.network.common import IPV6, MAX_ASN, insert_frame, replace_previous, text_lines, with_country
 from observatory.network.models import Delegation
-from observatory.sources import LoadResult, Progress, Source, SourceError, SourceLoad, read_bytes
+from observatory.sources import TABLE_LIMIT_MB, LoadResult, Progress, Source, SourceError, SourceLoad, input_limit
 
 RIRS = ("afrinic", "apnic", "arin", "lacnic", "ripencc")
 KINDS = ("asn", "ipv4", "ipv6")
 DELEGATED = ("allocated", "assigned")
 STATUSES = (*DELEGATED, "available", "reserved")
+# Most MiB a delegated file may decompress to (OBSERVATORY_MAX_INPUT_MB replaces it): the largest
+# registry's extended file is about 25 MB.
+RIR_LIMIT_MB = TABLE_LIMIT_MB
 # Canonical public addresses of the newest extended file of each registry.
 LATEST = {
     "afrinic": "https://ftp.afrinic.net/pub/stats/afrinic/delegated-afrinic-extended-latest",
@@ -62,14 +69,8 @@ def _fail(path: Path, bad: pl.DataFrame, message: str) -> None:
 
 def parse_rir(path: Path) -> RirFile:
     """Parse one delegated file completely (columnar); raise :class:`SourceError` naming the line."""
-    try:
-        text = read_bytes(path).decode("utf-8")
-    except UnicodeDecodeError as e:
-        raise SourceError(path, f"not UTF-8 text at byte {e.start}") from None
-    lines = pl.DataFrame({"text": text.split("\n")}).with_row_index("line", offset=1)
-    lines = lines.with_columns(pl.col("text").str.strip_chars_end("\r")).filter(
-        (pl.col("text").str.strip_chars() != "") & ~pl.col("text").str.starts_with("#")
-    )
+    lines = text_lines(path, limit=input_limit(RIR_LIMIT_MB))
+    lines = lines.with_columns(pl.col("text").str.strip_chars_end("\r"))
     if lines.height == 0:
         raise SourceError(path, "no version line: not an RIR statistics file")
     lines = lines.with_columns(pl.col("text").str.split("|").alias("fields"))

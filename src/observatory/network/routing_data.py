@@ -7,6 +7,9 @@
   derivatives with ``provider, customer, type`` columns are read the same way.
 - CAIDA/RouteViews prefix-to-AS: ``prefix<TAB>length<TAB>origins`` where ``origins`` keeps the file's
   multi-origin (``_``) and AS-set (``,``) notation.
+
+Text files are read in pieces of whole lines and CSV files whole, both within the bounds of
+:mod:`observatory.sources` (``TABLE_LIMIT_MB`` decompressed, lines of at most 1 MiB).
 """
 
 from __future__ import annotations
@@ -25,20 +28,12 @@ from observatory.network.common import (
     header_date,
     insert_frame,
     replace_previous,
+    text_lines,
     with_country,
 )
 from observatory.network.ixp import stem
 from observatory.network.models import AsLink, Eyeballs, PrefixOrigin
 from observatory.sources import LoadResult, Source, SourceError, SourceLoad, read_bytes
-
-
-def _lines(path: Path) -> pl.DataFrame:
-    try:
-        text = read_bytes(path).decode("utf-8")
-    except UnicodeDecodeError as e:
-        raise SourceError(path, f"not UTF-8 text at byte {e.start}") from None
-    lines = pl.DataFrame({"text": text.split("\n")}).with_row_index("line", offset=1)
-    return lines.filter((pl.col("text").str.strip_chars() != "") & ~pl.col("text").str.starts_with("#"))
 
 
 def _fields(path: Path, lines: pl.DataFrame, separator: str, names: list[str], minimum: int) -> pl.DataFrame:
@@ -115,7 +110,7 @@ class CaidaAsRelationships(_Simple):
     MODEL: ClassVar[Any] = AsLink
 
     def parse(self, path: Path) -> pl.DataFrame:
-        lines = _lines(path)
+        lines = text_lines(path)
         first = lines.row(0, named=True)["text"] if lines.height else ""
         if "provider" in first and "customer" in first:  # CSV derivative with named columns
             table = pl.read_csv(io.BytesIO(read_bytes(path)), infer_schema=False, null_values=["NULL"])
@@ -148,7 +143,7 @@ class CaidaPrefixToAs(_Simple):
     MODEL: ClassVar[Any] = PrefixOrigin
 
     def parse(self, path: Path) -> pl.DataFrame:
-        rows = _fields(path, _lines(path), "\t", ["address", "length", "origins"], 3)
+        rows = _fields(path, text_lines(path), "\t", ["address", "length", "origins"], 3)
         rows = rows.with_columns((pl.col("address") + "/" + pl.col("length")).alias("prefix"))
         rows = check_prefixes(path, rows, "prefix")
         asns = rows.select("line", pl.col("origins").str.replace_all("_", ",").str.split(",").alias("asn"))

@@ -3,6 +3,11 @@
 UTF-8 (a byte-order mark is allowed), a header row, lists inside a cell separated by ``;``.
 Rows are matched on ``reference``; a row without one is matched on its pledger, title and
 announcement date, so importing the same file twice changes nothing.
+
+Memory stays bounded whatever the file: rows are read one at a time, new pledges written in batches,
+and of the rejected rows only the first ``KEEP_REJECTED`` are kept in memory (all of them can be
+streamed to a CSV file as they are found). A dry run (the web preview) writes nothing and so takes no
+write lock: the registry stays open to other writers while a file is checked.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from sqlalchemy import Table, func, select, text
 from sqlalchemy.orm import Session
 
 from observatory.db import Base, bulk_insert, utcnow
+from observatory.exports import SafeDictWriter, SafeWriter, unescape_cell
 from observatory.pledges.models import (
     AuditEntry,
     Organisation,
@@ -43,6 +49,7 @@ from observatory.pledges.service import (
     search_text,
     update_pledge,
     usd_value,
+    would_change,
 )
 
 COLUMNS = (
@@ -55,6 +62,8 @@ REQUIRED = ("pledger", "pledger_type", "title", "focus_areas")
 LISTS = frozenset(("focus_areas", "pillars", "target_countries", "sdgs", "beneficiary_groups", "partners"))
 SEP = ";"
 BATCH = 2000
+KEEP_REJECTED = 1000  # rejected rows kept in memory for display; the rest are counted (and streamed)
+REJECTED_COLUMNS = ("line", "column", "reason", *COLUMNS, *OPTIONAL_COLUMNS)
 
 
 @dataclass(frozen=True)
@@ -69,19 +78,28 @@ class RowError:
 
 
 class ImportRejected(Exception):
-    """The file was refused; nothing was changed."""
+    """The file was refused; nothing was changed. ``errors`` holds the first ``KEEP_REJECTED`` problems,
+    ``count`` all of them, ``lines`` the number of lines with a problem."""
 
-    def __init__(self, errors: list[RowError]):
-        super().__init__(f"{len(errors)} invalid row(s); nothing was imported")
+    def __init__(self, errors: list[RowError], count: int | None = None, lines: int | None = None):
+        self.count = len(errors) if count is None else count
+        self.lines = len({e.line for e in errors}) if lines is None else lines
+        super().__init__(f"{self.count} problem(s) on {self.lines} line(s); nothing was imported")
         self.errors = errors
 
 
 @dataclass
 class ImportResult:
+    """What an import did (or, in a dry run, would do). ``rejected`` holds the first ``KEEP_REJECTED``
+    rejected rows with their reason; ``rejected_count`` counts every problem, ``rejected_lines`` every
+    line with one."""
+
     created: int = 0
     updated: int = 0
     unchanged: int = 0
     rejected: list[tuple[dict[str, str], RowError]] = field(default_factory=list)
+    rejected_count: int = 0
+    rejected_lines: int = 0
 
 
 OrganisationKey = tuple[str, str, str | None]
@@ -94,7 +112,7 @@ def row_to_pledge(
     the pledgers already validated, as a file names the same few many times."""
     data: dict[str, Any] = {}
     for column, cell in row.items():
-        value = cell.strip()
+        value = unescape_cell(cell.strip())
         if value:
             data[column] = [v for v in (x.strip() for x in value.split(SEP)) if v] if column in LISTS else value
     org = {
@@ -209,33 +227,48 @@ def import_pledges(
     skip_invalid: bool = False,
     review_state: str = "published",
     progress: Callable[[int], None] | None = None,
+    dry_run: bool = False,
+    rejected_to: IO[str] | None = None,
 ) -> ImportResult:
     """Import a pledge CSV inside the caller's transaction.
 
-    Without ``skip_invalid`` any invalid row raises ``ImportRejected`` listing every bad row, and the
+    Without ``skip_invalid`` any invalid row raises ``ImportRejected`` listing the bad rows, and the
     caller's rollback leaves the registry as it was; with it, valid rows load and the rejected ones are
-    returned with their reasons. ``progress`` is called now and then with the number of bytes read.
+    returned with their reasons. ``dry_run`` says what the import would do and writes nothing (not
+    even a lock). ``rejected_to`` receives every rejected row, with its line, column and reason, as
+    CSV. ``progress`` is called now and then with the number of bytes read.
     """
     stream: IO[bytes] = source.open("rb") if isinstance(source, Path) else source
     try:
         reader = _Reader(stream)
         report = (lambda: progress(reader.bytes_read)) if progress else None
-        return _Importer(session, actor, review_state).run(reader.rows(), skip_invalid, report)
+        importer = _Importer(session, actor, review_state, dry_run=dry_run, rejected_to=rejected_to)
+        return importer.run(reader.rows(), skip_invalid, report)
     finally:
         if isinstance(source, Path):
             stream.close()
 
 
 class _Importer:
-    def __init__(self, session: Session, actor: str, review_state: str):
-        bump_revision(session)  # a write first: on SQLite the import now holds the write lock
+    def __init__(self, session: Session, actor: str, review_state: str, *, dry_run: bool, rejected_to: IO[str] | None):
+        self.sqlite = session.get_bind().dialect.name == "sqlite"
+        self.dry_run = dry_run
+        if self.sqlite and not dry_run:
+            # A write first: the import now holds SQLite's write lock, so the ids it reserves stay free.
+            # (PostgreSQL takes ids from sequences and bumps the revision at the end: no lock held.)
+            bump_revision(session)
         self.session = session
         self.actor = actor
         self.review_state = review_state
         self.result = ImportResult()
         self.errors: list[RowError] = []
+        self.last_rejected_line = -1
+        self.rejected_writer = SafeWriter(rejected_to) if rejected_to is not None else None
+        if self.rejected_writer is not None:
+            self.rejected_writer.writerow(REJECTED_COLUMNS)
         self.orgs: dict[str, int] = {k: v for k, v in session.execute(select(Organisation.name_key, Organisation.id))}
         self.refs: set[str] = set(session.scalars(select(Pledge.reference)))
+        self.stored_refs = frozenset(self.refs) if dry_run else frozenset()
         natural = select(Organisation.name_key, Pledge.title, Pledge.announced_on, Pledge.reference).join(
             Organisation, Organisation.id == Pledge.pledger_id
         )
@@ -273,18 +306,29 @@ class _Importer:
                 if first != line:
                     self._reject(row, [RowError(line, "reference", f"{pledge.reference} repeats line {first}")])
                     continue
-            if self.errors and not skip_invalid:
+            if self.result.rejected_count and not skip_invalid:
                 continue  # keep validating to report every bad row, but write nothing more
             self._take(pledge)
-        if self.errors and not skip_invalid:
-            raise ImportRejected(self.errors)
+        if self.result.rejected_count and not skip_invalid:
+            raise ImportRejected(self.errors, self.result.rejected_count, self.result.rejected_lines)
         self._flush()
+        if not self.sqlite and not self.dry_run:
+            bump_revision(self.session)
         return self.result
 
     def _reject(self, row: dict[str, str], errors: list[RowError]) -> None:
-        self.errors.extend(errors)
         for e in errors:
-            self.result.rejected.append((row, e))
+            self.result.rejected_count += 1
+            if e.line != self.last_rejected_line:
+                self.result.rejected_lines += 1
+                self.last_rejected_line = e.line
+            if len(self.errors) < KEEP_REJECTED:
+                self.errors.append(e)
+                self.result.rejected.append((row, e))
+            if self.rejected_writer is not None:
+                self.rejected_writer.writerow(
+                    [e.line, e.column, e.reason, *(row.get(c, "") for c in REJECTED_COLUMNS[3:])]
+                )
 
     def _take(self, data: PledgeIn) -> None:
         key = (name_key(data.pledger.name), data.title.casefold(), data.announced_on)
@@ -297,6 +341,9 @@ class _Importer:
         self.natural[key] = ref
         self.refs.add(ref)
         data.reference = ref
+        if self.dry_run:
+            self.result.created += 1
+            return
         self.batch.append(data)
         if len(self.batch) >= BATCH:
             self._flush()
@@ -309,10 +356,22 @@ class _Importer:
         return f"P2C-{year}-{number:05d}"
 
     def _update(self, ref: str, data: PledgeIn) -> None:
+        changes = data.model_dump(exclude={"reference", "pledger", "review_state", "synthetic"})
+        if self.dry_run:
+            if ref not in self.stored_refs:  # a pledge an earlier row of this file creates: it would change it
+                self.result.updated += 1
+                return
+            try:
+                changed = would_change(self.session, ref, changes)
+            except RegistryError as exc:
+                self._reject({}, [RowError(0, "reference", f"{ref}: {exc}")])
+                return
+            self.result.updated += changed
+            self.result.unchanged += not changed
+            return
         self._flush()
         pledge = self.session.scalar(select(Pledge).where(Pledge.reference == ref))
         assert pledge is not None
-        changes = data.model_dump(exclude={"reference", "pledger", "review_state", "synthetic"})
         before = pledge.version
         try:
             update_pledge(self.session, ref, pledge.version, changes, self.actor)
@@ -472,9 +531,9 @@ def pledge_row(p: Pledge) -> dict[str, str]:
 
 
 def write_csv(pledges: Iterable[Pledge], out: IO[str]) -> int:
-    """Pledges in the import format, with the optional columns, so an export can be imported again."""
-    columns = COLUMNS + OPTIONAL_COLUMNS
-    writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
+    """Pledges in the import format, with the optional columns, so an export can be imported again
+    (text cells that a spreadsheet would run as a formula are written safe; see ``observatory.exports``)."""
+    writer = SafeDictWriter(out, COLUMNS + OPTIONAL_COLUMNS)
     writer.writeheader()
     n = 0
     for p in pledges:
@@ -484,9 +543,10 @@ def write_csv(pledges: Iterable[Pledge], out: IO[str]) -> int:
 
 
 def write_rejected(rejected: list[tuple[dict[str, str], RowError]], path: Path) -> None:
-    """The rejected rows with their line, column and reason, for the pledger to correct."""
+    """The rejected rows with their line, column and reason, for the pledger to correct (the same
+    columns as ``import_pledges(rejected_to=…)`` streams)."""
     with path.open("w", encoding="utf-8", newline="") as fh:
-        writer = csv.writer(fh, lineterminator="\n")
-        writer.writerow(["line", "column", "reason", *COLUMNS])
+        writer = SafeWriter(fh)
+        writer.writerow(REJECTED_COLUMNS)
         for row, err in rejected:
-            writer.writerow([err.line, err.column, err.reason, *(row.get(c, "") for c in COLUMNS)])
+            writer.writerow([err.line, err.column, err.reason, *(row.get(c, "") for c in REJECTED_COLUMNS[3:])])

@@ -13,7 +13,6 @@ global random state and no wall clock. Rows are written as they are drawn, so me
 from __future__ import annotations
 
 import bisect
-import csv
 import datetime as dt
 import itertools
 import math
@@ -23,6 +22,7 @@ from dataclasses import dataclass
 from typing import IO, Generic, TypeVar
 
 from observatory import reference
+from observatory.exports import SafeWriter
 from observatory.pledges.csvio import COLUMNS, OPTIONAL_COLUMNS, SEP
 
 T = TypeVar("T")
@@ -420,7 +420,7 @@ class _Generator:
 def generate(out: IO[str], pledges: int, seed: int) -> None:
     """Write ``pledges`` synthetic pledges as an import CSV (with ``synthetic`` = ``true``) to ``out``."""
     gen = _Generator(pledges, seed)
-    writer = csv.writer(out, lineterminator="\n")
+    writer = SafeWriter(out)
     writer.writerow(COLUMNS + OPTIONAL_COLUMNS)
     for _ in range(pledges):
         writer.writerow(gen.row())

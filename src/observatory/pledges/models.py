@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -141,7 +142,8 @@ class ProgressReport(Base):
     status: Mapped[str] = mapped_column(String(20))
     percent_complete: Mapped[float | None] = mapped_column(Float)
     usd_disbursed: Mapped[float | None] = mapped_column(Float)
-    people_reached: Mapped[int | None] = mapped_column(Integer)
+    # 64 bits: a pledge may reach more than 2**31 people (SQLite's INTEGER is 64-bit already)
+    people_reached: Mapped[int | None] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
     narrative: Mapped[str] = mapped_column(Text, default="")
     filed_on: Mapped[dt.date] = mapped_column(Date)
     version: Mapped[int] = mapped_column(Integer, default=1)

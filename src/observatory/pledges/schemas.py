@@ -38,6 +38,16 @@ Status = Literal["planned", "in_progress", "completed", "discontinued"]
 ReviewState = Literal["draft", "submitted", "published", "rejected", "withdrawn"]
 Year = Annotated[int, Field(ge=1990, le=2100)]
 Text = Annotated[str, Field(max_length=20000)]
+# The largest amount accepted in any currency: ten trillion, above the world's yearly output in most
+# currencies that matter here; a typo or an attack (1e308, Infinity) is refused where it enters.
+MAX_MONEY = 10**13
+Money = Annotated[float, Field(ge=0, le=MAX_MONEY, allow_inf_nan=False)]
+Percent = Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)]
+People = Annotated[int, Field(ge=0, le=10**10)]  # more than the world's population is a mistake
+Version = Annotated[int, Field(ge=0, le=2**31 - 1)]
+# Record ids are INTEGER columns (32 bits on PostgreSQL): a larger number names no record.
+MAX_ID = 2**31 - 1
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 assert set(StakeholderType.__args__) == set(STAKEHOLDER_TYPES)  # type: ignore[attr-defined]
 assert set(ItuMembership.__args__) == set(ITU_MEMBERSHIPS)  # type: ignore[attr-defined]
@@ -97,11 +107,6 @@ class OrganisationIn(BaseModel):
         return country_code(value) if value else None
 
 
-class OrganisationOut(OrganisationIn):
-    id: int
-    pledges: int = 0
-
-
 class PledgeFields(BaseModel):
     """The editable content of a pledge; every field is checked here and nowhere else."""
 
@@ -114,9 +119,9 @@ class PledgeFields(BaseModel):
     focus_areas: Annotated[list[str], Field(min_length=1)]
     pillars: list[str] = Field(default_factory=list)
     target_countries: list[str] = Field(default_factory=list)
-    value: Annotated[float | None, Field(ge=0)] = None
+    value: Money | None = None
     currency: str | None = None
-    value_usd: Annotated[float | None, Field(ge=0)] = None
+    value_usd: Money | None = None
     start_year: Year | None = None
     end_year: Year | None = None
     announced_on: dt.date | None = None
@@ -221,19 +226,60 @@ class PledgeIn(PledgeFields):
         return value.strip() if value else None
 
 
+Note = Annotated[str, Field(max_length=2000)]
+
+
+class PledgeChanges(BaseModel):
+    """The fields a change sets, each type-checked here; a field left out keeps its value. The pledge
+    with its changes applied is then validated as a whole (``PledgeFields``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: str | None = None
+    description: str | None = None
+    language: str | None = None
+    pledge_type: PledgeType | None = None
+    focus_areas: list[str] | None = None
+    pillars: list[str] | None = None
+    target_countries: list[str] | None = None
+    value: Money | None = None
+    currency: str | None = None
+    value_usd: Money | None = None
+    start_year: Year | None = None
+    end_year: Year | None = None
+    announced_on: dt.date | None = None
+    event: str | None = None
+    status: Status | None = None
+    sdgs: list[Annotated[int, Field(ge=1, le=17)]] | None = None
+    beneficiary_groups: list[str] | None = None
+    partners: list[str] | None = None
+    source_url: str | None = None
+    pledger: OrganisationIn | None = Field(default=None, description="move the pledge to this organisation")
+    review_state: ReviewState | None = None
+    review_note: Note | None = None
+
+    def given(self) -> dict[str, Any]:
+        """The fields the request set (an explicit ``null`` included), as plain values."""
+        return self.model_dump(exclude_unset=True, mode="python")
+
+
+CHANGE_ONLY = frozenset({"pledger", "review_state", "review_note"})
+assert set(PledgeChanges.model_fields) == set(PledgeFields.model_fields) | CHANGE_ONLY
+
+
 class PledgeUpdate(BaseModel):
     """Changes to a pledge; ``version`` is the version the change was made against."""
 
     model_config = ConfigDict(extra="forbid")
 
-    version: int
-    changes: dict[str, Any]
+    version: Version
+    changes: PledgeChanges
 
 
 class WithdrawIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    version: int
-    reason: Annotated[str, Field(max_length=2000)] = ""
+    version: Version
+    reason: Note = ""
 
 
 class ProgressReportIn(BaseModel):
@@ -241,12 +287,12 @@ class ProgressReportIn(BaseModel):
 
     year: Year
     status: Status
-    percent_complete: Annotated[float | None, Field(ge=0, le=100)] = None
-    usd_disbursed: Annotated[float | None, Field(ge=0)] = None
-    people_reached: Annotated[int | None, Field(ge=0)] = None
+    percent_complete: Percent | None = None
+    usd_disbursed: Money | None = None
+    people_reached: People | None = None
     narrative: Text = ""
     filed_on: dt.date | None = None
-    version: int | None = None
+    version: Version | None = None
 
     @field_validator("filed_on")
     @classmethod
@@ -254,3 +300,112 @@ class ProgressReportIn(BaseModel):
         if value and value > dt.date.today():
             raise ValueError("a report cannot be filed in the future")
         return value
+
+
+# ---------------------------------------------------------------- what the API answers
+#
+# The records as ``observatory.pledges.service`` writes them (``pledge_dict``, ``report_dict``,
+# ``organisation_dict``), field for field: the API's response models, so its OpenAPI says what it answers.
+
+
+class _Out(BaseModel):
+    """An answer: exactly these fields (a field the service adds must be listed here too)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+HealthLight = Literal["green", "amber", "red", "not_due"]
+
+
+class PledgerOut(_Out):
+    """An organisation as a pledge names it."""
+
+    id: int
+    name: str
+    stakeholder_type: StakeholderType
+    country: str | None = Field(description="ISO 3166-1 alpha-3")
+    itu_membership: ItuMembership
+
+
+class OrganisationOut(PledgerOut):
+    """An organisation with its number of published pledges."""
+
+    pledges: int
+
+
+class PledgeOut(_Out):
+    """A pledge's public record, with its reporting health."""
+
+    reference: str
+    pledger: PledgerOut
+    partners: list[str]
+    title: str
+    description: str
+    language: str = Field(description="ISO 639-1 code of the title and description")
+    pledge_type: PledgeType | None
+    focus_areas: list[str]
+    pillars: list[str]
+    target_countries: list[str] = Field(description="ISO 3166-1 alpha-3 codes; none: global")
+    value: float | None = Field(description="in ``currency``")
+    currency: str | None = Field(description="ISO 4217")
+    value_usd: float | None
+    usd_rate: float | None = Field(description="USD per unit of ``currency``")
+    usd_rate_date: dt.date | None
+    usd_origin: Literal["stated", "converted"] | None
+    start_year: int | None
+    end_year: int | None
+    announced_on: dt.date | None
+    event: str
+    status: Status
+    sdgs: list[int]
+    beneficiary_groups: list[str]
+    source_url: str
+    review_state: ReviewState
+    review_note: str
+    synthetic: bool
+    version: int = Field(description="send it back with a change")
+    reporting_health: HealthLight = Field(
+        description="green: last report under 12 months old; amber: 12-24 months; red: older or never (once due); "
+        "not_due: a pledge under a year old with no report yet"
+    )
+
+
+class ReportOut(_Out):
+    """An annual progress report."""
+
+    year: int
+    status: Status
+    percent_complete: float | None
+    usd_disbursed: float | None
+    people_reached: int | None
+    narrative: str
+    filed_on: dt.date
+    version: int = Field(description="send it back to correct the report")
+
+
+class PledgeDetailOut(PledgeOut):
+    """A pledge with its progress reports."""
+
+    reports: list[ReportOut]
+
+
+class PledgePage(_Out):
+    """One page of the pledges a query selects."""
+
+    items: list[PledgeOut]
+    total: int
+    page: int
+    per_page: int
+    pages: int
+
+
+class HistoryEntryOut(_Out):
+    """One change in a pledge's audit history: the record before and after it."""
+
+    at: str = Field(description="ISO 8601 date and time (UTC)")
+    actor: str | None = Field(description="who made the change; shown only to those who may read unpublished pledges")
+    action: str
+    entity: str = Field(description="pledge or progress_report")
+    key: str = Field(description="the pledge's reference, or reference/year for a report")
+    before: dict[str, Any] | None = Field(description="the record before the change (a pledge or a report)")
+    after: dict[str, Any] | None = Field(description="the record after the change")

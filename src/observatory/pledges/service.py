@@ -305,19 +305,15 @@ def update_pledge(session: Session, ref: str, version: int, changes: dict[str, A
     new_state = changes.pop("review_state", None)
     review_note = changes.pop("review_note", None)
     pledger = changes.pop("pledger", None)
-    unknown = set(changes) - set(PledgeFields.model_fields)
-    if unknown:
-        raise Invalid(f"cannot change {', '.join(sorted(unknown))}")
+    current, data = _as_changed(pledge, changes)
     try:
-        current: PledgeFields | None = PledgeFields.model_validate(editable_fields(pledge))
-        data = PledgeFields.model_validate({**editable_fields(pledge), **changes})
         org = OrganisationIn.model_validate(pledger) if pledger is not None else None
     except ValidationError as exc:
         raise Invalid(format_validation_error(exc)) from exc
-    if org is not None and name_key(org.name) != pledge.pledger.name_key:
+    moved = org is not None and name_key(org.name) != pledge.pledger.name_key
+    if org is not None and moved:
         pledge.pledger = upsert_organisation(session, org, actor)
-        current = None
-    if data != current:
+    if moved or data != current:
         _apply_fields(session, pledge, data, actor)
     if new_state is not None and new_state != pledge.review_state:
         _move(pledge, new_state)
@@ -332,6 +328,26 @@ def update_pledge(session: Session, ref: str, version: int, changes: dict[str, A
     audit(session, actor, "update", "pledge", ref, before, after)
     bump_revision(session)
     return pledge
+
+
+def _as_changed(pledge: Pledge, changes: dict[str, Any]) -> tuple[PledgeFields, PledgeFields]:
+    """The pledge's fields as they are and as ``changes`` would make them, each validated as a whole."""
+    unknown = set(changes) - set(PledgeFields.model_fields)
+    if unknown:
+        raise Invalid(f"cannot change {', '.join(sorted(unknown))}")
+    try:
+        current = PledgeFields.model_validate(editable_fields(pledge))
+        data = PledgeFields.model_validate({**editable_fields(pledge), **changes})
+    except ValidationError as exc:
+        raise Invalid(format_validation_error(exc)) from exc
+    return current, data
+
+
+def would_change(session: Session, ref: str, changes: dict[str, Any]) -> bool:
+    """Whether ``update_pledge`` with these field ``changes`` would change the pledge, without writing
+    anything; :class:`Invalid` when the changed pledge would not be valid."""
+    current, data = _as_changed(get_pledge(session, ref), changes)
+    return data != current
 
 
 def _move(pledge: Pledge, state: str) -> None:

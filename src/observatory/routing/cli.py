@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import sys
 from enum import StrEnum
@@ -15,6 +14,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from observatory.db import default_engine, transaction
+from observatory.exports import SafeDictWriter, frame_csv
 from observatory.reference import country_code
 from observatory.routing.cost_cli import cost_command
 from observatory.routing.hegemony import ViewpointScores, country_dependency
@@ -44,9 +44,10 @@ def _emit(rows: list[dict[str, Any]], fmt: Format, columns: list[str]) -> None:
     if fmt is Format.json:
         sys.stdout.write(json.dumps(rows, indent=1) + "\n")
         return
-    writer = csv.DictWriter(sys.stdout, fieldnames=columns, lineterminator="\n")
+    writer = SafeDictWriter(sys.stdout, columns)
     writer.writeheader()
-    writer.writerows(rows)
+    for row in rows:
+        writer.writerow(row)
 
 
 def _registry(eyeball: bool) -> tuple[pl.DataFrame, pl.DataFrame | None]:
@@ -185,6 +186,6 @@ def read_command(
         return
     flat = table.with_columns(pl.col("as_path").cast(pl.List(pl.String)).list.join(" "))
     if output is not None:
-        flat.write_csv(output)
+        output.write_text(frame_csv(flat), encoding="utf-8")
     else:
-        sys.stdout.write(flat.write_csv())
+        sys.stdout.write(frame_csv(flat))

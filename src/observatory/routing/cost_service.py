@@ -9,7 +9,6 @@ LLDC membership (``observatory.reference``).
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 from collections.abc import Iterable, Mapping
@@ -19,6 +18,7 @@ import polars as pl
 from sqlalchemy.orm import Session
 
 from observatory import reference
+from observatory.exports import SafeWriter
 from observatory.indicators import service as indicators
 from observatory.network import country_indicators
 from observatory.routing import cost
@@ -112,7 +112,7 @@ def to_csv(answer: Mapping[str, Any]) -> str:
     """The answer as one CSV table: the assumptions (kind ``assumption``), then every scenario's results (kind
     ``result``), so a spreadsheet keeps the results with what they rest on."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = SafeWriter(out)
     writer.writerow(CSV_COLUMNS)
     for name, a in answer["assumptions"].items():
         writer.writerow(

@@ -1,8 +1,8 @@
 """MRT routing table dumps (RFC 6396, RFC 8050) read into columns, at compiled speed.
 
-The whole decompressed file is walked once by a numba-compiled loop that writes into numpy arrays:
-one row per RIB entry (viewpoint, prefix, where its AS path starts) and one flat array of AS numbers
-for all paths, so a 20-million-entry table never becomes Python objects. Read:
+The decompressed file is walked once by a numba-compiled loop that writes into numpy arrays: one row
+per RIB entry (viewpoint, prefix, where its AS path starts) and one flat array of AS numbers for all
+paths, so a 20-million-entry table never becomes Python objects. Read:
 
 * TABLE_DUMP (type 12), IPv4 and IPv6, 2-byte AS paths (with AS4_PATH merged as RFC 6793 says),
   including the early RIPE RIS dumps that pack several entries into one record;
@@ -13,10 +13,28 @@ with the byte offset of its first occurrence. A truncated record, an attribute l
 an AS path that does not decode (4-byte AS numbers in a 2-byte session), a RIB entry naming a peer
 that no peer table declared, or a file without a single RIB entry is a :class:`SourceError` naming
 the file and byte offset: nothing is returned in those cases.
+
+**Memory.** Real RIB dumps decompress to several GB, and a small gzip can decompress to far more (a
+gzip of zeros is ~1000 times smaller than its content), so the file is never held whole: the
+decompressed stream is walked :data:`CHUNK` bytes (64 MiB) at a time, the record that straddles two
+pieces is carried over to the next, and everything else the walk needs between pieces (peer tables,
+skip counts, the first timestamp, the arrays being filled) lives in :class:`_Walker`. Peak memory is
+then one piece plus what the RIB entries found take (30 bytes an entry and 6 an AS number, up to
+twice that while the arrays grow), not the decompressed size. What could still grow with the input
+without RIB entries is bounded: peers declared by PEER_INDEX_TABLE records (:data:`MAX_PEERS`), kinds
+of records skipped (:data:`MAX_SKIPPED_KINDS`) and the length of one record (:data:`CHUNK`); past
+those the file is refused as not a RIB dump.
+
+A gzip of zeros is a stream of zero-length records of type 0. It is not refused early (an updates
+file is also all skipped records): it is walked to its end with one piece in memory and refused with
+"no RIB entries in this file (… type 0/subtype 0)", adding "it ends inside a record" when its size is
+not a multiple of 12. A file decompressing to more than :data:`MRT_LIMIT_MB` MiB (or
+``OBSERVATORY_MAX_INPUT_MB``) is refused when the walk gets there, which bounds the time any file takes.
 """
 
 from __future__ import annotations
 
+import ctypes
 import datetime as dt
 import ipaddress
 from dataclasses import dataclass, field
@@ -29,9 +47,13 @@ import polars as pl
 from numba import njit, types
 from numba.typed import Dict
 
-from observatory.sources import SourceError, read_bytes
+from observatory.sources import MIB, SourceError, input_limit, open_binary
 
 TABLE_DUMP, TABLE_DUMP_V2 = 12, 13
+CHUNK = 64 * MIB  # decompressed bytes walked at a time; also the longest record read
+MRT_LIMIT_MB = 64 * 1024  # most a dump may decompress to (a RIPE RIS bview is a few GB)
+MAX_PEERS = 1 << 20  # peers that PEER_INDEX_TABLE records may declare in all (a dump has one table)
+MAX_SKIPPED_KINDS = 128  # kinds (type, subtype) of record skipped (a real file has a handful)
 MRT_TYPES = {
     11: "OSPFv2",
     12: "TABLE_DUMP",
@@ -66,6 +88,8 @@ ERRORS = {
     6: "AS_PATH does not decode with 2-byte AS numbers (4-byte AS numbers in a 2-byte session?)",
     7: "RIB entry names a peer that no PEER_INDEX_TABLE declared",
     8: "prefix length longer than the address",
+    9: f"more than {MAX_SKIPPED_KINDS} kinds of MRT record this reader does not read: not an MRT RIB dump",
+    10: f"PEER_INDEX_TABLE records declare more than {MAX_PEERS:,} peers in all: not an MRT RIB dump",
 }
 
 Array = Any  # numba kernels take arrays of several dtypes; numba types them when it compiles
@@ -149,98 +173,70 @@ def _segments(b: Array, start: int, end: int, width: int, asn: Array, sets: Arra
     return 0, n, count
 
 
+# The parser's counters, kept in one int64 array between the pieces of a file.
+_N, _NP, _NPEER, _NSKIP, _V2BASE, _V2COUNT, _FIRST, _ERR, _ERR_AT, _DONE = range(10)
+# The arrays it fills (see _Walker): 6 of entries, 2 of AS paths, 4 of peers, 3 of skipped kinds.
+_Arrays = tuple[Array, Array, Array, Array, Array, Array, Array, Array, Array, Array, Array, Array, Array, Array, Array]
+
+
 @njit(cache=True)
-def _parse(b: Array) -> tuple[Array, ...]:
-    """Walk the MRT records of ``b``; see :func:`read_rib` for what the returned arrays are."""
-    size = b.shape[0]
-    cap = 1 << 16
-    e_peer = np.empty(cap, np.int32)
-    e_path = np.empty(cap + 1, np.int64)
-    e_af = np.empty(cap, np.uint8)
-    e_len = np.empty(cap, np.uint8)
-    e_hi = np.empty(cap, np.uint64)
-    e_lo = np.empty(cap, np.uint64)
-    pcap = 1 << 18
-    p_asn = np.empty(pcap, np.uint32)
-    p_set = np.empty(pcap, np.uint16)
-    tmp_asn = np.empty(1 << 16, np.uint32)  # an AS_PATH attribute holds at most 65535 bytes
-    tmp_set = np.empty(1 << 16, np.uint16)
-    q_af = np.empty(64, np.uint8)
-    q_hi = np.empty(64, np.uint64)
-    q_lo = np.empty(64, np.uint64)
-    q_asn = np.empty(64, np.int64)
-    n_peer = 0
-    v2_base = -1
-    v2_count = 0
-    v1_peers = Dict.empty(key_type=_PEER_KEY, value_type=types.int64)
-    skip_key = np.empty(64, np.int64)
-    skip_count = np.zeros(64, np.int64)
-    skip_first = np.empty(64, np.int64)
-    n_skip = 0
-    n = 0
-    np_ = 0
-    e_path[0] = 0
-    first_time = -1
+def _walk(
+    b: Array,
+    size: int,
+    base: int,
+    final: bool,
+    st: Array,
+    e_peer: Array,
+    e_path: Array,
+    e_af: Array,
+    e_len: Array,
+    e_hi: Array,
+    e_lo: Array,
+    p_asn: Array,
+    p_set: Array,
+    q_af: Array,
+    q_hi: Array,
+    q_lo: Array,
+    q_asn: Array,
+    skip_key: Array,
+    skip_count: Array,
+    skip_first: Array,
+    v1_peers: Any,
+    tmp_asn: Array,
+    tmp_set: Array,
+) -> _Arrays:
+    """Walk the complete MRT records of ``b[:size]``, whose first byte is byte ``base`` of the file, adding
+    to the arrays (returned, grown) and to the counters ``st``. Unless ``final`` (the end of the file), a
+    record that does not end in ``b[:size]`` is left for the next piece: ``st[_DONE]`` is where it starts.
+    See :func:`read_rib` for what the arrays are."""
+    n = st[_N]
+    np_ = st[_NP]
+    n_peer = st[_NPEER]
+    n_skip = st[_NSKIP]
+    v2_base = st[_V2BASE]
+    v2_count = st[_V2COUNT]
+    first_time = st[_FIRST]
     i = 0
     err = 0
     err_at = 0
     while i < size:
         if i + 12 > size:
-            return _out(
-                1,
-                i,
-                e_peer,
-                e_path,
-                e_af,
-                e_len,
-                e_hi,
-                e_lo,
-                p_asn,
-                p_set,
-                q_af,
-                q_hi,
-                q_lo,
-                q_asn,
-                skip_key,
-                skip_count,
-                skip_first,
-                n,
-                np_,
-                n_peer,
-                n_skip,
-                first_time,
-            )
+            if final:
+                err = 1
+                err_at = i
+            break
         ts = _u32(b, i)
         mtype = _u16(b, i + 4)
         sub = _u16(b, i + 6)
         length = _u32(b, i + 8)
         body = i + 12
         end = body + length
-        if end > size:
-            return _out(
-                2,
-                i,
-                e_peer,
-                e_path,
-                e_af,
-                e_len,
-                e_hi,
-                e_lo,
-                p_asn,
-                p_set,
-                q_af,
-                q_hi,
-                q_lo,
-                q_asn,
-                skip_key,
-                skip_count,
-                skip_first,
-                n,
-                np_,
-                n_peer,
-                n_skip,
-                first_time,
-            )
+        # A TABLE_DUMP record may run 4 bytes past its stated end (below): wait for them too.
+        if end > size or (not final and mtype == 12 and end + 4 > size):
+            if final:
+                err = 2
+                err_at = i
+            break
         if first_time < 0:
             first_time = ts
         known = False
@@ -332,6 +328,9 @@ def _parse(b: Array) -> tuple[Array, ...]:
                 break
             count = _u16(b, j)
             j += 2
+            if n_peer + count > MAX_PEERS:
+                err = 10
+                break
             v2_base = n_peer
             v2_count = count
             q_af = _grow(q_af, n_peer + count)
@@ -430,6 +429,10 @@ def _parse(b: Array) -> tuple[Array, ...]:
                     found = s
                     break
             if found < 0:
+                if n_skip == MAX_SKIPPED_KINDS:
+                    err = 9
+                    err_at = i
+                    break
                 if n_skip == skip_key.shape[0]:
                     skip_key = _grow(skip_key, n_skip + 1)
                     skip_first = _grow(skip_first, n_skip + 1)
@@ -438,13 +441,25 @@ def _parse(b: Array) -> tuple[Array, ...]:
                     skip_count = grown
                 found = n_skip
                 skip_key[found] = key2
-                skip_first[found] = i
+                skip_first[found] = base + i
                 n_skip += 1
             skip_count[found] += 1
+            # The records that follow, while they are skipped too, in a tight loop: this one costs ~400 ns
+            # a record, and a file of zeros holds 89 million records a GB.
+            i = _skip_run(b, end, size, final, skip_key, skip_count, n_skip, found)
+            continue
         i = end
-    return _out(
-        err,
-        err_at,
+    st[_N] = n
+    st[_NP] = np_
+    st[_NPEER] = n_peer
+    st[_NSKIP] = n_skip
+    st[_V2BASE] = v2_base
+    st[_V2COUNT] = v2_count
+    st[_FIRST] = first_time
+    st[_ERR] = err
+    st[_ERR_AT] = base + err_at
+    st[_DONE] = i
+    return (
         e_peer,
         e_path,
         e_af,
@@ -460,12 +475,38 @@ def _parse(b: Array) -> tuple[Array, ...]:
         skip_key,
         skip_count,
         skip_first,
-        n,
-        np_,
-        n_peer,
-        n_skip,
-        first_time,
     )
+
+
+@njit(cache=True)
+def _skip_run(
+    b: Array, i: int, size: int, final: bool, skip_key: Array, skip_count: Array, n_skip: int, last: int
+) -> int:
+    """Count the complete records from ``i`` on that :func:`_walk` skips and whose kind it has seen (``last``
+    the kind of the one before), up to the first other one; returns where that one starts."""
+    while i + 12 <= size:
+        mtype = _u16(b, i + 4)
+        sub = _u16(b, i + 6)
+        if mtype == 12 and (sub == 1 or sub == 2):
+            break
+        if mtype == 13 and (sub == 1 or sub == 2 or sub == 4 or sub == 8 or sub == 10):
+            break
+        end = i + 12 + _u32(b, i + 8)
+        if end > size or (not final and mtype == 12 and end + 4 > size):
+            break
+        key = mtype * 65536 + sub
+        if skip_key[last] != key:
+            found = -1
+            for s in range(n_skip):
+                if skip_key[s] == key:
+                    found = s
+                    break
+            if found < 0:
+                break
+            last = found
+        skip_count[last] += 1
+        i = end
+    return i
 
 
 @njit(cache=True)
@@ -522,52 +563,6 @@ def _attrs(b: Array, a0: int, a1: int, width: int, asn: Array, sets: Array) -> t
             sets[k : k + m4] = tail_set[:m4]
             m = k + m4
     return 0, 0, m
-
-
-@njit(cache=True)
-def _out(
-    err: int,
-    err_at: int,
-    e_peer: Array,
-    e_path: Array,
-    e_af: Array,
-    e_len: Array,
-    e_hi: Array,
-    e_lo: Array,
-    p_asn: Array,
-    p_set: Array,
-    q_af: Array,
-    q_hi: Array,
-    q_lo: Array,
-    q_asn: Array,
-    skip_key: Array,
-    skip_count: Array,
-    skip_first: Array,
-    n: int,
-    np_: int,
-    n_peer: int,
-    n_skip: int,
-    first_time: int,
-) -> tuple[Array, ...]:
-    status = np.array([err, err_at, first_time], np.int64)
-    return (
-        status,
-        e_peer[:n].copy(),
-        e_path[: n + 1].copy(),
-        e_af[:n].copy(),
-        e_len[:n].copy(),
-        e_hi[:n].copy(),
-        e_lo[:n].copy(),
-        p_asn[:np_].copy(),
-        p_set[:np_].copy(),
-        q_af[:n_peer].copy(),
-        q_hi[:n_peer].copy(),
-        q_lo[:n_peer].copy(),
-        q_asn[:n_peer].copy(),
-        skip_key[:n_skip].copy(),
-        skip_count[:n_skip].copy(),
-        skip_first[:n_skip].copy(),
-    )
 
 
 @dataclass
@@ -654,43 +649,123 @@ def _ip(af: int, hi: int, lo: int) -> str:
     return str(ipaddress.IPv6Address((hi << 64) | lo))
 
 
+class _Walker:
+    """The state of one walk through an MRT file, fed piece by piece (:func:`_walk`)."""
+
+    def __init__(self) -> None:
+        cap, pcap = 1 << 16, 1 << 18
+        self.st = np.zeros(10, np.int64)
+        self.st[_V2BASE] = -1
+        self.st[_FIRST] = -1
+        path = np.empty(cap + 1, np.int64)
+        path[0] = 0
+        self.arrays: _Arrays = (
+            np.empty(cap, np.int32),  # entry: peer index
+            path,  # entry: where its AS path starts in the flat arrays below
+            np.empty(cap, np.uint8),  # entry: address family
+            np.empty(cap, np.uint8),  # entry: prefix length
+            np.empty(cap, np.uint64),  # entry: prefix, high half
+            np.empty(cap, np.uint64),  # entry: prefix, low half
+            np.empty(pcap, np.uint32),  # path: AS number
+            np.empty(pcap, np.uint16),  # path: 0, or the size of the AS_SET it belongs to
+            np.empty(64, np.uint8),  # peer: address family
+            np.empty(64, np.uint64),  # peer: address, high half
+            np.empty(64, np.uint64),  # peer: address, low half
+            np.empty(64, np.int64),  # peer: AS number
+            np.empty(64, np.int64),  # skipped kind: type << 16 | subtype
+            np.zeros(64, np.int64),  # skipped kind: count
+            np.empty(64, np.int64),  # skipped kind: offset of the first
+        )
+        self.v1_peers = Dict.empty(key_type=_PEER_KEY, value_type=types.int64)
+        self.tmp = (np.empty(1 << 16, np.uint32), np.empty(1 << 16, np.uint16))  # an AS_PATH holds ≤ 65535 bytes
+
+    def feed(self, b: npt.NDArray[np.uint8], size: int, base: int, final: bool, path: str | Path) -> int:
+        """Walk the records of ``b[:size]`` (byte ``base`` of the file onwards); the number of bytes walked."""
+        self.arrays = _walk(b, size, base, final, self.st, *self.arrays, self.v1_peers, *self.tmp)
+        code, offset = int(self.st[_ERR]), int(self.st[_ERR_AT])
+        if code in (1, 2) and self.st[_N] == 0 and self.st[_NPEER] == 0 and self.st[_NSKIP] > 0:
+            # Only records it skips (updates, zeros), and the last one cut: not a RIB, truncated or not.
+            raise SourceError(path, f"{self._nothing()}; it ends inside a record", offset=offset)
+        if code != 0:
+            raise SourceError(path, ERRORS[code], offset=offset)
+        return int(self.st[_DONE])
+
+    def _skipped(self) -> dict[str, tuple[int, int]]:
+        n_skip = int(self.st[_NSKIP])
+        skip_key, skip_count, skip_first = (a[:n_skip] for a in self.arrays[12:])
+        return {_kind(int(k)): (int(c), int(f)) for k, c, f in zip(skip_key, skip_count, skip_first, strict=True)}
+
+    def _nothing(self) -> str:
+        what = ", ".join(f"{c} {k}" for k, (c, _) in self._skipped().items()) or "no records"
+        return f"no RIB entries in this file ({what})"
+
+    def rib(self, path: str | Path) -> Rib:
+        """The table walked, or :class:`SourceError` when it holds no RIB entry."""
+        n, np_, n_peer = (int(self.st[k]) for k in (_N, _NP, _NPEER))
+        if n == 0:
+            raise SourceError(path, self._nothing())
+        peer, offsets, af, length, hi, lo, asn, as_set, peer_af, peer_hi, peer_lo, peer_asn = self.arrays[:12]
+        return Rib(
+            str(path),
+            int(self.st[_FIRST]),
+            peer[:n].copy(),
+            offsets[: n + 1].copy(),
+            af[:n].copy(),
+            length[:n].copy(),
+            hi[:n].copy(),
+            lo[:n].copy(),
+            asn[:np_].copy(),
+            as_set[:np_].copy(),
+            peer_af[:n_peer].copy(),
+            peer_hi[:n_peer].copy(),
+            peer_lo[:n_peer].copy(),
+            peer_asn[:n_peer].copy(),
+            self._skipped(),
+        )
+
+
 def parse_rib(data: bytes | npt.NDArray[np.uint8], path: str | Path = "<bytes>") -> Rib:
     """Read the RIB entries of the MRT bytes ``data``; :class:`SourceError` naming ``path`` and the byte
     offset when a record is truncated or malformed, or when there is no RIB entry at all."""
     buf = np.frombuffer(data, np.uint8) if isinstance(data, bytes | bytearray | memoryview) else data
-    out = _parse(buf)
-    status = out[0]
-    skip_key, skip_count, skip_first = out[13], out[14], out[15]
-    skipped = {_kind(int(k)): (int(c), int(f)) for k, c, f in zip(skip_key, skip_count, skip_first, strict=True)}
-    if status[0] != 0:
-        raise SourceError(path, ERRORS[int(status[0])], offset=int(status[1]))
-    peer, offsets, af, length, hi, lo, asn, as_set, peer_af, peer_hi, peer_lo, peer_asn = out[1:13]
-    rib = Rib(
-        str(path),
-        int(status[2]),
-        peer,
-        offsets,
-        af,
-        length,
-        hi,
-        lo,
-        asn,
-        as_set,
-        peer_af,
-        peer_hi,
-        peer_lo,
-        peer_asn,
-        skipped,
-    )
-    if rib.entries == 0:
-        what = ", ".join(f"{c} {k}" for k, (c, _) in skipped.items()) or "no records"
-        raise SourceError(path, f"no RIB entries in this file ({what})")
-    return rib
+    walker = _Walker()
+    walker.feed(buf, buf.shape[0], 0, True, path)
+    return walker.rib(path)
 
 
-def read_rib(path: str | Path) -> Rib:
-    """Read an MRT RIB dump (gzip, bz2 or plain) into columns; see :func:`parse_rib`."""
-    return parse_rib(read_bytes(Path(path)), path)
+def read_rib(path: str | Path, *, chunk: int = CHUNK) -> Rib:
+    """Read an MRT RIB dump (gzip, bz2 or plain) into columns, ``chunk`` decompressed bytes at a time;
+    see :func:`parse_rib`. More than ``MRT_LIMIT_MB`` MiB decompressed (or ``OBSERVATORY_MAX_INPUT_MB``),
+    or a record longer than ``chunk``, is a :class:`SourceError` naming the file."""
+    file = Path(path)
+    walker = _Walker()
+    buf = np.empty(chunk + 16, np.uint8)  # + the 4 bytes a TABLE_DUMP record may run over, and some
+    view = buf.data
+    filled = base = 0
+    with open_binary(file, limit=input_limit(MRT_LIMIT_MB)) as f:
+        while True:
+            end = False
+            while filled < buf.shape[0]:
+                got = f.readinto(view[filled:])
+                if not got:
+                    end = True
+                    break
+                filled += got
+            done = walker.feed(buf, filled, base, end, path)
+            if end:
+                break
+            if done == 0:  # the buffer is full and its first record does not end in it
+                length = int.from_bytes(bytes(buf[8:12]), "big")
+                raise SourceError(
+                    path,
+                    f"an MRT record of {length:,} bytes, longer than the {chunk / MIB:g} MiB this reader "
+                    "holds at a time (not an MRT file?)",
+                    offset=base,
+                )
+            ctypes.memmove(buf.ctypes.data, buf.ctypes.data + done, filled - done)  # the unfinished record
+            base += done
+            filled -= done
+    return walker.rib(path)
 
 
 def _kind(key: int) -> str:

@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from observatory.db import default_engine, transaction
+from observatory.exports import frame_csv
 from observatory.reference import country_code
 from observatory.routing import cti, transit
 from observatory.sources import SourceError
@@ -79,7 +80,7 @@ def transit_command(
         flat[f"hegemony_foreign_share_{weighting}"] = found["share"]
     frame = pl.DataFrame([flat])
     if format is TransitFormat.csv:
-        sys.stdout.write(frame.write_csv())
+        sys.stdout.write(frame_csv(frame))
         return
     _print_table(frame.transpose(include_header=True, header_name="figure", column_names=["value"]), code)
     providers = pl.DataFrame(picture["as_relationships"]["providers"])
@@ -95,7 +96,7 @@ def _emit_frame(frame: pl.DataFrame, format: TransitFormat, title: str) -> None:
     if format is TransitFormat.json:
         sys.stdout.write(json.dumps(frame.to_dicts(), indent=1, default=str) + "\n")
     elif format is TransitFormat.csv:
-        sys.stdout.write(frame.write_csv())
+        sys.stdout.write(frame_csv(frame))
     else:
         _print_table(frame, title)
 
@@ -131,7 +132,7 @@ def cti_command(
         return
     rows = result.rows.head(top).with_columns(pl.col("reasons").list.join("; "))
     if format is TransitFormat.csv:
-        sys.stdout.write(rows.write_csv())
+        sys.stdout.write(frame_csv(rows))
         return
     spearman = "–" if result.spearman is None else f"{result.spearman:.3f}"
     covered = "–" if result.spearman_covered is None else f"{result.spearman_covered:.3f}"

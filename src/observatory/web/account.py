@@ -8,10 +8,9 @@ from fastapi import APIRouter, Form
 from fastapi.responses import RedirectResponse, Response
 
 from observatory.accounts import service as accounts
-from observatory.accounts.mail import mailer_for
 from observatory.accounts.models import User
 from observatory.pledges.service import RegistryError
-from observatory.web.context import SESSION_COOKIE, CsrfDep, WebDep
+from observatory.web.context import CSRF_COOKIE, SESSION_COOKIE, CsrfDep, WebDep, new_csrf_token
 
 router = APIRouter(prefix="/account", include_in_schema=False)
 
@@ -21,9 +20,11 @@ def _home_for(role: str) -> str:
 
 
 def _signed_in(web: WebDep, user: User, target: str) -> Response:
+    """A new session; its CSRF token is new too (kept with the session), and so is the anonymous one."""
     token, _csrf = accounts.start_session(web.session, user)
     response = RedirectResponse(target, status_code=303)
     web.cookies[SESSION_COOKIE] = token
+    web.cookies[CSRF_COOKIE] = new_csrf_token()
     web.set_cookies(response)
     return response
 
@@ -59,6 +60,7 @@ def logout(web: WebDep) -> Response:
         accounts.end_session(web.session, token)
     response = RedirectResponse("/", status_code=303)
     web.cookies[SESSION_COOKIE] = ""
+    web.cookies[CSRF_COOKIE] = new_csrf_token()
     web.set_cookies(response)
     return response
 
@@ -82,9 +84,18 @@ def _password_page(web: WebDep, token: str, purpose: str, error: str | None = No
 def _use_link(web: WebDep, token: str, purpose: str, password: str) -> Response:
     try:
         user = accounts.use_link(web.session, token, purpose, password)
-    except RegistryError as exc:
-        message = web.gettext("The password needs at least 12 characters.") if exc.status == 422 else str(exc)
+    except accounts.WeakPassword as exc:
+        message = (
+            web.gettext("The password needs at least 12 characters.")
+            if exc.reason == "short"
+            else web.gettext(
+                "This password is too easy to guess (a common password, a name, a pattern or your own address). "
+                "Choose a longer one, such as a few unrelated words."
+            )
+        )
         return _password_page(web, token, purpose, message, exc.status)
+    except RegistryError as exc:
+        return _password_page(web, token, purpose, str(exc), exc.status)
     return _signed_in(web, user, _home_for(user.role))
 
 
@@ -105,9 +116,7 @@ def reset_request_form(web: WebDep) -> Response:
 
 @router.post("/reset", dependencies=[CsrfDep])
 def reset_request(web: WebDep, email: Annotated[str, Form()]) -> Response:
-    settings = web.request.app.state.settings
-    base = str(web.request.base_url).rstrip("/")
-    accounts.request_password_reset(web.session, email, mailer_for(settings), base)
+    accounts.request_password_reset(web.session, email, web.request.app.state.settings)
     return web.render("account/reset_request.html", {}, sent=True)
 
 

@@ -3,9 +3,9 @@ role, deactivating and reactivating an account, inviting someone of any role."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Path
 from fastapi.responses import Response
 from sqlalchemy import select
 
@@ -14,6 +14,7 @@ from observatory.accounts.models import ROLES, User
 from observatory.auth import Action
 from observatory.pledges import service
 from observatory.pledges.models import Organisation
+from observatory.pledges.schemas import Id
 from observatory.web.context import CsrfDep, Web, WebDep
 from observatory.web.portal import FormDep, choices, enter, field_labels, redirect, text
 from observatory.web.secretariat import invitation_error, send_invitation
@@ -108,7 +109,7 @@ def _own_account(web: Web) -> Response:
 
 
 @router.post("/users/{user_id}/role", dependencies=[CsrfDep])
-def change_role(web: WebDep, user_id: int, form: FormDep) -> Response:
+def change_role(web: WebDep, user_id: Annotated[Id, Path()], form: FormDep) -> Response:
     user = _other_user(web, user_id)
     if user is None:
         return _own_account(web)
@@ -119,7 +120,7 @@ def change_role(web: WebDep, user_id: int, form: FormDep) -> Response:
 
 
 @router.post("/users/{user_id}/deactivate", dependencies=[CsrfDep])
-def deactivate(web: WebDep, user_id: int) -> Response:
+def deactivate(web: WebDep, user_id: Annotated[Id, Path()]) -> Response:
     user = _other_user(web, user_id)
     if user is None:
         return _own_account(web)
@@ -127,7 +128,7 @@ def deactivate(web: WebDep, user_id: int) -> Response:
 
 
 @router.post("/users/{user_id}/reactivate", dependencies=[CsrfDep])
-def reactivate(web: WebDep, user_id: int) -> Response:
+def reactivate(web: WebDep, user_id: Annotated[Id, Path()]) -> Response:
     user = _other_user(web, user_id)
     if user is None:
         return _own_account(web)

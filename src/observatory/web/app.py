@@ -2,46 +2,97 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
+from importlib import resources
 from pathlib import Path
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.gzip import GZipMiddleware
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm.exc import StaleDataError
+from starlette.middleware.trustedhost import TrustedHostMiddleware
+from starlette.types import Scope
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from observatory import __version__
 from observatory.auth import Forbidden, Unauthenticated
 from observatory.config import Settings, load_settings
-from observatory.db import engine_for
+from observatory.db import database_busy, engine_for
 from observatory.indicators import api as indicators_api
+from observatory.logs import RequestId
 from observatory.network import api as network_api
 from observatory.network import web as network_web
 from observatory.pledges.service import RegistryError
 from observatory.web import account, api, connectivity, cost, pages
 from observatory.web import routing as routing_web
-from observatory.web.context import template_gettext, templates
-from observatory.web.i18n import LANGUAGES, negotiate
+from observatory.web.context import FiniteJSONResponse, template_gettext, templates
+from observatory.web.i18n import LANGUAGES, Formatter, negotiate, translations
+from observatory.web.openapi import NO_NUL_PARAMETERS
+from observatory.web.security import BodyLimit, SecurityHeaders
+
+log = logging.getLogger(__name__)
+FORM_LIMIT = 1_000_000  # every request body but a spreadsheet upload: forms and JSON are far smaller
+UPLOAD_PATHS = ("/secretariat/import",)
+RETRY_AFTER_SECONDS = 5
 
 
 def _wants_json(request: Request) -> bool:
     return request.url.path.startswith("/api/") or request.query_params.get("format") == "json"
 
 
-def _error(request: Request, status: int, detail: str, headers: dict[str, str] | None = None) -> Response:
-    """An error as JSON for the API and JSON twins, as a page for people."""
-    if _wants_json(request):
-        return JSONResponse({"detail": detail}, status_code=status, headers=headers)
-    language = negotiate(
+def _language(request: Request) -> str:
+    return negotiate(
         request.query_params.get("lang"), request.cookies.get("obs_lang"), request.headers.get("accept-language")
     )
+
+
+def _error_page(language: str, status: int, detail: str) -> str:
     gettext, ngettext = template_gettext(language)
-    titles = {401: gettext("Please sign in"), 403: gettext("Not allowed"), 404: gettext("Not found")}
-    html = templates.get_template("error.html").render(
+    titles = {
+        401: gettext("Please sign in"),
+        403: gettext("Not allowed"),
+        404: gettext("Not found"),
+        413: gettext("The file is too large"),
+        503: gettext("Busy: try again in a moment"),
+    }
+    return templates.get_template("error.html").render(
         _=gettext, gettext=gettext, ngettext=ngettext, language=language, languages=LANGUAGES,
         heading=titles.get(status, gettext("Something went wrong")), detail=detail, status=status,
     )  # fmt: skip
-    return HTMLResponse(html, status_code=status, headers=headers)
+
+
+def _error(request: Request, status: int, detail: str, headers: dict[str, str] | None = None) -> Response:
+    """An error as JSON for the API and JSON twins, as a page for people."""
+    if _wants_json(request):
+        return FiniteJSONResponse({"detail": detail}, status_code=status, headers=headers)
+    return HTMLResponse(_error_page(_language(request), status, detail), status_code=status, headers=headers)
+
+
+def _too_large(settings: Settings) -> tuple[Callable[[str], int], Callable[[Scope, int], tuple[str, bytes]]]:
+    """The body limit of each path, and the 413 answer in the reader's language."""
+
+    def limit_for(path: str) -> int:
+        return settings.max_upload_bytes if path.startswith(UPLOAD_PATHS) else FORM_LIMIT
+
+    def refuse(scope: Scope, limit: int) -> tuple[str, bytes]:
+        request = Request(scope)
+        language = _language(request)
+        gettext = translations(language).gettext
+        megabytes = Formatter(language).number(limit / 1_000_000, 2).rstrip("0").rstrip(".,")
+        if request.url.path.startswith(UPLOAD_PATHS):
+            detail = gettext("The file is larger than %(mb)s MB, the largest accepted: split it and upload each part.")
+        else:
+            detail = gettext("The request is larger than %(mb)s MB, the largest accepted.")
+        detail = detail % {"mb": megabytes}
+        if _wants_json(request):
+            return "application/json", bytes(FiniteJSONResponse({"detail": detail}).body)
+        return "text/html; charset=utf-8", _error_page(_language(request), 413, detail).encode()
+
+    return limit_for, refuse
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -51,13 +102,26 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         description="Partner2Connect pledges and progress reports (ITU Resolution 88), as open data.",
         openapi_url="/api/openapi.json",
-        docs_url="/api/docs",
+        docs_url=None,
         redoc_url=None,
+        default_response_class=FiniteJSONResponse,
+        dependencies=[NO_NUL_PARAMETERS],  # on every route, pages included
     )
     app.state.settings = settings
-    app.state.engine = engine_for(settings.database_url)
+    app.state.engine = engine_for(settings.database_url, settings.db_busy_seconds)
+    # The last added is the outermost: proxy headers, request id, security headers (on every answer, refusals
+    # included), the Host check, the body limit, compression.
     app.add_middleware(GZipMiddleware, minimum_size=500)
+    limit_for, refuse = _too_large(settings)
+    app.add_middleware(BodyLimit, limit_for=limit_for, refuse=refuse)
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.hosts)
+    app.add_middleware(SecurityHeaders)
+    app.add_middleware(RequestId)
+    if settings.trusted_proxies:
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(settings.trusted_proxies))
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
+    swagger = resources.files("fastapi_swagger") / "resources"
+    app.mount("/api/docs/assets", StaticFiles(directory=str(swagger)), name="api-docs-assets")
     app.include_router(api.router)
     app.include_router(indicators_api.router)
     app.include_router(connectivity.router)
@@ -96,12 +160,33 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
         if _wants_json(request):
-            return JSONResponse({"detail": jsonable(exc.errors())}, status_code=422)
+            return FiniteJSONResponse({"detail": jsonable(exc.errors())}, status_code=422)
         return _error(request, 422, "; ".join(str(e.get("msg", "")) for e in exc.errors()))
 
     @app.exception_handler(ValueError)
     async def bad_value(request: Request, exc: ValueError) -> Response:
         return _error(request, 422, str(exc))
+
+    @app.exception_handler(StaleDataError)
+    async def stale(request: Request, exc: StaleDataError) -> Response:
+        gettext = translations(_language(request)).gettext
+        return _error(
+            request, 409, gettext("This record changed while your change was written; reload it and try again.")
+        )
+
+    @app.exception_handler(OperationalError)
+    async def busy(request: Request, exc: OperationalError) -> Response:
+        if not database_busy(exc):
+            raise exc
+        log.warning("database busy: %s %s answered 503", request.method, request.url.path)
+        gettext = translations(_language(request)).gettext
+        detail = gettext("The registry is busy writing another change; try again in a few seconds.")
+        return _error(request, 503, detail, {"retry-after": str(RETRY_AFTER_SECONDS)})
+
+    @app.get("/api/docs", include_in_schema=False)
+    def api_docs() -> Response:
+        """Swagger UI, served from the installed package's files (nothing from elsewhere)."""
+        return HTMLResponse(templates.get_template("api_docs.html").render(title=app.title))
 
     @app.get("/healthz", include_in_schema=False)
     def health() -> dict[str, str]:

@@ -7,6 +7,7 @@ Pages are rendered on the server (Jinja2) and work without JavaScript. Every pag
 from __future__ import annotations
 
 import hmac
+import math
 import secrets
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ from markupsafe import Markup
 from sqlalchemy.orm import Session
 
 from observatory.accounts import service as accounts
-from observatory.accounts.models import User
+from observatory.accounts.models import User, WebSession
 from observatory.auth import ANONYMOUS, Action, Principal, can
 from observatory.db import transaction
 from observatory.web.i18n import LANGUAGES, RTL, Formatter, negotiate, translations
@@ -42,6 +43,28 @@ templates = Environment(
 templates.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
 
 
+def finite(value: Any) -> Any:
+    """``value`` with every non-finite number (infinity, NaN) replaced by None: JSON has no such
+    numbers, and an answer must never fail on one."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [finite(v) for v in value]
+    return value
+
+
+class FiniteJSONResponse(JSONResponse):
+    """The platform's JSON: strict JSON even when a stored number is not finite."""
+
+    def render(self, content: Any) -> bytes:
+        try:
+            return super().render(content)
+        except ValueError:  # "Out of range float values are not JSON compliant"
+            return super().render(finite(content))
+
+
 def template_gettext(language: str) -> tuple[Callable[..., Markup], Callable[..., Markup]]:
     """gettext and ngettext for templates, as Jinja's new-style gettext: ``_("%(n)s pledges", n=3)``, with
     the variables escaped."""
@@ -59,11 +82,13 @@ def template_gettext(language: str) -> tuple[Callable[..., Markup], Callable[...
 
 
 def get_session(request: Request) -> Iterator[Session]:
+    """The request's transaction, committed before the response is sent (``scope="function"``), so a
+    write that fails at commit is answered as an error, never as a success."""
     with transaction(request.app.state.engine) as session:
         yield session
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
 @dataclass
@@ -104,7 +129,7 @@ class Web:
     def render(self, template: str, data: Mapping[str, Any], status: int = 200, **context: Any) -> Response:
         """The page, or its JSON twin when the URL asks for ``format=json``."""
         if self.request.query_params.get("format") == "json":
-            response: Response = JSONResponse(jsonable_encoder(data), status_code=status)
+            response: Response = FiniteJSONResponse(jsonable_encoder(data), status_code=status)
         else:
             gettext, ngettext = template_gettext(self.language)
             html = templates.get_template(template).render(
@@ -123,7 +148,7 @@ class Web:
         return response
 
     def set_cookies(self, response: Response) -> None:
-        secure = self.request.url.scheme == "https" or self.request.headers.get("x-forwarded-proto") == "https"
+        secure = self.request.url.scheme == "https"  # behind a trusted proxy, as its X-Forwarded-Proto says
         for name, value in self.cookies.items():
             if value:
                 response.set_cookie(name, value, httponly=True, samesite="lax", secure=secure, max_age=365 * 86400
@@ -132,22 +157,36 @@ class Web:
                 response.delete_cookie(name)
 
 
-def web_context(request: Request, session: SessionDep) -> Web:
-    user = None
+def new_csrf_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def _signed_in_session(request: Request, session: Session) -> tuple[User, WebSession] | None:
     token = request.cookies.get(SESSION_COOKIE)
-    if token:
-        found = accounts.session_user(session, token)
-        user = found[0] if found else None
+    return accounts.session_user(session, token) if token else None
+
+
+def expected_csrf(request: Request, session: Session) -> str:
+    """The CSRF token a form must carry: the signed-in session's own (stored with the session, new at
+    every sign-in), else the anonymous browser's cookie (the sign-in and reset forms)."""
+    found = _signed_in_session(request, session)
+    return found[1].csrf_token if found else request.cookies.get(CSRF_COOKIE, "")
+
+
+def web_context(request: Request, session: SessionDep) -> Web:
+    found = _signed_in_session(request, session)
+    user = found[0] if found else None
     principal = accounts.principal_for(user) if user else ANONYMOUS
     requested = request.query_params.get("lang")
     language = negotiate(requested, request.cookies.get(LANGUAGE_COOKIE), request.headers.get("accept-language"))
-    csrf = request.cookies.get(CSRF_COOKIE) or ""
-    web = Web(request, session, principal, user, language, csrf or secrets.token_urlsafe(32))
-    if not csrf:
-        web.cookies[CSRF_COOKIE] = web.csrf
+    anonymous_csrf = request.cookies.get(CSRF_COOKIE) or ""
+    csrf = found[1].csrf_token if found else anonymous_csrf or new_csrf_token()
+    web = Web(request, session, principal, user, language, csrf)
+    if not found and not anonymous_csrf:
+        web.cookies[CSRF_COOKIE] = csrf
     if requested in LANGUAGES:
         web.cookies[LANGUAGE_COOKIE] = language
-    if token and user is None:
+    if request.cookies.get(SESSION_COOKIE) and user is None:
         web.cookies[SESSION_COOKIE] = ""  # expired or unknown: forget it
     return web
 
@@ -155,11 +194,14 @@ def web_context(request: Request, session: SessionDep) -> Web:
 WebDep = Annotated[Web, Depends(web_context)]
 
 
-async def csrf_protected(request: Request) -> None:
-    """Refuse a form whose CSRF token does not match the browser's CSRF cookie (double submit)."""
+async def csrf_protected(request: Request, session: SessionDep) -> None:
+    """Refuse a form whose CSRF token is not the one of the browser's session (see ``expected_csrf``).
+
+    No maintained package fits here: they sign a double-submit cookie, while the token of a signed-in
+    form belongs to the server-side session it was issued with and ends with it."""
     form = await request.form()
     sent = str(form.get("csrf_token", ""))
-    expected = request.cookies.get(CSRF_COOKIE, "")
+    expected = expected_csrf(request, session)
     if not expected or not hmac.compare_digest(sent.encode(), expected.encode()):
         raise HTTPException(403, "the form has expired or did not come from this site; reload it and try again")
 

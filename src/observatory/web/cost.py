@@ -4,10 +4,11 @@ assumption, the scenarios side by side, the sensitivity table; JSON and CSV twin
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
+from pydantic import Field
 
 from observatory import reference
 from observatory.routing import cost
@@ -15,6 +16,7 @@ from observatory.routing.cost_service import compute, country_of, to_csv
 from observatory.web import charts
 from observatory.web.context import SessionDep, WebDep
 from observatory.web.i18n import N_
+from observatory.web.openapi import Out, responses
 from observatory.web.public import label
 
 router = APIRouter(include_in_schema=False)
@@ -116,13 +118,80 @@ _API_PARAMETERS: list[dict[str, Any]] = [
 ]  # fmt: skip
 
 
-@api.get("/cost-model", openapi_extra={"parameters": _API_PARAMETERS})
+# A result of the model: null where the assumptions are so extreme that it exceeds the floating-point range.
+Result = float | None
+
+
+class AssumptionOut(Out):
+    """A parameter's value as the model used it, and where it came from."""
+
+    name: str
+    value: float | None = Field(description="null: no value (only the GNI per capita may have none)")
+    unit: str
+    origin: Literal["user", "data", "default", "missing"]
+    source: str
+    year: int | None
+    note: str
+    low: float | None = Field(description="the low end of its plausible range, for the sensitivity table")
+    high: float | None
+
+
+class ScenarioOut(Out):
+    """One scenario's traffic, capacity and annual cost, with its saving against the baseline."""
+
+    scenario: Literal["baseline", "local_exchange", "more_upstreams", "backhaul", "combined"]
+    local_exchange_share: Result
+    transit_price: Result
+    backhaul_price: Result
+    international_traffic_mbps: Result
+    capacity_mbps: Result
+    transit_cost_usd: Result
+    backhaul_cost_usd: Result
+    ixp_cost_usd: Result
+    total_cost_usd: Result
+    cost_per_user_month_usd: Result
+    cost_per_user_pct_gni: Result = Field(description="null without a GNI per capita")
+    saving_usd: Result
+    saving_share: Result
+
+
+class SensitivityOut(Out):
+    """The baseline's cost and the local-exchange saving with one parameter at its low, then its high value."""
+
+    parameter: str
+    low: float
+    high: float
+    total_cost_usd_low: Result
+    local_exchange_saving_usd_low: Result
+    total_cost_usd_high: Result
+    local_exchange_saving_usd_high: Result
+
+
+class CostModelOut(Out):
+    country: str
+    itu_region: str | None
+    groups: list[str]
+    assumptions: dict[str, AssumptionOut]
+    defaults_used_for_missing_data: list[str]
+    scenarios: list[ScenarioOut]
+    sensitivity: list[SensitivityOut]
+
+
+@api.get(
+    "/cost-model",
+    openapi_extra={"parameters": _API_PARAMETERS},
+    response_model=CostModelOut,
+    responses=responses(csv="The model's answer (JSON), or as one CSV table with `format=csv`."),
+)
 def cost_model_api(request: Request, session: SessionDep) -> Any:
     """Annual cost of a country's international connectivity by scenario (baseline, more local exchange at an
     IXP, additional upstreams, cheaper cross-border backhaul, all together), every assumption with its origin
     and source, and the sensitivity of the result to each parameter's low and high value. Any assumption can be
     set as a query parameter; unknown names and out-of-range values answer 422. ``format=csv`` gives the same
     as one CSV table. Method: docs/cost-model.md."""
+    unknown = [f for f in request.query_params.getlist("format") if f not in ("json", "csv")]
+    if unknown:
+        raise HTTPException(422, f"unknown format {unknown[0]!r} (json or csv)")
     try:
         answer = _answer(request, session)
     except cost.CostModelError as e:

@@ -12,10 +12,10 @@ import math
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, replace
-from typing import Any
+from typing import Annotated, Any
 
 import numpy as np
-from fastapi import APIRouter
+from fastapi import APIRouter, Path
 from fastapi.responses import Response
 from markupsafe import Markup
 from sqlalchemy import func, or_, select
@@ -35,6 +35,7 @@ from observatory.pledges.models import (
     PledgePartner,
 )
 from observatory.pledges.query import PledgeFilter, iter_pledges, list_pledges, selection
+from observatory.pledges.schemas import MAX_ID, Id
 from observatory.pledges.service import (
     Invalid,
     NotFound,
@@ -56,6 +57,7 @@ router = APIRouter(include_in_schema=False)
 
 SORTS = ("announced_on", "value_usd", "reference", "title")
 PER_PAGE = (25, 50, 100)
+MAX_PAGE = 1_000_000
 LIST_DIMENSIONS = (
     "focus_area", "pillar", "country", "region", "country_group", "stakeholder_type", "pledge_type", "status", "health",
 )  # fmt: skip
@@ -218,8 +220,8 @@ def _values(web: Web, name: str) -> list[str]:
 def _numbers(web: Web, name: str) -> list[int]:
     out = []
     for v in _values(web, name):
-        if not v.isdigit():
-            raise Invalid(f"{name} must be a whole number, not {v!r}")
+        if not v.isdigit() or int(v) > MAX_ID:
+            raise Invalid(f"{name} must be a whole number (at most {MAX_ID}), not {v!r}")
         out.append(int(v))
     return out
 
@@ -248,7 +250,7 @@ def _paging(web: Web) -> tuple[str, int, int]:
     if sort.lstrip("-") not in SORTS:
         raise Invalid(f"unknown sort {sort!r} (one of {', '.join(SORTS)}, with - for descending)")
     page, per_page = params.get("page") or "1", params.get("per_page") or str(PER_PAGE[0])
-    if not page.isdigit() or int(page) < 1:
+    if not page.isdigit() or not 1 <= int(page) <= MAX_PAGE:
         raise Invalid(f"page must be a whole number from 1, not {page!r}")
     if per_page not in {str(n) for n in PER_PAGE}:
         raise Invalid(f"per_page must be one of {', '.join(str(n) for n in PER_PAGE)}")
@@ -684,7 +686,7 @@ def _query(web: Web) -> dict[str, list[str]]:
 
 
 @router.get("/organisations/{organisation_id}")
-def organisation_page(organisation_id: int, web: WebDep) -> Response:
+def organisation_page(organisation_id: Annotated[Id, Path()], web: WebDep) -> Response:
     org = web.session.get(Organisation, organisation_id)
     if org is None:
         raise NotFound(f"no organisation {organisation_id}")

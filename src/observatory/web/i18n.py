@@ -8,8 +8,11 @@ naming it in ``LANGUAGES``; right-to-left scripts get ``dir="rtl"`` from ``RTL``
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import gettext
 import io
+import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -18,11 +21,12 @@ from babel import Locale, UnknownLocaleError
 from babel.dates import format_date
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.numbers import format_compact_decimal, format_decimal, format_percent
+from babel.numbers import format_compact_decimal, format_decimal, format_percent, format_scientific
 
 LANGUAGES = {"en": "English", "fr": "Français"}
 DEFAULT = "en"
 RTL = frozenset({"ar", "fa", "he", "ur"})
+LARGEST_ORDINARY = 1e18  # beyond a billion billion, numbers are shown as 1.2E19
 
 
 def N_(message: str) -> str:
@@ -57,7 +61,9 @@ def negotiate(requested: str | None, cookie: str | None, accept_language: str | 
 
 @dataclass(frozen=True)
 class Formatter:
-    """Numbers, money and dates the way the reader's language writes them."""
+    """Numbers, money and dates the way the reader's language writes them. A number that is not finite
+    shows as "–"; one too large for ordinary notation in scientific notation: formatting never fails,
+    whatever was stored."""
 
     language: str
 
@@ -68,22 +74,37 @@ class Formatter:
         except UnknownLocaleError:
             return Locale.parse(DEFAULT)
 
+    def _safe(self, value: float | int, ordinary: Callable[[], str]) -> str:
+        if not math.isfinite(value):
+            return "–"
+        if abs(value) >= LARGEST_ORDINARY:
+            return format_scientific(value, format="0.##E0", locale=self.locale)
+        try:
+            return ordinary()
+        except decimal.InvalidOperation:
+            return format_scientific(value, format="0.##E0", locale=self.locale)
+
     def number(self, value: float | int | None, digits: int = 0) -> str:
         if value is None:
             return "–"
-        return format_decimal(value, format=f"#,##0{'.' + '0' * digits if digits else ''}", locale=self.locale)
+        pattern = f"#,##0{'.' + '0' * digits if digits else ''}"
+        return self._safe(value, lambda: format_decimal(value, format=pattern, locale=self.locale))
 
     def compact(self, value: float | None) -> str:
         """1.2 billion → « 1,2 Md » in French, "1.2B" in English."""
         if value is None:
             return "–"
-        return format_compact_decimal(value, format_type="short", fraction_digits=1, locale=self.locale)
+        return self._safe(
+            value, lambda: format_compact_decimal(value, format_type="short", fraction_digits=1, locale=self.locale)
+        )
 
     def usd(self, value: float | None) -> str:
-        return "–" if value is None else f"USD {self.compact(value)}"
+        return "–" if value is None or not math.isfinite(value) else f"USD {self.compact(value)}"
 
     def percent(self, share: float | None) -> str:
-        return "–" if share is None else format_percent(share, format="#,##0 %", locale=self.locale)
+        if share is None:
+            return "–"
+        return self._safe(share, lambda: format_percent(share, format="#,##0 %", locale=self.locale))
 
     def date(self, value: dt.date | None) -> str:
         return "–" if value is None else format_date(value, format="medium", locale=self.locale)

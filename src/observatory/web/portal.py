@@ -10,7 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Path, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
@@ -20,11 +21,12 @@ from starlette.datastructures import FormData
 from observatory import reference
 from observatory.accounts import service as accounts
 from observatory.accounts.models import ApiToken, User
-from observatory.auth import Action, require
+from observatory.auth import Action, require, require_new_pledge, require_pledge_change
 from observatory.pledges import service
 from observatory.pledges.models import Organisation, Pledge, ProgressReport
-from observatory.pledges.schemas import PledgeFields, PledgeIn, ProgressReportIn
+from observatory.pledges.schemas import MAX_ID, Id, PledgeFields, PledgeIn, ProgressReportIn
 from observatory.web.context import CsrfDep, Web, WebDep, require_user
+from observatory.web.openapi import NUL, nul_issue
 from observatory.web.public import label
 
 router = APIRouter(prefix="/portal", include_in_schema=False)
@@ -39,8 +41,13 @@ IN_REVIEW = ("draft", "submitted", "rejected")
 
 
 async def form_data(request: Request) -> FormData:
-    """The posted form (read once; the CSRF check reads the same one)."""
-    return await request.form()
+    """The posted form (read once; the CSRF check reads the same one). No field may hold a NUL
+    character: PostgreSQL can neither store nor compare one."""
+    form = await request.form()
+    issues = [nul_issue("body", name) for name, value in form.multi_items() if isinstance(value, str) and NUL in value]
+    if issues:
+        raise RequestValidationError(issues)
+    return form
 
 
 FormDep = Annotated[FormData, Depends(form_data)]
@@ -73,10 +80,12 @@ def lines(value: str) -> list[str]:
 
 
 def integer(value: str) -> int | None:
+    """A whole number typed in a form, or None; numbers beyond 64 bits are none (no record has them)."""
     try:
-        return int(value)
+        number = int(value)
     except ValueError:
         return None
+    return number if -MAX_ID - 1 <= number <= MAX_ID else None
 
 
 def number_text(value: float | int | None) -> str:
@@ -198,6 +207,7 @@ def _message(web: Web, e: ErrorDetails) -> str:
         "string_too_long": g("This text is too long."),
         "float_parsing": g("Enter a number, in digits only (such as 250000)."),
         "float_type": g("Enter a number, in digits only (such as 250000)."),
+        "finite_number": g("Enter a number, in digits only (such as 250000)."),
         "int_parsing": g("Enter a whole number."),
         "int_from_float": g("Enter a whole number."),
         "int_type": g("Enter a whole number."),
@@ -346,7 +356,7 @@ def token_create(web: WebDep, form: FormDep) -> Response:
 
 
 @router.post("/tokens/{token_id}/revoke", dependencies=[CsrfDep])
-def token_revoke(web: WebDep, token_id: int) -> Response:
+def token_revoke(web: WebDep, token_id: Annotated[Id, Path()]) -> Response:
     user = enter(web)
     accounts.revoke_api_token(web.session, user, token_id)
     return redirect(web, "/portal")
@@ -570,13 +580,14 @@ def pledge_new(web: WebDep, form: FormDep) -> Response:
     values = read_pledge_form(form)
     action = text(form, "action")
     org = _chosen_organisation(web, values["organisation"])
+    state = "submitted" if action == "submit" else "draft"
     if org is not None:
-        require(web.principal, Action.CREATE_PLEDGE, org.id)
+        require_new_pledge(web.principal, org.id, review_state=state)
     if action == "expand":
         return form_page(web, None, values, {})
     errors: dict[str, list[str]] = {}
     fields: dict[str, Any] = pledge_input(values)
-    fields["review_state"] = "submitted" if action == "submit" else "draft"
+    fields["review_state"] = state
     try:
         data = PledgeIn.model_validate({**fields, "pledger": organisation_input(org) if org else {}})
     except ValidationError as exc:
@@ -619,7 +630,9 @@ def pledge_edit(web: WebDep, ref: str, form: FormDep) -> Response:
         return _conflict(web, pledge, values)
     org = _chosen_organisation(web, values["organisation"])
     if org is not None and org.id != pledge.pledger_id:
-        require(web.principal, Action.UPDATE_PLEDGE, org.id, pledge.review_state)
+        require_pledge_change(
+            web.principal, pledge.pledger_id, pledge.review_state, ["pledger"], new_organisation=org.id
+        )
     if action == "expand":
         return form_page(web, pledge, values, {})
     errors: dict[str, list[str]] = {}

@@ -7,7 +7,9 @@ from __future__ import annotations
 import csv
 import difflib
 import io
+import itertools
 import json
+import math
 import re
 import secrets
 import shutil
@@ -17,7 +19,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from fastapi.responses import Response, StreamingResponse
+from fastapi.responses import FileResponse, Response, StreamingResponse
 from pydantic import ValidationError
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
@@ -25,10 +27,10 @@ from starlette.datastructures import UploadFile
 
 from observatory import reference
 from observatory.accounts import service as accounts
-from observatory.accounts.mail import mailer_for
 from observatory.accounts.models import Membership
 from observatory.auth import Action
 from observatory.db import transaction
+from observatory.exports import SafeDictWriter
 from observatory.pledges import service
 from observatory.pledges.csvio import (
     COLUMNS,
@@ -40,8 +42,8 @@ from observatory.pledges.csvio import (
 )
 from observatory.pledges.models import REVIEW_STATES, AuditEntry, Organisation, Pledge
 from observatory.pledges.query import PledgeFilter, iter_pledges, list_pledges
-from observatory.pledges.schemas import OrganisationIn
-from observatory.web.context import CsrfDep, Web, WebDep
+from observatory.pledges.schemas import OrganisationIn, Version
+from observatory.web.context import CsrfDep, Web, WebDep, finite
 from observatory.web.portal import (
     FormDep,
     choices,
@@ -59,7 +61,6 @@ router = APIRouter(prefix="/secretariat", include_in_schema=False)
 QUEUE_LIMIT = 200
 OVERDUE_LIMIT = 50
 ORGANISATIONS_PER_PAGE = 100
-UPLOAD_KEPT_HOURS = 48  # an upload checked but not imported is deleted after this
 UPLOAD_ID = re.compile(r"^[0-9a-f]{32}$")
 IMPORT_STATES = ("published", "submitted", "draft")
 # Texts compared word by word; other values are compared whole.
@@ -252,8 +253,8 @@ def review_page(
 def review(
     web: WebDep,
     ref: str,
-    old: Annotated[int | None, Query(alias="from")] = None,
-    new: Annotated[int | None, Query(alias="to")] = None,
+    old: Annotated[Version | None, Query(alias="from")] = None,
+    new: Annotated[Version | None, Query(alias="to")] = None,
 ) -> Response:
     enter(web, Action.REVIEW_PLEDGE)
     return review_page(web, service.get_pledge(web.session, ref), old=old, new=new)
@@ -302,6 +303,8 @@ def ask_for_changes(web: WebDep, ref: str, form: FormDep) -> Response:
 
 # ---------------------------------------------------------------- import
 
+REJECTED_PER_PAGE = 100
+
 
 def _uploads(web: Web) -> Path:
     folder: Path = web.request.app.state.settings.home / "uploads"
@@ -314,32 +317,79 @@ def _engine(web: Web) -> Engine:
     return engine
 
 
-def _outcome(result: ImportResult | None, errors: list[Any]) -> dict[str, Any]:
-    rejected = [{"line": e.line, "column": e.column, "reason": e.reason} for e in errors]
+def forget_old_uploads(folder: Path, hours: float) -> None:
+    """Delete the uploads (and their previews) checked but not imported within ``hours``."""
+    forgotten = time.time() - hours * 3600
+    for old in folder.glob("*"):
+        if old.is_file() and old.stat().st_mtime < forgotten:
+            old.unlink(missing_ok=True)
+
+
+def _files(web: Web, upload_id: str) -> tuple[Path, Path, Path] | None:
+    """The upload, its rejected rows and its preview summary; None for an unknown or expired id."""
+    if not UPLOAD_ID.match(upload_id):
+        return None
+    folder = _uploads(web)
+    forget_old_uploads(folder, web.request.app.state.settings.upload_kept_hours)
+    paths = (folder / f"{upload_id}.csv", folder / f"{upload_id}.rejected.csv", folder / f"{upload_id}.json")
+    return paths if paths[0].is_file() else None
+
+
+def _remove(paths: tuple[Path, Path, Path]) -> None:
+    for path in paths:
+        path.unlink(missing_ok=True)
+
+
+def _rejected_page(path: Path, page: int) -> list[dict[str, Any]]:
+    """One page of the rejected rows streamed to ``path`` at preview time."""
+    if not path.is_file():
+        return []
+    first = (page - 1) * REJECTED_PER_PAGE
+    with path.open(encoding="utf-8", newline="") as fh:
+        rows = csv.DictReader(fh)
+        chosen = itertools.islice(rows, first, first + REJECTED_PER_PAGE)
+        return [{"line": int(r["line"]), "column": r["column"], "reason": r["reason"]} for r in chosen]
+
+
+def _outcome(result: ImportResult | None, rejected: list[Any], count: int, lines: int) -> dict[str, Any]:
     return {
         "created": result.created if result else 0,
         "updated": result.updated if result else 0,
         "unchanged": result.unchanged if result else 0,
-        "rejected": rejected,
-        "rejected_lines": len({e["line"] for e in rejected}),
+        "rejected": [{"line": e.line, "column": e.column, "reason": e.reason} for e in rejected[:REJECTED_PER_PAGE]],
+        "rejected_count": count,
+        "rejected_lines": lines,
     }
 
 
 def import_page(web: Web, data: dict[str, Any], status: int = 200) -> Response:
-    page = {"stage": "upload", "upload": None, "filename": "", "review_state": "published", "error": "", **data}
+    page = {
+        "stage": "upload",
+        "upload": None,
+        "filename": "",
+        "review_state": "published",
+        "error": "",
+        "rejected_page": 1,
+        "rejected_pages": 1,
+        "max_upload_mb": web.request.app.state.settings.max_upload_mb,
+        "upload_kept_hours": web.request.app.state.settings.upload_kept_hours,
+        **data,
+    }
     return web.render("secretariat/import.html", page, status=status, labels=choices(web), states=IMPORT_STATES)
 
 
 @router.get("/import")
 def import_form(web: WebDep) -> Response:
     enter(web, Action.IMPORT_PLEDGES)
+    forget_old_uploads(_uploads(web), web.request.app.state.settings.upload_kept_hours)
     return import_page(web, {})
 
 
 @router.post("/import", dependencies=[CsrfDep])
 def import_preview(web: WebDep, form: FormDep) -> Response:
-    """Check an uploaded file: what it would create and update, and every rejected row. Nothing is kept
-    in the registry; the file is, until "Import now"."""
+    """Check an uploaded file: what it would create and update, and every rejected row. Nothing is
+    written to the registry and no write lock is taken; the file is kept until "Import now", "Cancel"
+    or its expiry."""
     enter(web, Action.IMPORT_PLEDGES)
     upload = form.get("file")
     state = text(form, "review_state") or "published"
@@ -348,27 +398,64 @@ def import_preview(web: WebDep, form: FormDep) -> Response:
     if not isinstance(upload, UploadFile) or not upload.filename:
         return import_page(web, {"error": web.gettext("Choose a CSV file to upload.")}, status=422)
     folder = _uploads(web)
-    forgotten = time.time() - UPLOAD_KEPT_HOURS * 3600
-    for old in folder.glob("*.csv"):  # previews nobody imported
-        if old.stat().st_mtime < forgotten:
-            old.unlink(missing_ok=True)
+    forget_old_uploads(folder, web.request.app.state.settings.upload_kept_hours)
     upload_id = secrets.token_hex(16)
-    path = folder / f"{upload_id}.csv"
-    with path.open("wb") as fh:
+    paths = (folder / f"{upload_id}.csv", folder / f"{upload_id}.rejected.csv", folder / f"{upload_id}.json")
+    with paths[0].open("wb") as fh:
         shutil.copyfileobj(upload.file, fh)
-    with Session(_engine(web)) as dry_run:
+    with Session(_engine(web)) as dry_run, paths[1].open("w", encoding="utf-8", newline="") as rejected_to:
         try:
-            result = import_pledges(dry_run, path, web.principal.name, skip_invalid=True, review_state=state)
+            result = import_pledges(dry_run, paths[0], web.principal.name, skip_invalid=True, review_state=state,
+                                    dry_run=True, rejected_to=rejected_to)  # fmt: skip
         finally:
             dry_run.rollback()
-    data = {
+    summary = {
         "stage": "preview",
         "upload": upload_id,
         "filename": upload.filename,
         "review_state": state,
-        **_outcome(result, [e for _row, e in result.rejected]),
+        **_outcome(result, [e for _row, e in result.rejected], result.rejected_count, result.rejected_lines),
     }
-    return import_page(web, data)
+    paths[2].write_text(json.dumps(summary, ensure_ascii=False), encoding="utf-8")
+    return _preview(web, summary, 1)
+
+
+def _preview(web: Web, summary: dict[str, Any], page: int) -> Response:
+    pages = max(1, math.ceil(summary["rejected_count"] / REJECTED_PER_PAGE))
+    return import_page(web, {**summary, "rejected_page": min(page, pages), "rejected_pages": pages})
+
+
+@router.get("/import/{upload_id}")
+def import_preview_page(web: WebDep, upload_id: str, page: Annotated[int, Query(ge=1, le=1_000_000)] = 1) -> Response:
+    """The preview of an upload again, at another page of its rejected rows."""
+    enter(web, Action.IMPORT_PLEDGES)
+    paths = _files(web, upload_id)
+    if paths is None or not paths[2].is_file():
+        message = web.gettext("This upload is no longer available: upload the file again.")
+        return import_page(web, {"error": message}, status=404)
+    summary = json.loads(paths[2].read_text(encoding="utf-8"))
+    summary["rejected"] = _rejected_page(paths[1], page)
+    return _preview(web, summary, page)
+
+
+@router.get("/import/{upload_id}/rejected.csv")
+def import_rejected_csv(web: WebDep, upload_id: str) -> Response:
+    """Every rejected row of an upload, with its line, column and reason, to correct in a spreadsheet."""
+    enter(web, Action.IMPORT_PLEDGES)
+    paths = _files(web, upload_id)
+    if paths is None or not paths[1].is_file():
+        raise service.NotFound(web.gettext("This upload is no longer available: upload the file again."))
+    return FileResponse(paths[1], media_type="text/csv; charset=utf-8", filename="rejected-rows.csv")
+
+
+@router.post("/import/cancel", dependencies=[CsrfDep])
+def import_cancel(web: WebDep, form: FormDep) -> Response:
+    """Forget an upload without importing it."""
+    enter(web, Action.IMPORT_PLEDGES)
+    paths = _files(web, text(form, "upload"))
+    if paths is not None:
+        _remove(paths)
+    return redirect(web, "/secretariat/import")
 
 
 @router.post("/import/commit", dependencies=[CsrfDep])
@@ -377,23 +464,26 @@ def import_commit(web: WebDep, form: FormDep) -> Response:
     upload_id = text(form, "upload")
     state = text(form, "review_state") or "published"
     skip_invalid = text(form, "skip_invalid") == "1"
-    path = _uploads(web) / f"{upload_id}.csv"
-    if not UPLOAD_ID.match(upload_id) or not path.is_file():
+    paths = _files(web, upload_id)
+    if paths is None:
         message = web.gettext("This upload is no longer available: upload the file again.")
         return import_page(web, {"error": message}, status=404)
     if state not in IMPORT_STATES:
         return import_page(web, {"error": web.gettext("Choose one of the review states.")}, status=422)
     with Session(_engine(web)) as session:
         try:
-            result = import_pledges(session, path, web.principal.name, skip_invalid=skip_invalid, review_state=state)
+            result = import_pledges(
+                session, paths[0], web.principal.name, skip_invalid=skip_invalid, review_state=state
+            )
         except ImportRejected as exc:
             session.rollback()
-            data = {"stage": "refused", "upload": upload_id, "review_state": state, **_outcome(None, exc.errors)}
+            data = {"stage": "refused", "upload": upload_id, "review_state": state,
+                    **_outcome(None, exc.errors, exc.count, exc.lines)}  # fmt: skip
             return import_page(web, data, status=422)
         session.commit()
-    path.unlink(missing_ok=True)
-    data = {"stage": "done", "review_state": state, **_outcome(result, [e for _row, e in result.rejected])}
-    return import_page(web, data)
+    _remove(paths)
+    outcome = _outcome(result, [e for _row, e in result.rejected], result.rejected_count, result.rejected_lines)
+    return import_page(web, {"stage": "done", "review_state": state, **outcome})
 
 
 # ---------------------------------------------------------------- export
@@ -421,9 +511,7 @@ def _csv_chunks(engine: Engine, f: PledgeFilter) -> Iterator[str]:
     """The export in the import format (``write_csv``'s columns and rows), a few hundred rows at a time."""
     with transaction(engine) as session:
         buffer = io.StringIO()
-        writer = csv.DictWriter(
-            buffer, fieldnames=COLUMNS + OPTIONAL_COLUMNS, extrasaction="ignore", lineterminator="\n"
-        )
+        writer = SafeDictWriter(buffer, COLUMNS + OPTIONAL_COLUMNS)
         writer.writeheader()
         for n, p in enumerate(iter_pledges(session, f), start=1):
             writer.writerow(pledge_row(p))
@@ -443,7 +531,7 @@ def _json_chunks(engine: Engine, f: PledgeFilter) -> Iterator[str]:
                 "reporting_health": service.reporting_health(p),
                 "reports": [service.report_dict(r) for r in p.reports],
             }
-            yield ("," if n else "") + "\n" + json.dumps(record, ensure_ascii=False)
+            yield ("," if n else "") + "\n" + json.dumps(finite(record), ensure_ascii=False, allow_nan=False)
         yield "\n]\n"
 
 
@@ -523,7 +611,9 @@ def organisations_page(
 
 
 @router.get("/organisations")
-def organisations(web: WebDep, q: str = "", page: int = 1, created: str = "", invited: str = "") -> Response:
+def organisations(
+    web: WebDep, q: str = "", page: Annotated[int, Query(ge=1, le=1_000_000)] = 1, created: str = "", invited: str = ""
+) -> Response:
     enter(web, Action.MANAGE_ORGANISATIONS)
     notice = ""
     if created:
@@ -551,8 +641,7 @@ def organisation_create(web: WebDep, form: FormDep) -> Response:
 def send_invitation(web: Web, email: str, role: str, organisations: list[int]) -> str:
     """Create the account and mail its invitation link; the audit log records who invited whom."""
     user = accounts.create_user(web.session, email, role, organisations, actor=web.principal.name)
-    base = str(web.request.base_url).rstrip("/")
-    accounts.invite(web.session, user, mailer_for(web.request.app.state.settings), base)
+    accounts.invite(web.session, user, web.request.app.state.settings)
     return user.email
 
 

@@ -2,6 +2,8 @@
 row per economy, one column per year), with its country metadata file (region and income group).
 
 The API serves a ZIP holding both files; a local CSV is read with the ``Metadata_Country_…`` file beside it.
+An archive whose members add up to more than the input limit (``TABLE_LIMIT_MB``) is refused before anything
+is extracted.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from observatory.indicators.sources.base import (
     require_columns,
     world_bank_areas,
 )
-from observatory.sources import SourceError
+from observatory.sources import MIB, TABLE_LIMIT_MB, SourceError, input_limit
 
 INCOME_CODES = {name: code for code, name in INCOME_GROUPS.items()}
 
@@ -80,6 +82,14 @@ def _files(path: Path) -> tuple[Path, Path | None]:
                 data = [n for n in names if Path(n).name.startswith("API_") and n.endswith(".csv")]
                 if not data:
                     raise SourceError(path, f"no API_….csv in the archive (it holds {', '.join(names)})")
+                # A member is never read past the size it declares, so the declared sizes bound what is written.
+                size, limit = sum(i.file_size for i in archive.infolist()), input_limit(TABLE_LIMIT_MB)
+                if size > limit:
+                    raise SourceError(
+                        path,
+                        f"decompresses to more than {limit // MIB} MiB ({size // MIB} MiB); the limit for this "
+                        f"source is {limit // MIB} MiB (OBSERVATORY_MAX_INPUT_MB sets another)",
+                    )
                 archive.extractall(target)
         except (zipfile.BadZipFile, EOFError) as e:
             raise SourceError(path, f"truncated or corrupt ZIP: {e}") from e

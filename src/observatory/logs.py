@@ -1,0 +1,105 @@
+"""Logging: one configuration for the command line and the web server.
+
+Text lines by default, JSON lines with ``OBSERVATORY_LOG_FORMAT=json`` (python-json-logger). Every
+line written while a web request is served carries its request id (``X-Request-ID``, taken from the
+request when it is a short token, else made up, and sent back with the response), so the lines of one
+request can be found together. One-time tokens in paths (``/account/reset/<token>``,
+``/account/accept/<token>``) never reach a log: they are replaced by ``…`` before any handler sees
+them, whoever logs them (uvicorn's access log included).
+"""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+import logging.config
+import re
+import secrets
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
+
+TOKEN_IN_PATH = re.compile(r"(/account/(?:reset|accept)/)[^/?#\s\"']+")
+_SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+def redact(text: str) -> str:
+    """``text`` with the one-time tokens of account links replaced by ``…``."""
+    return TOKEN_IN_PATH.sub(r"\1…", text)
+
+
+class RedactTokens(logging.Filter):
+    """Removes one-time tokens from a record's message and arguments, and adds its request id."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.request_id = request_id.get()
+        if isinstance(record.msg, str):
+            record.msg = redact(record.msg)
+        if isinstance(record.args, tuple):
+            record.args = tuple(redact(a) if isinstance(a, str) else a for a in record.args)
+        elif isinstance(record.args, dict):
+            record.args = {k: redact(v) if isinstance(v, str) else v for k, v in record.args.items()}
+        return True
+
+
+TEXT = "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"
+JSON = "%(asctime)s %(levelname)s %(request_id)s %(name)s %(message)s"
+
+
+def logging_config(fmt: str = "text", level: str = "INFO") -> dict[str, Any]:
+    """The ``logging.config.dictConfig`` of the platform (uvicorn's loggers included)."""
+    formatter: dict[str, Any] = (
+        {"()": "pythonjsonlogger.json.JsonFormatter", "fmt": JSON, "rename_fields": {"levelname": "level"}}
+        if fmt == "json"
+        else {"format": TEXT}
+    )
+    handler = {
+        "class": "logging.StreamHandler",
+        "formatter": "main",
+        "filters": ["redact"],
+        "stream": "ext://sys.stderr",
+    }
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "filters": {"redact": {"()": RedactTokens}},
+        "formatters": {"main": formatter},
+        "handlers": {"main": handler},
+        "root": {"handlers": ["main"], "level": level},
+        "loggers": {
+            "uvicorn": {"handlers": ["main"], "level": level, "propagate": False},
+            "uvicorn.error": {"level": level},
+            "uvicorn.access": {"handlers": ["main"], "level": level, "propagate": False},
+        },
+    }
+
+
+def configure(fmt: str = "text", level: str = "INFO") -> None:
+    logging.config.dictConfig(logging_config(fmt, level))
+
+
+class RequestId:
+    """ASGI middleware: gives each request an id, for its log lines and its ``X-Request-ID`` header."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        given = next((v.decode("latin-1") for k, v in scope.get("headers", []) if k == b"x-request-id"), "")
+        rid = given if _SAFE_ID.match(given) else secrets.token_hex(8)
+        token = request_id.set(rid)
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), (b"x-request-id", rid.encode())]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            request_id.reset(token)
