@@ -35,8 +35,8 @@ test: system-packages setup lint
 
 # Refresh the French catalog from the interface strings (then translate what is new).
 messages: $(VENV)/.installed
-	$(BIN)/pybabel extract -F babel.cfg -k g -o var/messages.pot --no-location --omit-header .
-	$(BIN)/pybabel update -i var/messages.pot -d src/observatory/web/locale -l fr --no-wrap --ignore-obsolete
+	$(BIN)/pybabel extract -F babel.cfg -k g -k N_ -o var/messages.pot --no-location --omit-header .
+	$(BIN)/pybabel update -i var/messages.pot -d src/observatory/i18n/locale -l fr --no-wrap --ignore-obsolete
 
 # Every benchmark: bench/run.py (pledge registry and web) and one script per capability.
 # `make bench BENCH=bench/network.py` runs one.

@@ -44,7 +44,7 @@ def peak_mb() -> float:
 
 def child_ingest(db: str) -> None:
     """In a child process: every indicator file through its source; seconds, rows and peak memory as JSON."""
-    from observatory.datafolder import indicator_jobs, load
+    from observatory.data.service import indicator_jobs, load
     from observatory.db import engine_for
 
     engine = engine_for(f"sqlite:///{db}")

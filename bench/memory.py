@@ -49,7 +49,7 @@ TARGETS = {"rir": 64.0, "mrt": 128.0}  # MB above the baseline, on the bombs
 def child(reader: str, path: str) -> None:
     """In a child process: warm both readers up, read ``path`` with ``reader`` (unless ``none``), print
     seconds, peak memory (MB) and the outcome as JSON."""
-    from observatory.network.rir import parse_rir
+    from observatory.network.sources.rir import parse_rir
     from observatory.routing.mrt import read_rib
     from observatory.sources import SourceError
 

@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 
 
 def real_jobs() -> list[tuple[str, Path]]:
-    from observatory.datafolder import network_jobs
+    from observatory.data.service import network_jobs
 
     return [(job.source, job.path) for job in network_jobs(DATA.parent)]
 

@@ -25,11 +25,11 @@ import pytest
 
 from observatory.indicators.sources.base import read_table
 from observatory.indicators.sources.wdi_api import WorldBankApiCsv
-from observatory.network.caida_ixp import CaidaIxps
-from observatory.network.pch import parse_pch
-from observatory.network.peeringdb import parse_dump, parse_extract
-from observatory.network.rir import parse_rir
-from observatory.network.routing_data import ApnicEyeballs, CaidaAsRelationships, CaidaPrefixToAs
+from observatory.network.sources.caida_ixp import CaidaIxps
+from observatory.network.sources.pch import parse_pch
+from observatory.network.sources.peeringdb import parse_dump, parse_extract
+from observatory.network.sources.rir import parse_rir
+from observatory.network.sources.routing_data import ApnicEyeballs, CaidaAsRelationships, CaidaPrefixToAs
 from observatory.routing.cti import read_cti
 from observatory.routing.mrt import MAX_PEERS, MAX_SKIPPED_KINDS, parse_rib, read_rib
 from observatory.sources import MIB, SourceError, line_chunks, open_text, read_bytes
@@ -68,7 +68,7 @@ import json, sys
 from pathlib import Path
 from observatory.sources import SourceError
 if sys.argv[1] == "rir":
-    from observatory.network.rir import parse_rir as read
+    from observatory.network.sources.rir import parse_rir as read
 else:
     from observatory.routing.mrt import read_rib as read
 read(Path(sys.argv[3]))  # warm-up: imports, compiled kernels and caches, on a small good file

@@ -1,6 +1,7 @@
 """Every table of the platform, imported in one place for the migrations."""
 
 from observatory.accounts.models import ApiToken, LoginAttempt, Membership, OneTimeToken, User, WebSession
+from observatory.audit import AuditEntry
 from observatory.indicators.models import AreaClassification, Observation
 from observatory.network.models import (
     AsLink,
@@ -14,7 +15,6 @@ from observatory.network.models import (
     PrefixOrigin,
 )
 from observatory.pledges.models import (
-    AuditEntry,
     Organisation,
     Pledge,
     PledgeCountry,

@@ -40,12 +40,12 @@ FIX = " The 150 schools have 61,000 pupils and 1,400 teachers."
 
 def french_label(message: str) -> str | None:
     """The French catalog's translation of ``message``, once the catalog has one."""
-    import observatory.web
+    import observatory.i18n
 
-    po = Path(observatory.web.__file__).parent / "locale" / "fr" / "LC_MESSAGES" / "messages.po"
+    po = Path(observatory.i18n.__file__).parent / "locale" / "fr" / "LC_MESSAGES" / "messages.po"
     if not po.exists():
         return None
-    from observatory.web.i18n import translations
+    from observatory.i18n import translations
 
     translated = translations("fr").gettext(message)
     return translated if translated != message else None

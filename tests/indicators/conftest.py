@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, delete, select
 
-from observatory.datafolder import indicator_jobs, load
+from observatory.data.service import indicator_jobs, load
 from observatory.db import transaction
 from observatory.indicators.models import AreaClassification, Observation
 from observatory.indicators.sources import (

@@ -109,7 +109,7 @@ def test_command_line(home: Path) -> None:
 
 
 def test_imputed_points_are_drawn_apart_from_reported_ones() -> None:
-    from observatory.web.connectivity import apart
+    from observatory.indicators.pages import apart
 
     points = [(2020.0, 1.0), (2021.0, 2.0), (2022.0, 3.0), (2023.0, 4.0)]
     assert apart(points, [False, False, True, True]) == (points[:2], points[1:])

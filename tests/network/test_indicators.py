@@ -14,11 +14,11 @@ from typer.testing import CliRunner
 from observatory.cli import app
 from observatory.db import transaction
 from observatory.network import asn_countries, country_indicators, eyeballs, group_indicators, ixp_map, series
-from observatory.network.caida_ixp import CaidaIxps
-from observatory.network.peeringdb import PeeringDb
-from observatory.network.rir import RirDelegated
-from observatory.network.routing_data import ApnicEyeballs
 from observatory.network.service import ingest
+from observatory.network.sources.caida_ixp import CaidaIxps
+from observatory.network.sources.peeringdb import PeeringDb
+from observatory.network.sources.rir import RirDelegated
+from observatory.network.sources.routing_data import ApnicEyeballs
 from tests.conftest import shared_data
 from tests.network.conftest import FIXTURES
 

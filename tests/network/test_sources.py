@@ -15,12 +15,12 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from observatory.db import transaction
-from observatory.network.caida_ixp import CaidaFacilities, CaidaIxps
 from observatory.network.models import AsLink, Delegation, Ixp, IxpMember, PrefixOrigin
-from observatory.network.pch import PchIxps, parse_pch
-from observatory.network.peeringdb import PeeringDb, PeeringDbCsv, parse_dump
-from observatory.network.rir import RirDelegated, parse_rir
-from observatory.network.routing_data import ApnicEyeballs, CaidaAsRelationships, CaidaPrefixToAs
+from observatory.network.sources.caida_ixp import CaidaFacilities, CaidaIxps
+from observatory.network.sources.pch import PchIxps, parse_pch
+from observatory.network.sources.peeringdb import PeeringDb, PeeringDbCsv, parse_dump
+from observatory.network.sources.rir import RirDelegated, parse_rir
+from observatory.network.sources.routing_data import ApnicEyeballs, CaidaAsRelationships, CaidaPrefixToAs
 from observatory.sources import SourceError
 from tests.conftest import shared_data
 from tests.network.conftest import FIXTURES

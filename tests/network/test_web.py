@@ -9,11 +9,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, delete
 
 from observatory.db import transaction
-from observatory.network.caida_ixp import CaidaIxps
 from observatory.network.catalogue import CATALOGUE
 from observatory.network.models import DATA_TABLES
-from observatory.network.peeringdb import PeeringDb
-from observatory.network.rir import RirDelegated
+from observatory.network.sources.caida_ixp import CaidaIxps
+from observatory.network.sources.peeringdb import PeeringDb
+from observatory.network.sources.rir import RirDelegated
 from observatory.sources import SourceLoad
 from tests.conftest import shared_data
 from tests.network.conftest import FIXTURES

@@ -9,10 +9,18 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, func, select
 
-from observatory.cli import sample_path
+from observatory.audit import AuditEntry
 from observatory.db import transaction
-from observatory.pledges.csvio import COLUMNS, ImportRejected, ImportResult, import_pledges, write_csv, write_rejected
-from observatory.pledges.models import AuditEntry, Organisation, Pledge, PledgeCountry
+from observatory.pledges.csvio import (
+    COLUMNS,
+    ImportRejected,
+    ImportResult,
+    import_pledges,
+    sample_path,
+    write_csv,
+    write_rejected,
+)
+from observatory.pledges.models import Organisation, Pledge, PledgeCountry
 from observatory.pledges.query import PledgeFilter, iter_pledges
 
 HEADER = ",".join(COLUMNS)

@@ -8,9 +8,11 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, select
 
+from observatory.audit import AuditEntry
 from observatory.db import transaction
+from observatory.errors import Conflict, Invalid
 from observatory.pledges import service
-from observatory.pledges.models import AuditEntry, Pledge
+from observatory.pledges.models import Pledge
 from observatory.pledges.query import PledgeFilter, list_pledges
 from observatory.pledges.schemas import PledgeIn, ProgressReportIn
 
@@ -51,7 +53,7 @@ def test_create_generates_reference_and_audits(engine: Engine) -> None:
 def test_given_reference_is_kept_and_duplicates_refused(engine: Engine) -> None:
     with transaction(engine) as s:
         service.create_pledge(s, pledge_in(reference="P2C-2022-00042"), "alice")
-    with pytest.raises(service.Conflict), transaction(engine) as s:
+    with pytest.raises(Conflict), transaction(engine) as s:
         service.create_pledge(s, pledge_in(reference="P2C-2022-00042"), "bob")
 
 
@@ -79,7 +81,7 @@ def test_stale_version_is_refused_and_nothing_changes(engine: Engine) -> None:
         ref = service.create_pledge(s, pledge_in(), "alice").reference
     with transaction(engine) as s:
         service.update_pledge(s, ref, 1, {"title": "Alice's edit"}, "alice")
-    with pytest.raises(service.Conflict, match="changed since version 1"), transaction(engine) as s:
+    with pytest.raises(Conflict, match="changed since version 1"), transaction(engine) as s:
         service.update_pledge(s, ref, 1, {"title": "Bob's edit over Alice's"}, "bob")
     with transaction(engine) as s:
         p = service.get_pledge(s, ref)
@@ -98,16 +100,16 @@ def test_unchanged_update_is_not_a_new_version(engine: Engine) -> None:
 def test_invalid_update_is_refused(engine: Engine) -> None:
     with transaction(engine) as s:
         ref = service.create_pledge(s, pledge_in(), "alice").reference
-    with pytest.raises(service.Invalid, match="end_year"), transaction(engine) as s:
+    with pytest.raises(Invalid, match="end_year"), transaction(engine) as s:
         service.update_pledge(s, ref, 1, {"start_year": 2026, "end_year": 2024}, "bob")
-    with pytest.raises(service.Invalid, match="cannot change"), transaction(engine) as s:
+    with pytest.raises(Invalid, match="cannot change"), transaction(engine) as s:
         service.update_pledge(s, ref, 1, {"reference": "P2C-2020-00001"}, "bob")
 
 
 def test_review_transitions(engine: Engine) -> None:
     with transaction(engine) as s:
         ref = service.create_pledge(s, pledge_in(review_state="draft"), "alice").reference
-    with pytest.raises(service.Invalid, match="draft pledge cannot become published"), transaction(engine) as s:
+    with pytest.raises(Invalid, match="draft pledge cannot become published"), transaction(engine) as s:
         service.update_pledge(s, ref, 1, {"review_state": "published"}, "sec")
     with transaction(engine) as s:
         service.update_pledge(s, ref, 1, {"review_state": "submitted"}, "alice")
@@ -146,12 +148,12 @@ def test_one_progress_report_per_year_with_versions(engine: Engine) -> None:
     report = ProgressReportIn(year=2024, status="in_progress", percent_complete=40, usd_disbursed=400_000)
     with transaction(engine) as s:
         service.file_report(s, ref, report, "alice")
-    with pytest.raises(service.Conflict, match="already has a 2024 report"), transaction(engine) as s:
+    with pytest.raises(Conflict, match="already has a 2024 report"), transaction(engine) as s:
         service.file_report(s, ref, report, "alice")
     fix = report.model_copy(update={"percent_complete": 45, "version": 1})
     with transaction(engine) as s:
         assert service.file_report(s, ref, fix, "alice").version == 2
-    with pytest.raises(service.Conflict), transaction(engine) as s:
+    with pytest.raises(Conflict), transaction(engine) as s:
         service.file_report(s, ref, fix, "bob")  # version 1 is stale now
     with transaction(engine) as s:
         p = service.get_pledge(s, ref)
@@ -163,7 +165,7 @@ def test_one_progress_report_per_year_with_versions(engine: Engine) -> None:
 def test_reports_only_on_published_pledges(engine: Engine) -> None:
     with transaction(engine) as s:
         ref = service.create_pledge(s, pledge_in(review_state="draft"), "alice").reference
-    with pytest.raises(service.Invalid, match="draft"), transaction(engine) as s:
+    with pytest.raises(Invalid, match="draft"), transaction(engine) as s:
         service.file_report(s, ref, ProgressReportIn(year=2024, status="planned"), "alice")
 
 

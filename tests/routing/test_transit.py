@@ -21,8 +21,8 @@ from observatory.db import transaction
 from observatory.network.common import insert_frame
 from observatory.network.compute import expand_asns
 from observatory.network.models import DATA_TABLES
-from observatory.network.rir import RirDelegated
-from observatory.network.routing_data import CaidaAsRelationships
+from observatory.network.sources.rir import RirDelegated
+from observatory.network.sources.routing_data import CaidaAsRelationships
 from observatory.routing.cti import compare, read_cti, spearman
 from observatory.routing.models import AsHegemony, CountryDependency
 from observatory.routing.transit import country_transit, group_summary, providers, transit_table

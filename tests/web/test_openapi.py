@@ -30,10 +30,9 @@ from schemathesis.core.result import Ok
 from sqlalchemy import Engine, select
 
 from observatory.auth import CLI
-from observatory.cli import sample_path
-from observatory.datafolder import Job, load
+from observatory.data.service import Job, load
 from observatory.db import transaction
-from observatory.pledges.csvio import import_pledges
+from observatory.pledges.csvio import import_pledges, sample_path
 from observatory.pledges.models import Pledge
 from observatory.web.app import create_app
 from tests.conftest import AUTH, settings_for, shared_data

@@ -19,8 +19,8 @@ from observatory.accounts.models import ApiToken, User
 from observatory.config import Settings
 from observatory.db import transaction
 from observatory.pledges.models import Organisation
+from tests.pledges.test_portal import make_organisation, make_pledge, pledge_form, portal_json
 from tests.web.conftest import csrf, sign_in
-from tests.web.test_portal import make_organisation, make_pledge, pledge_form, portal_json
 
 ROLES = ["anonymous", "pledger", "other pledger", "secretariat", "admin"]
 SIGN_IN = "sign in"  # a redirection to the sign-in page

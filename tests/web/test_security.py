@@ -40,10 +40,10 @@ from observatory.pledges.csvio import import_pledges
 from observatory.pledges.models import Pledge
 from observatory.web.app import create_app
 from tests.conftest import AUTH, outbox, settings_for
+from tests.pledges.test_api import NEW, create
+from tests.pledges.test_portal import make_organisation, make_pledge, pledge_form
+from tests.pledges.test_secretariat import BAD, GOOD, HEADER, upload
 from tests.web.conftest import PASSWORD, csrf, sign_in
-from tests.web.test_api import NEW, create
-from tests.web.test_portal import make_organisation, make_pledge, pledge_form
-from tests.web.test_secretariat import BAD, GOOD, HEADER, upload
 
 PLEDGER = "amina@numerique.example"
 

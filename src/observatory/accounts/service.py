@@ -14,12 +14,13 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 from zxcvbn import zxcvbn
 
+from observatory import audit
 from observatory.accounts.mail import mailer_for
 from observatory.accounts.models import ROLES, ApiToken, LoginAttempt, Membership, OneTimeToken, User, WebSession
 from observatory.auth import Principal, Role
 from observatory.config import Settings
 from observatory.db import utcnow
-from observatory.pledges.service import Conflict, Invalid, NotFound, RegistryError, audit
+from observatory.errors import Conflict, Invalid, NotFound, Refused
 
 SESSION_HOURS = 12
 LINK_DAYS = {"invitation": 14, "password_reset": 1}
@@ -35,11 +36,11 @@ SITE_WORDS = ("observatory", "connectivity", "partner2connect", "itu", "p2c", "p
 _hasher = PasswordHasher()
 
 
-class Throttled(RegistryError):
+class Throttled(Refused):
     status = 429
 
 
-class BadCredentials(RegistryError):
+class BadCredentials(Refused):
     status = 401
 
 
@@ -118,7 +119,7 @@ def create_user(
     user.memberships = [Membership(organisation_id=o) for o in organisations or []]
     session.add(user)
     session.flush()
-    audit(session, actor, "create", "user", str(user.id), None, account_record(user))
+    audit.record(session, actor, "create", "user", str(user.id), None, account_record(user))
     return user
 
 
@@ -135,7 +136,7 @@ def change_account(session: Session, user: User, actor: str, *, role: str | None
         if not active:
             session.execute(delete(WebSession).where(WebSession.user_id == user.id))
     session.flush()
-    audit(session, actor, "update", "user", str(user.id), before, account_record(user))
+    audit.record(session, actor, "update", "user", str(user.id), before, account_record(user))
 
 
 def issue_link(session: Session, user: User, purpose: str) -> str:
@@ -197,7 +198,7 @@ def end_every_session(session: Session, user: User, why: str) -> None:
     ids = sorted(session.scalars(select(ApiToken.id).where(*live)))
     if ids:
         session.execute(update(ApiToken).where(*live).values(revoked_at=utcnow()))
-        audit(session, "system", "revoke_tokens", "user", str(user.id), {"tokens": ids}, {"why": why})
+        audit.record(session, "system", "revoke_tokens", "user", str(user.id), {"tokens": ids}, {"why": why})
 
 
 def link_is_valid(session: Session, token: str, purpose: str) -> bool:
@@ -272,7 +273,7 @@ def create_api_token(session: Session, user: User, name: str) -> str:
     row = ApiToken(user_id=user.id, name=name, token_hash=_digest(token))
     session.add(row)
     session.flush()
-    audit(session, user.email, "create_token", "user", str(user.id), None, {"token": row.id, "name": name})
+    audit.record(session, user.email, "create_token", "user", str(user.id), None, {"token": row.id, "name": name})
     return token
 
 
@@ -282,7 +283,7 @@ def revoke_api_token(session: Session, user: User, token_id: int) -> None:
     if row is None or row.user_id != user.id or row.revoked_at is not None:
         raise NotFound(f"no token {token_id} of yours")
     row.revoked_at = utcnow()
-    audit(session, user.email, "revoke_token", "user", str(user.id), {"token": row.id, "name": row.name}, None)
+    audit.record(session, user.email, "revoke_token", "user", str(user.id), {"token": row.id, "name": row.name}, None)
 
 
 def api_token_user(session: Session, token: str) -> User | None:

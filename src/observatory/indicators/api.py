@@ -18,7 +18,7 @@ from observatory.exports import frame_csv
 from observatory.indicators import report, service
 from observatory.indicators.catalog import AGGREGATES, INDICATORS, UnknownArea, area_code
 from observatory.indicators.store import EditionNotFound, compare_editions, editions, observations
-from observatory.web.context import SessionDep
+from observatory.web.deps import SessionDep
 from observatory.web.openapi import Out, Timestamp, YearParam, responses
 
 router = APIRouter(prefix="/api/v1", tags=["indicators"])

@@ -17,7 +17,7 @@ from observatory.exports import frame_csv
 from observatory.network.catalogue import CATALOGUE
 from observatory.network.models import NetworkIndicator
 from observatory.network.service import CODES, country_indicators, group_countries, group_indicators, series
-from observatory.web.context import SessionDep
+from observatory.web.deps import SessionDep
 from observatory.web.openapi import IsoDate, Out, responses
 
 router = APIRouter(prefix="/api/v1/network", tags=["network"])

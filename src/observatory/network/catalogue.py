@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from observatory.web.i18n import N_
+from observatory.i18n import N_
 
 
 @dataclass(frozen=True)

@@ -13,14 +13,14 @@ from sqlalchemy.orm import Session
 
 from observatory import reference
 from observatory.db import transaction
-from observatory.network.caida_ixp import CaidaFacilities, CaidaIxps
 from observatory.network.catalogue import CATALOGUE
 from observatory.network.compute import eyeball_frame, refresh_network, rir_asn_countries
 from observatory.network.models import NetworkIndicator
-from observatory.network.pch import PchIxps
-from observatory.network.peeringdb import PeeringDb, PeeringDbCsv
-from observatory.network.rir import RirDelegated
-from observatory.network.routing_data import ApnicEyeballs, CaidaAsRelationships, CaidaPrefixToAs
+from observatory.network.sources.caida_ixp import CaidaFacilities, CaidaIxps
+from observatory.network.sources.pch import PchIxps
+from observatory.network.sources.peeringdb import PeeringDb, PeeringDbCsv
+from observatory.network.sources.rir import RirDelegated
+from observatory.network.sources.routing_data import ApnicEyeballs, CaidaAsRelationships, CaidaPrefixToAs
 from observatory.sources import LoadResult, Source, SourceError
 
 SOURCES: dict[str, type[Source[Any]]] = {

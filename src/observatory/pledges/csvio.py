@@ -17,6 +17,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import suppress
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import IO, Any, cast
 
@@ -24,10 +25,11 @@ from pydantic import ValidationError
 from sqlalchemy import Table, func, select, text
 from sqlalchemy.orm import Session
 
+from observatory import audit
 from observatory.db import Base, bulk_insert, utcnow
+from observatory.errors import Refused
 from observatory.exports import SafeDictWriter, SafeWriter, unescape_cell
 from observatory.pledges.models import (
-    AuditEntry,
     Organisation,
     Pledge,
     PledgeCountry,
@@ -37,7 +39,6 @@ from observatory.pledges.models import (
 )
 from observatory.pledges.schemas import OrganisationIn, PledgeIn
 from observatory.pledges.service import (
-    RegistryError,
     bump_revision,
     clean_message,
     exchange_rates,
@@ -62,6 +63,7 @@ REQUIRED = ("pledger", "pledger_type", "title", "focus_areas")
 LISTS = frozenset(("focus_areas", "pillars", "target_countries", "sdgs", "beneficiary_groups", "partners"))
 SEP = ";"
 BATCH = 2000
+SAMPLE = "p2c_pledges.csv"  # the 17 real pledges shipped in ``pledges/sample`` (see its README)
 KEEP_REJECTED = 1000  # rejected rows kept in memory for display; the rest are counted (and streamed)
 REJECTED_COLUMNS = ("line", "column", "reason", *COLUMNS, *OPTIONAL_COLUMNS)
 
@@ -219,6 +221,11 @@ class _Reader:
         return out
 
 
+def sample_path() -> Path:
+    """The real sample pledges shipped with the package."""
+    return Path(str(resources.files("observatory.pledges").joinpath("sample", SAMPLE)))
+
+
 def import_pledges(
     session: Session,
     source: Path | IO[bytes],
@@ -363,7 +370,7 @@ class _Importer:
                 return
             try:
                 changed = would_change(self.session, ref, changes)
-            except RegistryError as exc:
+            except Refused as exc:
                 self._reject({}, [RowError(0, "reference", f"{ref}: {exc}")])
                 return
             self.result.updated += changed
@@ -375,7 +382,7 @@ class _Importer:
         before = pledge.version
         try:
             update_pledge(self.session, ref, pledge.version, changes, self.actor)
-        except RegistryError as exc:
+        except Refused as exc:
             self._reject({}, [RowError(0, "reference", f"{ref}: {exc}")])
             return
         if pledge.version != before:
@@ -413,11 +420,12 @@ class _Importer:
             row["id"] = org_id
         bulk_insert(self.conn, _table(Organisation), rows)
         self.orgs.update((k, v["id"]) for k, v in new.items())
-        audit = [
-            _audit(now, self.actor, "organisation", str(self.orgs[k]), {"id": self.orgs[k], **_public(v)})
+        entries = [
+            audit.entry(now, self.actor, "create", "organisation", str(i), None, {"id": i, **_public(v)})
             for k, v in new.items()
+            if (i := self.orgs[k])
         ]
-        bulk_insert(self.conn, _table(AuditEntry), audit)
+        audit.record_many(self.conn, entries)
 
     def _flush(self) -> None:
         """Write the pending new pledges with one multi-row statement per table."""
@@ -468,11 +476,10 @@ class _Importer:
             pi += [{"pledge_id": pid, "pillar": x} for x in d.pillars]
             co += [{"pledge_id": pid, "country": x} for x in d.target_countries]
             pa += [{"pledge_id": pid, "organisation_id": self.orgs[name_key(x)]} for x in d.partners]
-            au.append(_audit(now, self.actor, "pledge", d.reference or "", _record(row, d)))
-        for model, values in (
-            (PledgeFocusArea, fa), (PledgePillar, pi), (PledgeCountry, co), (PledgePartner, pa), (AuditEntry, au)
-        ):  # fmt: skip
+            au.append(audit.entry(now, self.actor, "import", "pledge", d.reference or "", None, _record(row, d)))
+        for model, values in ((PledgeFocusArea, fa), (PledgePillar, pi), (PledgeCountry, co), (PledgePartner, pa)):
             bulk_insert(self.conn, _table(model), values)
+        audit.record_many(self.conn, au)
         self.result.created += len(self.batch)
         self.batch = []
 
@@ -483,12 +490,6 @@ def _table(model: type[Base]) -> Table:
 
 def _public(org: dict[str, Any]) -> dict[str, Any]:
     return {k: org[k] for k in ("name", "stakeholder_type", "country", "itu_membership")}
-
-
-def _audit(now: dt.datetime, actor: str, entity: str, key: str, after: dict[str, Any]) -> dict[str, Any]:
-    action = "import" if entity == "pledge" else "create"
-    return {"at": now, "actor": actor, "action": action, "entity": entity, "entity_key": key, "before": None,
-            "after": after}  # fmt: skip
 
 
 def _record(row: dict[str, Any], d: PledgeIn) -> dict[str, Any]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -150,22 +149,6 @@ class ProgressReport(Base):
     pledge: Mapped[Pledge] = relationship(back_populates="reports")
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
-
-
-class AuditEntry(Base):
-    """Who changed what, when, with the record before and after."""
-
-    __tablename__ = "audit_entry"
-    __table_args__ = (Index("ix_audit_entry_entity", "entity", "entity_key"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    actor: Mapped[str] = mapped_column(String(200))
-    action: Mapped[str] = mapped_column(String(40))
-    entity: Mapped[str] = mapped_column(String(40))
-    entity_key: Mapped[str] = mapped_column(String(60))
-    before: Mapped[dict[str, Any] | None] = mapped_column()
-    after: Mapped[dict[str, Any] | None] = mapped_column()
 
 
 class RegistryRevision(Base):

@@ -15,9 +15,11 @@ from pydantic import ValidationError
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from observatory import audit
+from observatory.audit import AuditEntry
 from observatory.db import utcnow
+from observatory.errors import Conflict, Invalid, NotFound
 from observatory.pledges.models import (
-    AuditEntry,
     Organisation,
     Pledge,
     PledgeCountry,
@@ -35,25 +37,6 @@ from observatory.pledges.schemas import (
     in_taxonomy_order,
 )
 from observatory.reference.models import ExchangeRateRow
-
-
-class RegistryError(Exception):
-    """A request the registry refuses; ``status`` is the HTTP status that says why."""
-
-    status = 400
-
-
-class NotFound(RegistryError):
-    status = 404
-
-
-class Conflict(RegistryError):
-    status = 409
-
-
-class Invalid(RegistryError):
-    status = 422
-
 
 # Which review states a pledge may move to from each state.
 REVIEW_TRANSITIONS: dict[str, set[str]] = {
@@ -79,18 +62,6 @@ def current_revision(session: Session) -> int:
     return int(session.scalar(select(RegistryRevision.revision)) or 0)
 
 
-def audit(
-    session: Session,
-    actor: str,
-    action: str,
-    entity: str,
-    key: str,
-    before: dict[str, Any] | None,
-    after: dict[str, Any] | None,
-) -> None:
-    session.add(AuditEntry(actor=actor, action=action, entity=entity, entity_key=key, before=before, after=after))
-
-
 # ---------------------------------------------------------------- organisations
 
 
@@ -111,7 +82,7 @@ def upsert_organisation(session: Session, data: OrganisationIn, actor: str) -> O
         )
         session.add(org)
         session.flush()
-        audit(session, actor, "create", "organisation", str(org.id), None, organisation_dict(org))
+        audit.record(session, actor, "create", "organisation", str(org.id), None, organisation_dict(org))
     return org
 
 
@@ -283,7 +254,7 @@ def create_pledge(session: Session, data: PledgeIn, actor: str) -> Pledge:
     _apply_fields(session, pledge, data, actor)
     session.add(pledge)
     session.flush()
-    audit(session, actor, "create", "pledge", ref, None, pledge_dict(pledge))
+    audit.record(session, actor, "create", "pledge", ref, None, pledge_dict(pledge))
     bump_revision(session)
     return pledge
 
@@ -325,7 +296,7 @@ def update_pledge(session: Session, ref: str, version: int, changes: dict[str, A
     pledge.updated_at = utcnow()
     session.flush()
     after["version"] = pledge.version
-    audit(session, actor, "update", "pledge", ref, before, after)
+    audit.record(session, actor, "update", "pledge", ref, before, after)
     bump_revision(session)
     return pledge
 
@@ -405,7 +376,9 @@ def file_report(session: Session, ref: str, data: ProgressReportIn, actor: str) 
     report.filed_on = data.filed_on or dt.date.today()
     pledge.status = data.status
     session.flush()
-    audit(session, actor, "report" if before is None else "update", "progress_report", key, before, report_dict(report))
+    audit.record(
+        session, actor, "report" if before is None else "update", "progress_report", key, before, report_dict(report)
+    )
     bump_revision(session)
     return report
 
@@ -430,6 +403,12 @@ DAYS_PER_MONTH = 30.4375
 
 def _months(start: dt.date, end: dt.date) -> float:
     return (end - start).days / DAYS_PER_MONTH
+
+
+def count_by_review_state(session: Session) -> dict[str, int]:
+    """How many pledges the registry holds in each review state."""
+    rows = session.execute(select(Pledge.review_state, func.count()).group_by(Pledge.review_state))
+    return {state: n for state, n in rows}
 
 
 def history(session: Session, ref: str) -> list[AuditEntry]:

@@ -174,3 +174,9 @@ def pillars() -> dict[str, Pillar]:
         for r in _rows("taxonomy.csv")
         if r["pillar"]
     }
+
+
+# The one rule for area codes (countries and groups), defined on the data above.
+from observatory.reference.areas import Area, UnknownArea, resolve_area  # noqa: E402
+
+__all__ = ["Area", "UnknownArea", "resolve_area"]

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import APIRouter, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -22,22 +22,52 @@ from observatory import __version__
 from observatory.auth import Forbidden, Unauthenticated
 from observatory.config import Settings, load_settings
 from observatory.db import database_busy, engine_for
-from observatory.indicators import api as indicators_api
+from observatory.errors import Refused
+from observatory.i18n import LANGUAGES, Formatter, negotiate, translations
 from observatory.logs import RequestId
-from observatory.network import api as network_api
-from observatory.network import web as network_web
-from observatory.pledges.service import RegistryError
-from observatory.web import account, api, connectivity, cost, pages
-from observatory.web import routing as routing_web
-from observatory.web.context import FiniteJSONResponse, template_gettext, templates
-from observatory.web.i18n import LANGUAGES, Formatter, negotiate, translations
 from observatory.web.openapi import NO_NUL_PARAMETERS
+from observatory.web.render import FiniteJSONResponse, template_gettext, templates
 from observatory.web.security import BodyLimit, SecurityHeaders
 
 log = logging.getLogger(__name__)
 FORM_LIMIT = 1_000_000  # every request body but a spreadsheet upload: forms and JSON are far smaller
 UPLOAD_PATHS = ("/secretariat/import",)
 RETRY_AFTER_SECONDS = 5
+
+
+def capability_routers() -> list[APIRouter]:
+    """Every capability's routes, in the order they are matched: the JSON APIs, then the pages. This list is
+    the only place where the web framework meets the capabilities."""
+    from observatory.accounts import pages as accounts_pages
+    from observatory.areas import api as areas_api
+    from observatory.areas import pages as areas_pages
+    from observatory.costmodel import api as costmodel_api
+    from observatory.costmodel import pages as costmodel_pages
+    from observatory.indicators import api as indicators_api
+    from observatory.indicators import pages as indicators_pages
+    from observatory.network import api as network_api
+    from observatory.network import pages as network_pages
+    from observatory.pledges import api as pledges_api
+    from observatory.pledges.pages import explorer, portal, secretariat
+    from observatory.routing import api as routing_api
+
+    return [
+        pledges_api.router,
+        areas_api.router,
+        indicators_api.router,
+        costmodel_api.router,
+        network_api.router,
+        routing_api.router,
+        indicators_pages.router,
+        costmodel_pages.router,
+        network_pages.router,
+        accounts_pages.router,
+        areas_pages.router,
+        explorer.router,
+        portal.router,
+        secretariat.router,
+        accounts_pages.admin,
+    ]
 
 
 def _wants_json(request: Request) -> bool:
@@ -122,20 +152,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     swagger = resources.files("fastapi_swagger") / "resources"
     app.mount("/api/docs/assets", StaticFiles(directory=str(swagger)), name="api-docs-assets")
-    app.include_router(api.router)
-    app.include_router(indicators_api.router)
-    app.include_router(connectivity.router)
-    app.include_router(cost.api)
-    app.include_router(cost.router)
-    app.include_router(network_api.router)
-    app.include_router(network_web.router)
-    app.include_router(routing_web.api)
-    app.include_router(account.router)
-    for router in pages.routers():
+    for router in capability_routers():
         app.include_router(router)
 
-    @app.exception_handler(RegistryError)
-    async def registry_error(request: Request, exc: RegistryError) -> Response:
+    @app.exception_handler(Refused)
+    async def registry_error(request: Request, exc: Refused) -> Response:
         return _error(request, exc.status, str(exc))
 
     @app.exception_handler(Unauthenticated)

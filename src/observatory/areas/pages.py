@@ -1,0 +1,239 @@
+"""The pages of places: the dashboard (the world: what has been pledged, by whom, for where, and how
+reporting goes), each country's and each group's page (the pledges touching it, its connectivity, its
+Internet infrastructure and its routing, each section from its own capability) and the list of groups."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from fastapi import APIRouter
+from fastapi.responses import Response
+
+from observatory import reference
+from observatory.errors import NotFound
+from observatory.indicators import pages as connectivity
+from observatory.network.pages import section as infrastructure_section
+from observatory.pledges.index import HEALTH
+from observatory.pledges.pages.explorer import area_pledges, area_pledges_context, sort_key
+from observatory.pledges.query import PledgeFilter, selection
+from observatory.pledges.summary import summary
+from observatory.routing.pages import section as routing_section
+from observatory.web.deps import WebDep
+from observatory.web.labels import label
+from observatory.web.render import Web, add_templates
+
+router = APIRouter(include_in_schema=False)
+add_templates(Path(__file__).parent / "templates")
+
+BREAKDOWNS = ("focus_area", "pillar", "region", "stakeholder_type", "pledge_type")
+
+
+def dashboard_data(web: Web) -> dict[str, Any]:
+    """Everything the dashboard shows, by the registry's counting rules."""
+    by = {b: summary(web.session, b) for b in (*BREAKDOWNS, "country", "country_group", "year")}
+    total = by["focus_area"]["total"]
+    index, mask = selection(web.session, PledgeFilter())
+    health = index.health()
+    counts = np.bincount(health.code[mask], minlength=len(HEALTH))
+    countries = [g for g in by["country"]["groups"] if g["key"] != "global"]
+    cumulative, pledges, value = [], 0, 0.0
+    for g in by["year"]["groups"]:
+        if g["key"] == "unspecified":
+            continue
+        pledges += g["pledges"]
+        value += g["value_usd"]
+        cumulative.append({"year": int(g["key"]), "pledges": pledges, "value_usd": round(value, 2)})
+    return {
+        "total": {**total, "countries_reached": len(countries)},
+        "breakdowns": {b: by[b]["groups"] for b in BREAKDOWNS},
+        "country_groups": [
+            {**g, "value_share": g["value_usd"] / total["value_usd"] if total["value_usd"] else None}
+            for g in by["country_group"]["groups"]
+        ],
+        "over_time": cumulative,
+        "undated_pledges": next((g["pledges"] for g in by["year"]["groups"] if g["key"] == "unspecified"), 0),
+        "reporting_health": {h: int(counts[i]) for i, h in enumerate(HEALTH)},
+        "countries": countries,
+        "as_of": dt.date.today().isoformat(),
+    }
+
+
+@router.get("/")
+def dashboard(web: WebDep) -> Response:
+    from observatory.indicators import pages as connectivity
+    from observatory.web import charts
+
+    data = dashboard_data(web)
+    data["connectivity"], world_picture = connectivity.world_picture(web)
+    fmt = web.fmt
+
+    def explorer_link(by: str) -> Callable[[int], str]:
+        return lambda i: web.url("/pledges", **{by: data["breakdowns"][by][i]["key"]})
+
+    bars = {
+        b: charts.bar_chart(
+            [(label(web, b, g["key"]), g["value_usd"]) for g in data["breakdowns"][b]],
+            title=web.gettext("USD pledged"),
+            value_format=fmt.usd,
+            href=explorer_link(b),
+            width=520,
+        )
+        for b in BREAKDOWNS
+    }
+    years = [(float(p["year"]), float(p["pledges"])) for p in data["over_time"]]
+    values = [(float(p["year"]), float(p["value_usd"])) for p in data["over_time"]]
+    ticks = [x for x, _ in years]
+    timeline = {
+        "pledges": charts.line_chart(
+            [(web.gettext("Pledges"), years)], title=web.gettext("Pledges, cumulative"),
+            x_format=lambda x: str(int(x)), y_format=fmt.number, x_ticks=ticks, width=520,
+        ),
+        "value": charts.line_chart(
+            [(web.gettext("USD pledged"), values)], title=web.gettext("USD pledged, cumulative"),
+            x_format=lambda x: str(int(x)), y_format=fmt.usd, x_ticks=ticks, width=520,
+        ),
+    }  # fmt: skip
+    world = charts.world_map(
+        {g["key"]: g["value_usd"] for g in data["countries"]},
+        title=web.gettext("USD pledged per target country"),
+        value_format=fmt.usd,
+        href=lambda code: web.url("/countries/" + code),
+        legend_title=web.gettext("USD pledged"),
+        no_data_label=web.gettext("No data"),
+        labels={code: label(web, "country", code) for code in reference.countries()},
+    )
+    return web.render(
+        "areas/dashboard.html", data, bars=bars, timeline=timeline, over_time_rows=data["over_time"], world=world,
+        label=label, **world_picture,
+    )  # fmt: skip
+
+
+# ---------------------------------------------------------------- countries and groups
+
+
+def _country(web: Web, c: reference.Country, day: dt.date) -> dict[str, Any]:
+    return {
+        "alpha3": c.alpha3,
+        "alpha2": c.alpha2,
+        "m49": c.m49,
+        "name": label(web, "country", c.alpha3),
+        "name_en": c.name_en,
+        "name_fr": c.name_fr,
+        "itu_region": c.itu_region,
+        "groups": [g for g in reference.COUNTRY_GROUPS if reference.in_group(g, c.alpha3, day)],
+    }
+
+
+@router.get("/countries/{code}")
+def country_page(code: str, web: WebDep) -> Response:
+    alpha3 = reference.country_code(code)
+    if alpha3 is None:
+        raise NotFound(f"unknown country code {code!r}")
+    country = _country(web, reference.countries()[alpha3], dt.date.today())
+    f = PledgeFilter(country=[alpha3])
+    data = {"country": country, **area_pledges(web, f, "country", alpha3, web.url("/pledges", country=alpha3))}
+    data["connectivity"], connectivity_context = connectivity.section(web, alpha3)
+    data["infrastructure"], infrastructure_context = infrastructure_section(web, alpha3)
+    data["routing"], routing_context = routing_section(web, alpha3)
+    return web.render(
+        "areas/country.html",
+        data,
+        **area_pledges_context(web, data, {"country": alpha3}),
+        **connectivity_context,
+        **infrastructure_context,
+        **routing_context,
+        region_name=label(web, "region", country["itu_region"]) if country["itu_region"] else None,
+        group_names=[(g, label(web, "country_group", g)) for g in country["groups"]],
+    )
+
+
+def _members(code: str, day: dt.date) -> list[str]:
+    if code in reference.COUNTRY_GROUPS:
+        return reference.group_members(code, day)
+    return sorted(c.alpha3 for c in reference.countries().values() if c.itu_region == code)
+
+
+def _group_code(code: str) -> tuple[str, str]:
+    """A group's code as the registry writes it and its kind; unknown codes are not found."""
+    if code.upper() in reference.COUNTRY_GROUPS:
+        return code.upper(), "country_group"
+    if code.lower() in reference.ITU_REGIONS:
+        return code.lower(), "region"
+    raise NotFound(f"unknown group {code!r}")
+
+
+@router.get("/groups")
+def groups_page(web: WebDep) -> Response:
+    today = dt.date.today()
+    countries = reference.countries().values()
+    groups = [
+        {
+            "code": code,
+            "kind": "un_group" if kind == "country_group" else "itu_region",
+            "name": label(web, kind, code),
+            "members": len(_members(code, today)),
+        }
+        for kind, codes in (("country_group", reference.COUNTRY_GROUPS), ("region", reference.ITU_REGIONS))
+        for code in codes
+    ]
+    listed = sorted((_country(web, c, today) for c in countries), key=lambda c: sort_key(c["name"]))
+    data = {"as_of": today.isoformat(), "groups": groups, "countries": listed}
+    return web.render(
+        "areas/groups.html",
+        data,
+        region_names={k: label(web, "region", k) for k in reference.ITU_REGIONS},
+        as_of_text=web.fmt.date(today),
+    )
+
+
+@router.get("/groups/{code}")
+def group_page(code: str, web: WebDep) -> Response:
+    key, by = _group_code(code)
+    if key != code:
+        return Response(status_code=308, headers={"location": web.url("/groups/" + key, **_query(web))})
+    today = dt.date.today()
+    f = PledgeFilter(country_group=[key]) if by == "country_group" else PledgeFilter(region=[key])
+    members = _members(key, today)
+    per_country = {g["key"]: g for g in summary(web.session, "country", replace(f))["groups"]}
+    listed = [
+        {
+            "alpha3": m,
+            "name": label(web, "country", m),
+            "pledges": per_country.get(m, {}).get("pledges", 0),
+            "value_usd": per_country.get(m, {}).get("value_usd", 0.0),
+        }
+        for m in members
+    ]
+    group = {
+        "code": key,
+        "kind": "un_group" if by == "country_group" else "itu_region",
+        "name": label(web, by, key),
+        "as_of": today.isoformat(),
+        "members": sorted(listed, key=lambda m: sort_key(m["name"])),
+    }
+    data = {"group": group, **area_pledges(web, f, by, key, web.url("/pledges", **{by: key}))}
+    data["connectivity"], connectivity_context = connectivity.section(web, key)
+    data["infrastructure"], infrastructure_context = infrastructure_section(web, key)
+    data["routing"], routing_context = routing_section(web, key)
+    return web.render(
+        "areas/group.html",
+        data,
+        **area_pledges_context(web, data, {by: key}),
+        **connectivity_context,
+        **infrastructure_context,
+        **routing_context,
+        as_of=web.fmt.date(today),
+        filter_name=by,
+    )
+
+
+def _query(web: Web) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for k, v in web.request.query_params.multi_items():
+        out.setdefault(k, []).append(v)
+    return out

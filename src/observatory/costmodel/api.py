@@ -1,0 +1,124 @@
+"""The cost model's API, ``GET /api/v1/cost-model``: what ``observatory cost-model show`` prints."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import Response
+from pydantic import Field
+
+from observatory.costmodel import model as cost
+from observatory.costmodel import service
+from observatory.costmodel.labels import PARAMETER_NAMES
+from observatory.web.deps import SessionDep
+from observatory.web.openapi import Out, responses
+
+router = APIRouter(prefix="/api/v1", tags=["cost model"])
+
+
+def csv_response(answer: dict[str, Any]) -> Response:
+    """The answer as one CSV table, as a download."""
+    return Response(
+        service.to_csv(answer),
+        media_type="text/csv; charset=utf-8",
+        headers={"content-disposition": f'attachment; filename="cost-model-{answer["country"]}.csv"'},
+    )
+
+
+_API_PARAMETERS: list[dict[str, Any]] = [
+    {"name": "country", "in": "query", "required": True, "schema": {"type": "string"},
+     "description": "ISO 3166-1 alpha-2 or alpha-3 code"},
+    {"name": "scenario", "in": "query", "required": False,
+     "schema": {"type": "array", "items": {"type": "string", "enum": list(cost.SCENARIOS)}},
+     "description": "Scenarios besides the baseline (repeatable; default all)"},
+    {"name": "format", "in": "query", "required": False, "schema": {"type": "string", "enum": ["json", "csv"]}},
+    *(
+        {"name": p.name, "in": "query", "required": False,
+         "schema": {"type": "number", ("exclusiveMinimum" if p.above_minimum else "minimum"): p.minimum,
+                    **({"maximum": p.maximum} if p.maximum is not None else {})},
+         "description": f"{PARAMETER_NAMES[p.name]} ({p.unit}); default: the country's data, else defaults.csv"}
+        for p in cost.PARAMETERS.values()
+    ),
+]  # fmt: skip
+
+
+# A result of the model: null where the assumptions are so extreme that it exceeds the floating-point range.
+Result = float | None
+
+
+class AssumptionOut(Out):
+    """A parameter's value as the model used it, and where it came from."""
+
+    name: str
+    value: float | None = Field(description="null: no value (only the GNI per capita may have none)")
+    unit: str
+    origin: Literal["user", "data", "default", "missing"]
+    source: str
+    year: int | None
+    note: str
+    low: float | None = Field(description="the low end of its plausible range, for the sensitivity table")
+    high: float | None
+
+
+class ScenarioOut(Out):
+    """One scenario's traffic, capacity and annual cost, with its saving against the baseline."""
+
+    scenario: Literal["baseline", "local_exchange", "more_upstreams", "backhaul", "combined"]
+    local_exchange_share: Result
+    transit_price: Result
+    backhaul_price: Result
+    international_traffic_mbps: Result
+    capacity_mbps: Result
+    transit_cost_usd: Result
+    backhaul_cost_usd: Result
+    ixp_cost_usd: Result
+    total_cost_usd: Result
+    cost_per_user_month_usd: Result
+    cost_per_user_pct_gni: Result = Field(description="null without a GNI per capita")
+    saving_usd: Result
+    saving_share: Result
+
+
+class SensitivityOut(Out):
+    """The baseline's cost and the local-exchange saving with one parameter at its low, then its high value."""
+
+    parameter: str
+    low: float
+    high: float
+    total_cost_usd_low: Result
+    local_exchange_saving_usd_low: Result
+    total_cost_usd_high: Result
+    local_exchange_saving_usd_high: Result
+
+
+class CostModelOut(Out):
+    country: str
+    itu_region: str | None
+    groups: list[str]
+    assumptions: dict[str, AssumptionOut]
+    defaults_used_for_missing_data: list[str]
+    scenarios: list[ScenarioOut]
+    sensitivity: list[SensitivityOut]
+
+
+@router.get(
+    "/cost-model",
+    openapi_extra={"parameters": _API_PARAMETERS},
+    response_model=CostModelOut,
+    responses=responses(csv="The model's answer (JSON), or as one CSV table with `format=csv`."),
+)
+def cost_model_api(request: Request, session: SessionDep) -> Any:
+    """Annual cost of a country's international connectivity by scenario (baseline, more local exchange at an
+    IXP, additional upstreams, cheaper cross-border backhaul, all together), every assumption with its origin
+    and source, and the sensitivity of the result to each parameter's low and high value. Any assumption can be
+    set as a query parameter; unknown names and out-of-range values answer 422. ``format=csv`` gives the same
+    as one CSV table. Method: docs/cost-model.md."""
+    unknown = [f for f in request.query_params.getlist("format") if f not in ("json", "csv")]
+    if unknown:
+        raise HTTPException(422, f"unknown format {unknown[0]!r} (json or csv)")
+    try:
+        answer = service.answer_query(session, request.query_params.multi_items())
+    except cost.CostModelError as e:
+        raise HTTPException(422, str(e)) from e
+    return csv_response(answer) if request.query_params.get("format") == "csv" else answer

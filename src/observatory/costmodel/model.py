@@ -1,0 +1,294 @@
+"""The international connectivity cost model (Resolution 101): what a country pays a year for international
+Internet connectivity, and what changes with more local exchange at an IXP, more upstream providers or a
+cheaper cross-border backhaul for landlocked countries.
+
+The model is a pure function of explicit assumptions: :func:`assumptions` settles each parameter's value
+(the user's, else the country's data, else the default of ``defaults.csv`` with its source), :func:`run`
+computes the scenarios side by side and :func:`sensitivity` the result's range over each parameter's low and
+high value. Equations and limits: ``docs/cost-model.md``.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+MONTHS = 12
+
+
+class CostModelError(ValueError):
+    """An assumption the model cannot take: an unknown name, a value out of range, an unknown scenario."""
+
+
+@dataclass(frozen=True, slots=True)
+class Parameter:
+    name: str
+    unit: str
+    minimum: float  # inclusive
+    maximum: float | None  # inclusive; None: unbounded
+    above_minimum: bool = False  # True when the minimum itself is not allowed (users, utilisation)
+
+
+PARAMETERS: dict[str, Parameter] = {
+    p.name: p
+    for p in (
+        Parameter("users", "people", 0, None, above_minimum=True),
+        Parameter("busy_hour_kbps_per_user", "kbit/s per user", 0, None),
+        Parameter("domestic_share", "share of traffic", 0, 1),
+        Parameter("local_exchange_share", "share of domestic traffic", 0, 1),
+        Parameter("target_local_exchange_share", "share of domestic traffic", 0, 1),
+        Parameter("utilisation", "share of capacity", 0, 1, True),
+        Parameter("transit_price", "USD per Mbit/s per month", 0, None),
+        Parameter("competition_price_reduction", "share of the transit price", 0, 1),
+        Parameter("ixp_operating_cost", "USD per year", 0, None),
+        Parameter("backhaul_km", "km", 0, None),
+        Parameter("backhaul_price", "USD per Mbit/s per month per 100 km", 0, None),
+        Parameter("backhaul_price_reduction", "share of the backhaul price", 0, 1),
+        Parameter("gni_per_capita_month", "USD per person per month", 0, None, True),
+    )
+}
+
+# baseline; local exchange raised to the target (with the IXP's cost); transit cheaper by competition; backhaul
+# cheaper (LLDCs); all three together.
+SCENARIOS = ("baseline", "local_exchange", "more_upstreams", "backhaul", "combined")
+
+
+@dataclass(frozen=True, slots=True)
+class Default:
+    """One row of ``defaults.csv``."""
+
+    parameter: str
+    applies_to: str
+    value: float | None
+    low: float | None
+    high: float | None
+    unit: str
+    source: str
+    year: int
+    note: str
+
+
+@dataclass(frozen=True, slots=True)
+class Assumption:
+    """A parameter's value as the model used it, and where it came from: ``user`` (set by the user), ``data``
+    (the country's loaded data, ``source`` naming the dataset and its edition), ``default`` (the curated
+    default, with its publication) or ``missing`` (no value: only allowed for the GNI per capita)."""
+
+    name: str
+    value: float | None
+    unit: str
+    origin: str
+    source: str
+    year: int | None
+    note: str
+    low: float | None
+    high: float | None
+
+    def as_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class ScenarioResult:
+    scenario: str
+    local_exchange_share: float
+    transit_price: float
+    backhaul_price: float
+    international_traffic_mbps: float
+    capacity_mbps: float
+    transit_cost_usd: float
+    backhaul_cost_usd: float
+    ixp_cost_usd: float
+    total_cost_usd: float
+    cost_per_user_month_usd: float
+    cost_per_user_pct_gni: float | None
+    saving_usd: float
+    saving_share: float
+
+    def as_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _number(text: str) -> float | None:
+    return float(text) if text.strip() else None
+
+
+@cache
+def defaults() -> tuple[Default, ...]:
+    """The curated defaults (``defaults.csv``: leading ``#`` lines document the file)."""
+    text = resources.files(__package__).joinpath("defaults.csv").read_text(encoding="utf-8")
+    lines = [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
+    return tuple(
+        Default(
+            r["parameter"],
+            r["applies_to"],
+            _number(r["value"]),
+            _number(r["low"]),
+            _number(r["high"]),
+            r["unit"],
+            r["source"],
+            int(r["year"]),
+            r["note"],
+        )
+        for r in csv.DictReader(lines)
+    )
+
+
+def default_for(parameter: str, region: str | None, lldc: bool) -> Default:
+    """The most specific default of a parameter for a country of ``region`` (ITU region code or None) that is
+    (or is not) landlocked: an LLDC/not_LLDC row, else the region's, else ``all``."""
+    rows = {d.applies_to: d for d in defaults() if d.parameter == parameter}
+    for key in ("LLDC" if lldc else "not_LLDC", region or "", "all"):
+        if key in rows:
+            return rows[key]
+    raise CostModelError(f"no default for {parameter!r}")  # a curation error in defaults.csv
+
+
+def check(name: str, value: float) -> float:
+    """``value`` if parameter ``name`` may take it; a :class:`CostModelError` saying why not otherwise."""
+    p = PARAMETERS.get(name)
+    if p is None:
+        raise CostModelError(f"unknown parameter {name!r}; known: {', '.join(PARAMETERS)}")
+    if value != value or value in (float("inf"), float("-inf")):
+        raise CostModelError(f"{name} must be a finite number")
+    low_ok = value > p.minimum if p.above_minimum else value >= p.minimum
+    if not low_ok or (p.maximum is not None and value > p.maximum):
+        bounds = f"{'>' if p.above_minimum else '≥'} {p.minimum:g}" + (
+            f" and ≤ {p.maximum:g}" if p.maximum is not None else ""
+        )
+        raise CostModelError(f"{name} must be {bounds} ({p.unit}); got {value:g}")
+    return value
+
+
+def parse_overrides(pairs: Iterable[tuple[str, str]]) -> dict[str, float]:
+    """``(name, text)`` pairs from a command line or a query string → checked values; empty text is skipped
+    (the default applies)."""
+    out: dict[str, float] = {}
+    for name, text in pairs:
+        if name not in PARAMETERS:
+            check(name, 0.0)  # raises: unknown parameter
+        if not text.strip():
+            continue
+        try:
+            value = float(text)
+        except ValueError:
+            raise CostModelError(f"{name} must be a number; got {text!r}") from None
+        out[name] = check(name, value)
+    return out
+
+
+def assumptions(
+    region: str | None,
+    lldc: bool,
+    data: Mapping[str, tuple[float, str, int | None]],
+    overrides: Mapping[str, float],
+) -> dict[str, Assumption]:
+    """Every parameter's value: the user's override, else the country's data (value, source, year), else the
+    curated default for its region and landlocked status. The GNI per capita has no default (``missing``)."""
+    out: dict[str, Assumption] = {}
+    for name, p in PARAMETERS.items():
+        d = default_for(name, region, lldc)
+        if name in overrides:
+            value, origin, source, year, note = check(name, overrides[name]), "user", "", None, ""
+        elif name in data:
+            value, source, year = data[name]
+            origin, note = "data", ""
+        elif d.value is not None:
+            value, origin, source, year, note = d.value, "default", d.source, d.year, d.note
+        else:
+            value, origin, source, year, note = None, "missing", d.source, d.year, d.note
+        out[name] = Assumption(name, value, p.unit, origin, source, year, note, d.low, d.high)
+    return out
+
+
+def _value(values: Mapping[str, float | None], name: str) -> float:
+    v = values.get(name)
+    if v is None:
+        raise CostModelError(f"{name} has no value")
+    return check(name, v)
+
+
+def evaluate(values: Mapping[str, float | None], scenario: str, baseline_total: float | None = None) -> ScenarioResult:
+    """One scenario from the parameters' values (``gni_per_capita_month`` may be None).
+
+    International traffic = users × busy-hour kbit/s ÷ 1000 × (1 − domestic share × share exchanged locally);
+    capacity = traffic ÷ utilisation; transit = capacity × price × 12; backhaul = capacity × backhaul price ×
+    km ÷ 100 × 12; the IXP's operating cost counts where a scenario raises local exchange."""
+    if scenario not in SCENARIOS:
+        raise CostModelError(f"unknown scenario {scenario!r}; known: {', '.join(SCENARIOS)}")
+    exchange = scenario in ("local_exchange", "combined")
+    upstreams = scenario in ("more_upstreams", "combined")
+    backhaul = scenario in ("backhaul", "combined")
+    users = _value(values, "users")
+    share = _value(values, "local_exchange_share")
+    local = max(share, _value(values, "target_local_exchange_share")) if exchange else share
+    price = _value(values, "transit_price") * (1 - _value(values, "competition_price_reduction") * upstreams)
+    bh_price = _value(values, "backhaul_price") * (1 - _value(values, "backhaul_price_reduction") * backhaul)
+    demand = users * _value(values, "busy_hour_kbps_per_user") / 1000
+    traffic = demand * (1 - _value(values, "domestic_share") * local)
+    capacity = traffic / _value(values, "utilisation")
+    transit = capacity * price * MONTHS
+    backhaul_cost = capacity * bh_price * _value(values, "backhaul_km") / 100 * MONTHS
+    ixp = _value(values, "ixp_operating_cost") if local > share else 0.0
+    total = transit + backhaul_cost + ixp
+    per_user = total / users / MONTHS
+    gni = values.get("gni_per_capita_month")
+    base = total if baseline_total is None else baseline_total
+    return ScenarioResult(
+        scenario=scenario,
+        local_exchange_share=local,
+        transit_price=price,
+        backhaul_price=bh_price,
+        international_traffic_mbps=traffic,
+        capacity_mbps=capacity,
+        transit_cost_usd=transit,
+        backhaul_cost_usd=backhaul_cost,
+        ixp_cost_usd=ixp,
+        total_cost_usd=total,
+        cost_per_user_month_usd=per_user,
+        cost_per_user_pct_gni=per_user / check("gni_per_capita_month", gni) * 100 if gni is not None else None,
+        saving_usd=base - total,
+        saving_share=(base - total) / base if base > 0 else 0.0,
+    )
+
+
+def scenario_names(values: Mapping[str, float | None], chosen: Iterable[str] | None = None) -> list[str]:
+    """The scenarios to compute, baseline first: ``chosen`` (all by default), leaving out the backhaul
+    scenario where there is no backhaul (distance or price 0), since it would repeat the baseline."""
+    names = list(SCENARIOS) if chosen is None else ["baseline", *[c for c in chosen if c != "baseline"]]
+    for name in names:
+        if name not in SCENARIOS:
+            raise CostModelError(f"unknown scenario {name!r}; known: {', '.join(SCENARIOS)}")
+    if not values.get("backhaul_km") or not values.get("backhaul_price"):
+        names = [n for n in names if n != "backhaul"]
+    return list(dict.fromkeys(names))
+
+
+def run(values: Mapping[str, float | None], chosen: Iterable[str] | None = None) -> list[ScenarioResult]:
+    """The scenarios side by side, each with its saving against the baseline."""
+    baseline = evaluate(values, "baseline")
+    return [
+        baseline if name == "baseline" else evaluate(values, name, baseline.total_cost_usd)
+        for name in scenario_names(values, chosen)
+    ]
+
+
+def sensitivity(values: Mapping[str, float | None], table: Mapping[str, Assumption]) -> list[dict[str, Any]]:
+    """For each parameter with a low and a high value: the baseline's annual cost and the local-exchange
+    scenario's saving with that parameter at its low, then its high value (the others unchanged)."""
+    rows: list[dict[str, Any]] = []
+    for name, a in table.items():
+        if a.low is None or a.high is None or a.origin == "missing":
+            continue
+        row: dict[str, Any] = {"parameter": name, "low": a.low, "high": a.high}
+        for end, v in (("low", a.low), ("high", a.high)):
+            varied = {**values, name: v}
+            base = evaluate(varied, "baseline")
+            row[f"total_cost_usd_{end}"] = base.total_cost_usd
+            row[f"local_exchange_saving_usd_{end}"] = evaluate(varied, "local_exchange", base.total_cost_usd).saving_usd
+        rows.append(row)
+    return rows

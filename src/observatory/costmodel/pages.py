@@ -1,0 +1,62 @@
+"""The international connectivity cost model on the web: the page ``/cost-model`` (a plain GET form of every
+assumption, the scenarios side by side, the sensitivity table; JSON and CSV twins) and the API
+``GET /api/v1/cost-model``. Both answer exactly what ``observatory routing cost`` prints."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from observatory import reference
+from observatory.costmodel import model as cost
+from observatory.costmodel import service
+from observatory.costmodel.api import csv_response
+from observatory.costmodel.labels import ORIGIN_NAMES, PARAMETER_NAMES, RESULT_NAMES, SCENARIO_NAMES, UNIT_NAMES
+from observatory.costmodel.service import country_of
+from observatory.web import charts
+from observatory.web.deps import WebDep
+from observatory.web.labels import label
+from observatory.web.render import add_templates
+
+router = APIRouter(include_in_schema=False)
+add_templates(Path(__file__).parent / "templates")
+
+# Query parameters that are not assumptions.
+
+
+@router.get("/cost-model")
+def cost_model_page(request: Request, web: WebDep) -> Response:
+    """The cost model as a form: change any assumption, see the scenarios side by side."""
+    error = None
+    answer: dict[str, Any] | None = None
+    if request.query_params.get("country"):
+        try:
+            answer = service.answer_query(web.session, request.query_params.multi_items())
+        except cost.CostModelError as e:
+            error = str(e)
+    if answer is not None and request.query_params.get("format") == "csv":
+        return csv_response(answer)
+    context: dict[str, Any] = {
+        "error": error,
+        "parameters": {k: web.gettext(v) for k, v in PARAMETER_NAMES.items()},
+        "scenario_names": {k: web.gettext(v) for k, v in SCENARIO_NAMES.items()},
+        "unit_names": {k: web.gettext(v) for k, v in UNIT_NAMES.items()},
+        "result_names": {k: web.gettext(v) for k, v in RESULT_NAMES.items()},
+        "origin_names": {k: web.gettext(v) for k, v in ORIGIN_NAMES.items()},
+        "countries": sorted(((c, label(web, "country", c)) for c in reference.countries()), key=lambda x: x[1]),
+        "query": request.query_params,
+    }
+    if answer is not None:
+        country = country_of(answer["country"])
+        context["country_name"] = label(web, "country", country.alpha3)
+        context["cost_chart"] = charts.bar_chart(
+            [(context["scenario_names"][s["scenario"]], s["total_cost_usd"]) for s in answer["scenarios"]],
+            title=web.gettext("Annual international connectivity cost by scenario"),
+            value_format=web.fmt.usd,
+            width=900,
+        )
+    data: dict[str, Any] = answer if answer is not None else {"detail": error} if error else {}
+    return web.render("costmodel/cost_model.html", data, status=422 if error else 200, **context)

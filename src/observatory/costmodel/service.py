@@ -1,0 +1,165 @@
+"""The cost model for one country: its inputs from the loaded data, the model's scenarios and sensitivity, as the
+one answer the command line, the API and the page share (JSON, or CSV with the assumptions beside the results).
+
+Inputs from the other capabilities, each used when loaded and always overridable: Internet users (people online,
+``observatory.indicators``), the share of domestic traffic exchanged locally (users in networks at a domestic IXP,
+``observatory.network``), the monthly GNI per capita (implied by ITU's mobile data basket), the ITU region and
+LLDC membership (``observatory.reference``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import polars as pl
+from sqlalchemy.orm import Session
+
+from observatory import reference
+from observatory.costmodel import model as cost
+from observatory.costmodel.model import CostModelError
+from observatory.exports import SafeWriter
+from observatory.indicators import service as indicators
+from observatory.network import country_indicators
+
+# The parameters the loaded data can give; the page says when a default stood in for one of them.
+FROM_DATA = ("users", "local_exchange_share", "gni_per_capita_month")
+CSV_COLUMNS = ("kind", "scenario", "name", "value", "unit", "origin", "source", "year")
+
+
+def country_of(code: str) -> reference.Country:
+    """The country of an ISO alpha-2 or alpha-3 code; a :class:`CostModelError` when unknown."""
+    alpha3 = reference.country_code(code)
+    if alpha3 is None:
+        raise CostModelError(f"unknown country code {code!r} (ISO 3166-1 alpha-2 or alpha-3)")
+    return reference.countries()[alpha3]
+
+
+def country_data(session: Session, country: str) -> dict[str, tuple[float, str, int | None]]:
+    """What the loaded data say about ``country`` (alpha-3): parameter → (value, source, year)."""
+    data: dict[str, tuple[float, str, int | None]] = {}
+    try:
+        c = indicators.connectivity(session)
+    except indicators.NoData:
+        c = None
+    if c is not None:
+        rows = c.offline.countries.filter(pl.col("area") == country).sort("year")
+        if rows.height:
+            row = rows.row(-1, named=True)
+            pop, use = c.edition_of("SP.POP.TOTL"), c.edition_of("IT.NET.USER.ZS")
+            editions = "; ".join(f"{e['dataset']} ({e['edition']})" for e in (pop, use) if e)
+            method = "" if row["method"] == "observed" else f", {row['method'].replace('_', ' ')}"
+            source = f"People online = population × Internet use{method}: {editions}"
+            data["users"] = (float(row["people_online"]), source, int(row["year"]))
+        price, share = c.series.get("MBB_2GB_USD"), c.series.get("MBB_2GB_GNI")
+        if price is not None and share is not None:
+            both = (
+                price.filter(pl.col("area") == country)
+                .join(share.filter(pl.col("area") == country), on=["area", "year"], suffix="_pct")
+                .filter(pl.col("value_pct") > 0)
+                .sort("year")
+            )
+            if both.height:
+                r = both.row(-1, named=True)
+                e = c.edition_of("MBB_2GB_GNI")
+                edition = f"{e['dataset']} ({e['edition']})" if e else "ITU ICT price baskets"
+                source = f"Mobile data basket in USD ÷ its share of monthly GNI per capita: {edition}"
+                data["gni_per_capita_month"] = (float(r["value"]) / (float(r["value_pct"]) / 100), source, r["year"])
+    network = country_indicators(session, country)
+    for code in ("eyeball_share_at_domestic_ixp", "asn_at_domestic_ixp_share"):
+        v = network.get(code)
+        if v is not None and v.value is not None:
+            source = f"{code} ({v.source}, snapshot {v.snapshot_date.isoformat()})"
+            data["local_exchange_share"] = (float(v.value), source, v.date.year)
+            break
+    else:
+        ixps = network.get("ixp_count")
+        if ixps is not None and not ixps.value:
+            source = f"no IXP in the country (ixp_count, {ixps.source}, snapshot {ixps.snapshot_date.isoformat()})"
+            data["local_exchange_share"] = (0.0, source, ixps.date.year)
+    return data
+
+
+def compute(
+    session: Session,
+    code: str,
+    overrides: Mapping[str, float] | None = None,
+    scenarios: Iterable[str] | None = None,
+) -> dict[str, Any]:
+    """The model for a country: its assumptions (value, unit, origin, source), the scenarios side by side, the
+    sensitivity table and which data-given inputs fell back to a default. Raises :class:`CostModelError` on an
+    unknown country, parameter or scenario, or a value out of range."""
+    country = country_of(code)
+    overrides = {name: cost.check(name, v) for name, v in (overrides or {}).items()}
+    lldc = reference.in_group("LLDC", country.alpha3, dt.date.today())
+    table = cost.assumptions(country.itu_region, lldc, country_data(session, country.alpha3), overrides)
+    values = {name: a.value for name, a in table.items()}
+    results = cost.run(values, scenarios)
+    return {
+        "country": country.alpha3,
+        "itu_region": country.itu_region,
+        "groups": [g for g in reference.COUNTRY_GROUPS if reference.in_group(g, country.alpha3, dt.date.today())],
+        "assumptions": {name: a.as_json() for name, a in table.items()},
+        "defaults_used_for_missing_data": [n for n in FROM_DATA if table[n].origin in ("default", "missing")],
+        "scenarios": [r.as_json() for r in results],
+        "sensitivity": cost.sensitivity(values, table),
+    }
+
+
+def to_csv(answer: Mapping[str, Any]) -> str:
+    """The answer as one CSV table: the assumptions (kind ``assumption``), then every scenario's results (kind
+    ``result``), so a spreadsheet keeps the results with what they rest on."""
+    out = io.StringIO()
+    writer = SafeWriter(out)
+    writer.writerow(CSV_COLUMNS)
+    for name, a in answer["assumptions"].items():
+        writer.writerow(
+            ["assumption", "", name, _cell(a["value"]), a["unit"], a["origin"], a["source"], a["year"] or ""]
+        )
+    for s in answer["scenarios"]:
+        for key, value in s.items():
+            if key != "scenario":
+                writer.writerow(["result", s["scenario"], key, _cell(value), UNITS.get(key, ""), "", "", ""])
+    return out.getvalue()
+
+
+def _cell(value: float | None) -> str:
+    return "" if value is None else repr(float(value))
+
+
+UNITS = {
+    "local_exchange_share": "share of domestic traffic",
+    "transit_price": "USD per Mbit/s per month",
+    "backhaul_price": "USD per Mbit/s per month per 100 km",
+    "international_traffic_mbps": "Mbit/s",
+    "capacity_mbps": "Mbit/s",
+    "transit_cost_usd": "USD per year",
+    "backhaul_cost_usd": "USD per year",
+    "ixp_cost_usd": "USD per year",
+    "total_cost_usd": "USD per year",
+    "cost_per_user_month_usd": "USD per user per month",
+    "cost_per_user_pct_gni": "% of monthly GNI per capita",
+    "saving_usd": "USD per year",
+    "saving_share": "share of the baseline",
+}
+
+
+# Query parameters that are not assumptions of the model.
+QUERY_CONTROLS = frozenset({"country", "scenario", "format", "lang"})
+
+
+def answer_query(session: Session, query: Iterable[tuple[str, str]]) -> dict[str, Any]:
+    """The model's answer for a query string's (name, value) pairs: ``country``, ``scenario`` (repeatable),
+    and any parameter of the model; an unknown name or a bad value is a :class:`CostModelError`."""
+    items = list(query)
+    unknown = [k for k, _ in items if k not in QUERY_CONTROLS and k not in cost.PARAMETERS]
+    if unknown:
+        raise cost.CostModelError(f"unknown parameter {unknown[0]!r}; known: {', '.join(cost.PARAMETERS)}")
+    country = next((v for k, v in items if k == "country"), "")
+    if not country:
+        raise cost.CostModelError("country is required (ISO 3166-1 alpha-2 or alpha-3)")
+    overrides = cost.parse_overrides((k, v) for k, v in items if k in cost.PARAMETERS)
+    scenarios = [v for k, v in items if k == "scenario"]
+    return compute(session, country, overrides, scenarios or None)

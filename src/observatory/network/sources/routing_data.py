@@ -1,0 +1,152 @@
+"""APNIC AS population estimates, CAIDA AS relationships and CAIDA prefix-to-AS files.
+
+- APNIC (``asn,name,cc,users,country_pct,internet_pct,samples``): Internet users served by each AS
+  in each country, estimated from ad-based measurements.
+- CAIDA AS relationships: serial-1 ``asn1|asn2|rel`` and serial-2 ``asn1|asn2|rel|source`` (``#``
+  comments), ``rel`` -1 provider→customer, 0 peers (1 siblings in some derived sets); CSV
+  derivatives with ``provider, customer, type`` columns are read the same way.
+- CAIDA/RouteViews prefix-to-AS: ``prefix<TAB>length<TAB>origins`` where ``origins`` keeps the file's
+  multi-origin (``_``) and AS-set (``,``) notation.
+
+Text files are read in pieces of whole lines and CSV files whole, both within the bounds of
+:mod:`observatory.sources` (``TABLE_LIMIT_MB`` decompressed, lines of at most 1 MiB).
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any, ClassVar
+
+import polars as pl
+from sqlalchemy.orm import Session
+
+from observatory.network.common import (
+    check_asn,
+    check_prefixes,
+    header_date,
+    insert_frame,
+    replace_previous,
+    text_lines,
+    with_country,
+)
+from observatory.network.ixp import stem
+from observatory.network.models import AsLink, Eyeballs, PrefixOrigin
+from observatory.network.sources.caida_ixp import CAIDA_ORG
+from observatory.sources import LoadResult, Source, SourceError, SourceLoad, read_bytes
+
+
+def _fields(path: Path, lines: pl.DataFrame, separator: str, names: list[str], minimum: int) -> pl.DataFrame:
+    split = lines.with_columns(pl.col("text").str.strip_chars_end("\r").str.split(separator).alias("f"))
+    short = split.filter(pl.col("f").list.len() < minimum)
+    if short.height:
+        row = short.row(0, named=True)
+        raise SourceError(
+            path, f"expected {minimum} fields separated by {separator!r}: {row['text']!r}", line=row["line"]
+        )
+    return split.select("line", *(pl.col("f").list.get(i, null_on_oob=True).alias(n) for i, n in enumerate(names)))
+
+
+class _Simple(Source[pl.DataFrame]):
+    cascade = True  # recompute dependent indicators in this load (a batch sets False)
+    MODEL: ClassVar[Any]
+
+    def describe(self, path: Path, parsed: pl.DataFrame) -> dict[str, Any]:
+        return {"edition": stem(path), "data_date": header_date(path)}
+
+    def load(self, session: Session, parsed: pl.DataFrame, load: SourceLoad) -> LoadResult:
+        from observatory.network.compute import refresh_after
+
+        replace_previous(session, load)
+        rows = insert_frame(session, self.MODEL, parsed, load)
+        return LoadResult(
+            load.id,
+            self.NAME,
+            rows,
+            load.edition,
+            load.data_date,
+            {},
+            refresh_after(session, load, cascade=self.cascade),
+        )
+
+
+class ApnicEyeballs(_Simple):
+    NAME: ClassVar[str] = "apnic_eyeballs"
+    ORG: ClassVar[str] = "APNIC Labs"
+    DATASET: ClassVar[str] = "APNIC AS population (eyeball) estimates"
+    URL: ClassVar[str] = "https://stats.labs.apnic.net/cgi-bin/aspop?c=&d=&f=csv"
+    INFO_URL: ClassVar[str] = "https://stats.labs.apnic.net/aspop"
+    MODEL: ClassVar[Any] = Eyeballs
+
+    def parse(self, path: Path) -> pl.DataFrame:
+        try:
+            table = pl.read_csv(io.BytesIO(read_bytes(path)), infer_schema=False).with_row_index("line", offset=2)
+        except pl.exceptions.PolarsError as e:
+            raise SourceError(path, f"not a CSV file: {e}") from None
+        missing = {"asn", "cc", "users"} - set(table.columns)
+        if missing:
+            raise SourceError(path, f"missing columns: {', '.join(sorted(missing))}")
+        table = check_asn(path, table, "asn")
+        table = table.with_columns(
+            pl.col("users").str.to_integer(strict=False).alias("n"),
+            pl.col("country_pct").cast(pl.Float64, strict=False).alias("country_share")
+            if "country_pct" in table.columns
+            else pl.lit(None, pl.Float64).alias("country_share"),
+        )
+        bad = table.filter(pl.col("n").is_null() | (pl.col("n") < 0))
+        if bad.height:
+            row = bad.row(0, named=True)
+            raise SourceError(path, f"users {row['users']!r} is not a count", line=row["line"])
+        table = with_country(table.with_columns(pl.col("n").alias("users")), "cc", flag=None)
+        return table.select("asn", "country", "users", "country_share")
+
+
+class CaidaAsRelationships(_Simple):
+    NAME: ClassVar[str] = "caida_asrel"
+    ORG: ClassVar[str] = CAIDA_ORG
+    DATASET: ClassVar[str] = "CAIDA AS relationships (serial-1, serial-2)"
+    URL: ClassVar[str] = "https://publicdata.caida.org/datasets/as-relationships/serial-2/"
+    INFO_URL: ClassVar[str] = "https://www.caida.org/catalog/datasets/as-relationships/"
+    MODEL: ClassVar[Any] = AsLink
+
+    def parse(self, path: Path) -> pl.DataFrame:
+        lines = text_lines(path)
+        first = lines.row(0, named=True)["text"] if lines.height else ""
+        if "provider" in first and "customer" in first:  # CSV derivative with named columns
+            table = pl.read_csv(io.BytesIO(read_bytes(path)), infer_schema=False, null_values=["NULL"])
+            links = table.with_row_index("line", offset=2).select(
+                "line",
+                pl.col("provider").alias("asn1"),
+                pl.col("customer").alias("asn2"),
+                pl.col("type").alias("rel"),
+                pl.lit("").alias("origin"),
+            )
+        else:
+            links = _fields(path, lines, "|", ["asn1", "asn2", "rel", "origin"], 3).with_columns(
+                pl.col("origin").fill_null("")
+            )
+        links = check_asn(path, check_asn(path, links, "asn1"), "asn2")
+        links = links.with_columns(pl.col("rel").str.strip_chars().str.to_integer(strict=False).alias("relationship"))
+        bad = links.filter(~pl.col("relationship").is_in([-1, 0, 1]) | pl.col("relationship").is_null())
+        if bad.height:
+            row = bad.row(0, named=True)
+            raise SourceError(path, f"relationship {row['rel']!r} is not -1, 0 or 1", line=row["line"])
+        return links.select("asn1", "asn2", "relationship", "origin")
+
+
+class CaidaPrefixToAs(_Simple):
+    NAME: ClassVar[str] = "caida_pfx2as"
+    ORG: ClassVar[str] = CAIDA_ORG
+    DATASET: ClassVar[str] = "RouteViews prefix-to-AS mappings (pfx2as)"
+    URL: ClassVar[str] = "https://publicdata.caida.org/datasets/routing/routeviews6-prefix2as/"
+    INFO_URL: ClassVar[str] = "https://www.caida.org/catalog/datasets/routeviews-prefix2as/"
+    MODEL: ClassVar[Any] = PrefixOrigin
+
+    def parse(self, path: Path) -> pl.DataFrame:
+        rows = _fields(path, text_lines(path), "\t", ["address", "length", "origins"], 3)
+        rows = rows.with_columns((pl.col("address") + "/" + pl.col("length")).alias("prefix"))
+        rows = check_prefixes(path, rows, "prefix")
+        asns = rows.select("line", pl.col("origins").str.replace_all("_", ",").str.split(",").alias("asn"))
+        asns = asns.explode("asn")
+        check_asn(path, asns, "asn")
+        return rows.select("prefix", "origins")

@@ -1,0 +1,393 @@
+"""The JSON API, ``/api/v1``: pledges, progress reports, organisations, countries and groups, summaries.
+
+Routes are thin: they parse the request, ask ``observatory.auth`` whether the caller may act, and call
+the registry's services.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Path, Query, Response
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from observatory import reference
+from observatory.auth import (
+    NEW_ORGANISATION,
+    Action,
+    Principal,
+    can,
+    require,
+    require_new_pledge,
+    require_pledge_change,
+)
+from observatory.errors import Conflict, NotFound
+from observatory.pledges import service
+from observatory.pledges.csvio import write_csv
+from observatory.pledges.models import Organisation, Pledge
+from observatory.pledges.query import PledgeFilter, SortKey, iter_pledges, list_pledges
+from observatory.pledges.schemas import (
+    HistoryEntryOut,
+    Id,
+    OrganisationIn,
+    OrganisationOut,
+    PledgeDetailOut,
+    PledgeIn,
+    PledgeOut,
+    PledgePage,
+    PledgeUpdate,
+    ProgressReportIn,
+    ReportOut,
+    WithdrawIn,
+)
+from observatory.pledges.summary import By, summary
+from observatory.web.deps import PrincipalDep, SessionDep, WriterDep, strict_json
+from observatory.web.openapi import (
+    OPTIONAL_TOKEN,
+    Out,
+    YearParam,
+    responses,
+)
+
+router = APIRouter(prefix="/api/v1")
+
+
+Values = Annotated[list[str], Query()]
+
+
+def pledge_filter(
+    principal: PrincipalDep,
+    q: str = "",
+    focus_area: Values = [],  # noqa: B006  (FastAPI copies defaults)
+    pillar: Values = [],  # noqa: B006
+    country: Values = [],  # noqa: B006
+    region: Values = [],  # noqa: B006
+    country_group: Values = [],  # noqa: B006
+    stakeholder_type: Values = [],  # noqa: B006
+    pledge_type: Values = [],  # noqa: B006
+    status: Values = [],  # noqa: B006
+    year: Annotated[list[YearParam], Query()] = [],  # noqa: B006
+    organisation: Annotated[list[Id], Query()] = [],  # noqa: B006
+    review_state: Values = [],  # noqa: B006
+) -> PledgeFilter:
+    """The selection a request's query parameters describe; the public sees published pledges only."""
+    if review_state and review_state != ["published"]:
+        require(principal, Action.READ_UNPUBLISHED)
+        if principal.role == "pledger":  # only its own organisations' pledges
+            organisation = [o for o in organisation if o in principal.organisations] or sorted(principal.organisations)
+            if not organisation:
+                organisation = [-1]
+    return PledgeFilter(
+        q=q,
+        focus_area=focus_area,
+        pillar=pillar,
+        country=country,
+        region=region,
+        country_group=country_group,
+        stakeholder_type=stakeholder_type,
+        pledge_type=pledge_type,
+        status=status,
+        year=year,
+        organisation=organisation,
+        review_state=review_state or ["published"],
+    )
+
+
+FilterDep = Annotated[PledgeFilter, Depends(pledge_filter)]
+
+
+class SummaryTotal(Out):
+    pledges: int
+    organisations: int
+    value_usd: float
+    unconverted_pledges: int
+
+
+class SummaryGroup(Out):
+    key: str
+    label: str
+    pledges: int
+    value_usd: float
+
+
+class Summary(Out):
+    by: By
+    total: SummaryTotal
+    groups: list[SummaryGroup]
+
+
+def public_pledge(p: Pledge) -> dict[str, Any]:
+    return {**service.pledge_dict(p), "reporting_health": service.reporting_health(p)}
+
+
+def _visible(session: Session, principal: Principal, ref: str) -> Pledge:
+    pledge = service.get_pledge(session, ref)
+    if pledge.review_state != "published" and not can(principal, Action.READ_UNPUBLISHED, pledge.pledger_id):
+        raise NotFound(f"no pledge {ref!r}")
+    return pledge
+
+
+# What the operations can answer besides 200: reads of pledges look at the token (401 when it is wrong,
+# 403 when asking for unpublished pledges one may not read); writes read a body (400 when it is not text, 413
+# when too large), need a token (401), check what its owner may do (403), find the pledge (404) and compare
+# versions (409).
+READ = (401, 403)
+READ_ONE = (401, 403, 404)
+BODY = (400, 401, 403, 409, 413)
+WRITE = (*BODY, 404)
+
+
+@router.get(
+    "/pledges",
+    response_model=PledgePage,
+    responses=responses(*READ, csv="A page of pledges (JSON), or every selected pledge as CSV with `format=csv`."),
+    openapi_extra=OPTIONAL_TOKEN,
+    summary="List pledges (filters, full-text search, sort, pages; CSV with format=csv)",
+)
+def pledges_list(
+    session: SessionDep,
+    f: FilterDep,
+    sort: SortKey = "-announced_on",
+    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+    per_page: Annotated[int, Query(ge=1, le=500)] = 50,
+    format: Literal["json", "csv"] = "json",
+) -> Any:
+    if format == "csv":
+        out = io.StringIO()
+        write_csv(iter_pledges(session, f, sort), out)
+        return Response(
+            out.getvalue(),
+            media_type="text/csv; charset=utf-8",
+            headers={"content-disposition": 'attachment; filename="pledges.csv"'},
+        )
+    result = list_pledges(session, f, sort, page, per_page)
+    return {
+        "items": [public_pledge(p) for p in result.items],
+        "total": result.total,
+        "page": result.page,
+        "per_page": result.per_page,
+        "pages": math.ceil(result.total / per_page),
+    }
+
+
+@router.get(
+    "/pledges/summary",
+    response_model=Summary,
+    responses=responses(*READ),
+    openapi_extra=OPTIONAL_TOKEN,
+    summary="Pledges and USD value broken down by one dimension",
+)
+def pledges_summary(session: SessionDep, f: FilterDep, by: By) -> Any:
+    return summary(session, by, f)
+
+
+@router.get(
+    "/pledges/{reference}",
+    response_model=PledgeDetailOut,
+    responses=responses(*READ_ONE),
+    openapi_extra=OPTIONAL_TOKEN,
+    summary="One pledge",
+)
+def pledge_get(reference: str, session: SessionDep, principal: PrincipalDep) -> Any:
+    pledge = _visible(session, principal, reference)
+    return {**public_pledge(pledge), "reports": [service.report_dict(r) for r in pledge.reports]}
+
+
+@router.post(
+    "/pledges", status_code=201, response_model=PledgeOut, responses=responses(*WRITE), summary="Register a pledge"
+)
+def pledge_create(
+    principal: WriterDep, _: Annotated[None, strict_json(PledgeIn)], data: PledgeIn, session: SessionDep
+) -> Any:
+    org = service.find_organisation(session, data.pledger.name)
+    require_new_pledge(
+        principal,
+        org.id if org else None,
+        reference_chosen=data.reference is not None,
+        synthetic=data.synthetic,
+        review_state=data.review_state,
+    )
+    return public_pledge(service.create_pledge(session, data, principal.name))
+
+
+@router.patch(
+    "/pledges/{reference}",
+    response_model=PledgeOut,
+    responses=responses(*WRITE),
+    summary="Change a pledge (send the version you changed)",
+)
+def pledge_update(
+    principal: WriterDep,
+    _: Annotated[None, strict_json(PledgeUpdate)],
+    reference: str,
+    data: PledgeUpdate,
+    session: SessionDep,
+) -> Any:
+    pledge = _visible(session, principal, reference)
+    changes = data.changes.given()
+    target = None
+    if data.changes.pledger is not None:
+        org = service.find_organisation(session, data.changes.pledger.name)
+        target = org.id if org else NEW_ORGANISATION
+    require_pledge_change(
+        principal,
+        pledge.pledger_id,
+        pledge.review_state,
+        changes,
+        new_organisation=target,
+        new_review_state=data.changes.review_state,
+    )
+    return public_pledge(service.update_pledge(session, reference, data.version, changes, principal.name))
+
+
+@router.post(
+    "/pledges/{reference}/withdraw",
+    response_model=PledgeOut,
+    responses=responses(*WRITE),
+    summary="Withdraw a pledge (it stays on record, out of counts)",
+)
+def pledge_withdraw(
+    principal: WriterDep,
+    _: Annotated[None, strict_json(WithdrawIn)],
+    reference: str,
+    data: WithdrawIn,
+    session: SessionDep,
+) -> Any:
+    require(principal, Action.WITHDRAW_PLEDGE, _visible(session, principal, reference).pledger_id)
+    return public_pledge(service.withdraw_pledge(session, reference, data.version, data.reason, principal.name))
+
+
+@router.get(
+    "/pledges/{reference}/reports",
+    response_model=list[ReportOut],
+    responses=responses(*READ_ONE),
+    openapi_extra=OPTIONAL_TOKEN,
+    summary="A pledge's progress reports",
+)
+def reports_list(reference: str, session: SessionDep, principal: PrincipalDep) -> Any:
+    return [service.report_dict(r) for r in _visible(session, principal, reference).reports]
+
+
+@router.post(
+    "/pledges/{reference}/reports",
+    status_code=201,
+    response_model=ReportOut,
+    responses=responses(*WRITE),
+    summary="File or correct an annual progress report",
+)
+def report_file(
+    principal: WriterDep,
+    _: Annotated[None, strict_json(ProgressReportIn)],
+    reference: str,
+    data: ProgressReportIn,
+    session: SessionDep,
+) -> Any:
+    require(principal, Action.FILE_REPORT, _visible(session, principal, reference).pledger_id)
+    return service.report_dict(service.file_report(session, reference, data, principal.name))
+
+
+@router.get(
+    "/pledges/{reference}/history",
+    response_model=list[HistoryEntryOut],
+    responses=responses(*READ_ONE),
+    openapi_extra=OPTIONAL_TOKEN,
+    summary="The audit history of a pledge and its reports",
+)
+def pledge_history(reference: str, session: SessionDep, principal: PrincipalDep) -> Any:
+    pledge = _visible(session, principal, reference)
+    show_actor = can(principal, Action.READ_UNPUBLISHED, pledge.pledger_id)  # the public sees what, not who
+    return [
+        {
+            "at": e.at.isoformat(),
+            "actor": e.actor if show_actor else None,
+            "action": e.action,
+            "entity": e.entity,
+            "key": e.entity_key,
+            "before": e.before,
+            "after": e.after,
+        }
+        for e in service.history(session, reference)
+    ]
+
+
+def _organisation(org: Organisation, pledges: int) -> dict[str, Any]:
+    return {**service.organisation_dict(org), "pledges": pledges}
+
+
+@router.get(
+    "/organisations",
+    response_model=list[OrganisationOut],
+    responses=responses(),
+    summary="Organisations with their number of published pledges",
+)
+def organisations_list(session: SessionDep) -> Any:
+    published = select(Pledge.pledger_id, func.count()).where(Pledge.review_state == "published")
+    counts = {org_id: n for org_id, n in session.execute(published.group_by(Pledge.pledger_id))}
+    orgs = session.scalars(select(Organisation).order_by(Organisation.name_key))
+    return [_organisation(o, counts.get(o.id, 0)) for o in orgs]
+
+
+@router.get(
+    "/organisations/{organisation_id}",
+    response_model=OrganisationOut,
+    responses=responses(404),
+    summary="One organisation",
+)
+def organisation_get(organisation_id: Annotated[Id, Path()], session: SessionDep) -> Any:
+    org = session.get(Organisation, organisation_id)
+    if org is None:
+        raise NotFound(f"no organisation {organisation_id}")
+    n = session.scalar(select(func.count()).where(Pledge.pledger_id == org.id, Pledge.review_state == "published"))
+    return _organisation(org, n or 0)
+
+
+@router.post(
+    "/organisations",
+    status_code=201,
+    response_model=OrganisationOut,
+    responses=responses(*BODY),
+    summary="Register an organisation",
+)
+def organisation_create(
+    principal: WriterDep, _: Annotated[None, strict_json(OrganisationIn)], data: OrganisationIn, session: SessionDep
+) -> Any:
+    require(principal, Action.MANAGE_ORGANISATIONS)
+    if service.find_organisation(session, data.name) is not None:
+        raise Conflict(f"organisation {data.name!r} already exists")
+    return _organisation(service.upsert_organisation(session, data, principal.name), 0)
+
+
+class PillarOut(Out):
+    code: str
+    name_en: str
+    name_fr: str
+
+
+class FocusAreaOut(Out):
+    """A P2C focus area and its pillars."""
+
+    code: str
+    name_en: str
+    name_fr: str
+    pillars: list[PillarOut]
+
+
+@router.get(
+    "/taxonomy", response_model=list[FocusAreaOut], responses=responses(), summary="P2C focus areas and their pillars"
+)
+def taxonomy() -> Any:
+    pillars = reference.pillars().values()
+    return [
+        {
+            "code": code,
+            "name_en": en,
+            "name_fr": fr,
+            "pillars": [
+                {"code": p.code, "name_en": p.name_en, "name_fr": p.name_fr} for p in pillars if p.focus_area == code
+            ],
+        }
+        for code, (en, fr) in reference.focus_areas().items()
+    ]

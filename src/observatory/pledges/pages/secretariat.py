@@ -1,0 +1,669 @@
+"""The secretariat's workspace: the review queue, reviewing a pledge (differences between its versions,
+its history, publish / reject / ask for changes), spreadsheet import with a preview, exports and
+organisations with their pledgers' invitations."""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import io
+import itertools
+import json
+import math
+import re
+import secrets
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from fastapi.responses import FileResponse, Response, StreamingResponse
+from pydantic import ValidationError
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+from starlette.datastructures import UploadFile
+
+from observatory import reference
+from observatory.accounts import service as accounts
+from observatory.accounts.models import Membership
+from observatory.audit import AuditEntry
+from observatory.auth import Action
+from observatory.db import transaction
+from observatory.errors import Conflict, Invalid, NotFound, Refused
+from observatory.exports import SafeDictWriter
+from observatory.pledges import service
+from observatory.pledges.csvio import (
+    COLUMNS,
+    OPTIONAL_COLUMNS,
+    ImportRejected,
+    ImportResult,
+    import_pledges,
+    pledge_row,
+)
+from observatory.pledges.models import REVIEW_STATES, Organisation, Pledge
+from observatory.pledges.pages.portal import (
+    choices,
+    enter,
+    field_labels,
+    form_errors,
+    integer,
+    redirect,
+    text,
+)
+from observatory.pledges.query import PledgeFilter, iter_pledges, list_pledges
+from observatory.pledges.schemas import OrganisationIn, Version
+from observatory.web.deps import CsrfDep, FormDep, WebDep
+from observatory.web.labels import label
+from observatory.web.render import Web, finite
+
+router = APIRouter(prefix="/secretariat", include_in_schema=False)
+
+QUEUE_LIMIT = 200
+OVERDUE_LIMIT = 50
+ORGANISATIONS_PER_PAGE = 100
+UPLOAD_ID = re.compile(r"^[0-9a-f]{32}$")
+IMPORT_STATES = ("published", "submitted", "draft")
+# Texts compared word by word; other values are compared whole.
+WORDED = frozenset({"title", "description", "event", "review_note", "pledger"})
+# The fields a reviewer compares between two versions of a pledge, in the order shown.
+DIFF_FIELDS = (
+    "title", "pledger", "description", "pledge_type", "focus_areas", "pillars", "target_countries", "value",
+    "currency", "value_usd", "start_year", "end_year", "announced_on", "event", "status", "sdgs",
+    "beneficiary_groups", "partners", "source_url", "review_state", "review_note",
+)  # fmt: skip
+
+
+# ---------------------------------------------------------------- the review queue
+
+
+def _brief(p: Pledge) -> dict[str, Any]:
+    return {
+        "reference": p.reference,
+        "title": p.title,
+        "organisation": p.pledger.name,
+        "review_state": p.review_state,
+        "updated_at": p.updated_at,
+        "reporting_health": service.reporting_health(p),
+        "last_report_on": max((r.filed_on for r in p.reports), default=None),
+    }
+
+
+@router.get("")
+def workspace(web: WebDep) -> Response:
+    enter(web, Action.REVIEW_PLEDGE)
+    counts = {state: 0 for state in REVIEW_STATES}
+    for state, n in web.session.execute(select(Pledge.review_state, func.count()).group_by(Pledge.review_state)):
+        counts[state] = int(n)
+    queue = web.session.scalars(
+        select(Pledge)
+        .where(Pledge.review_state == "submitted")
+        .order_by(Pledge.updated_at, Pledge.id)
+        .limit(QUEUE_LIMIT)
+    )
+    overdue = list_pledges(
+        web.session, PledgeFilter(health=["amber", "red"]), sort="announced_on", per_page=OVERDUE_LIMIT
+    )
+    data = {
+        "counts": {**counts, "overdue_reports": overdue.total},
+        "queue": [_brief(p) for p in queue],
+        "overdue": [_brief(p) for p in overdue.items],
+    }
+    return web.render("pledges/secretariat/index.html", data, labels=choices(web))
+
+
+# ---------------------------------------------------------------- reviewing one pledge
+
+
+def _words(old: str, new: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """Two texts word by word: what the old one loses (``del``) and the new one gains (``ins``)."""
+    a, b = old.split(), new.split()
+    left: list[tuple[str, str]] = []
+    right: list[tuple[str, str]] = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
+        if op == "equal":
+            left.append(("same", " ".join(a[i1:i2])))
+            right.append(("same", " ".join(b[j1:j2])))
+            continue
+        if i2 > i1:
+            left.append(("del", " ".join(a[i1:i2])))
+        if j2 > j1:
+            right.append(("ins", " ".join(b[j1:j2])))
+    return left, right
+
+
+def _shown(value: Any) -> str:
+    if value is None or value == "":
+        return "–"
+    if isinstance(value, float):
+        return f"{value:,.2f}".rstrip("0").rstrip(".")
+    return str(value)
+
+
+def _field_value(record: dict[str, Any], name: str) -> Any:
+    value = record.get(name)
+    if name == "pledger" and isinstance(value, dict):
+        return value.get("name")
+    return value
+
+
+Show = Callable[[str, Any], str]
+
+
+def compare(old: dict[str, Any], new: dict[str, Any], show: Show | None = None) -> list[dict[str, Any]]:
+    """For each field that differs between two versions: both values, and the parts each side changed
+    (``show`` writes a value of a field for people)."""
+
+    def shown(name: str, value: Any) -> str:
+        return show(name, value) if show else _shown(value)
+
+    out = []
+    for name in DIFF_FIELDS:
+        before, after = _field_value(old, name), _field_value(new, name)
+        if before == after or (not before and not after):
+            continue
+        if isinstance(before, list) or isinstance(after, list):
+            left = [("same" if x in (after or []) else "del", shown(name, x)) for x in before or []]
+            right = [("same" if x in (before or []) else "ins", shown(name, x)) for x in after or []]
+        elif name in WORDED and isinstance(before, str) and isinstance(after, str) and before and after:
+            left, right = _words(before, after)
+        else:
+            left = [("del", shown(name, before))] if before not in (None, "") else []
+            right = [("ins", shown(name, after))] if after not in (None, "") else []
+        out.append({"field": name, "before": before, "after": after, "old": left, "new": right})
+    return out
+
+
+def shower(web: Web) -> Show:
+    """How the review page writes a field's value: names for codes, in the reader's language."""
+    coded = choices(web)
+    by = {"target_countries": "country", "focus_areas": "focus_area", "pillars": "pillar"}
+
+    def show(name: str, value: Any) -> str:
+        if name in by and isinstance(value, str):
+            return label(web, by[name], value)
+        if name in coded and isinstance(value, str):
+            return coded[name].get(value, value)
+        return _shown(value)
+
+    return show
+
+
+def versions_of(entries: list[AuditEntry]) -> dict[int, dict[str, Any]]:
+    """Each recorded version of the pledge (from its audit entries), by version number."""
+    out: dict[int, dict[str, Any]] = {}
+    for e in entries:
+        if e.entity != "pledge" or not e.after:
+            continue
+        number = e.after.get("version") or (max(out) + 1 if out else 1)
+        out[int(number)] = {"record": e.after, "at": e.at, "actor": e.actor, "action": e.action}
+    return out
+
+
+def review_page(
+    web: Web, pledge: Pledge, *, old: int | None = None, new: int | None = None, error: str = "", status: int = 200
+) -> Response:
+    entries = service.history(web.session, pledge.reference)
+    versions = versions_of(entries)
+    numbers = sorted(versions)
+    new = new if new in versions else (numbers[-1] if numbers else None)
+    earlier = [n for n in numbers if new is not None and n < new]
+    old = old if old in versions and old != new else (earlier[-1] if earlier else None)
+    show = shower(web)
+    diff: list[dict[str, Any]] = []
+    if old is not None and new is not None:
+        diff = compare(versions[old]["record"], versions[new]["record"], show)
+    history = []
+    for e in entries:
+        before, after = e.before or {}, e.after or {}
+        if not before:
+            changed = []
+        elif e.entity == "pledge":
+            changed = [d["field"] for d in compare(before, after)]
+        else:
+            changed = [k for k in after if k != "version" and before.get(k) != after[k]]
+        history.append(
+            {"at": e.at, "actor": e.actor, "action": e.action, "entity": e.entity, "key": e.entity_key,
+             "version": (e.after or {}).get("version"), "changed": changed}
+        )  # fmt: skip
+    data = {
+        "pledge": {**service.pledge_dict(pledge), "reporting_health": service.reporting_health(pledge)},
+        "reports": [service.report_dict(r) for r in pledge.reports],
+        "versions": [
+            {"version": n, "at": versions[n]["at"], "actor": versions[n]["actor"], "action": versions[n]["action"]}
+            for n in numbers
+        ],
+        "diff": {"from": old, "to": new, "fields": diff},
+        "history": history,
+        "error": error,
+    }
+    return web.render(
+        "pledges/secretariat/review.html",
+        data,
+        status=status,
+        labels=choices(web),
+        fields=field_labels(web),
+        country_name=lambda code: label(web, "country", code),
+        focus_name=lambda code: label(web, "focus_area", code),
+        pillar_name=lambda code: label(web, "pillar", code),
+        transitions=service.REVIEW_TRANSITIONS[pledge.review_state],
+    )
+
+
+@router.get("/pledges/{ref}")
+def review(
+    web: WebDep,
+    ref: str,
+    old: Annotated[Version | None, Query(alias="from")] = None,
+    new: Annotated[Version | None, Query(alias="to")] = None,
+) -> Response:
+    enter(web, Action.REVIEW_PLEDGE)
+    return review_page(web, service.get_pledge(web.session, ref), old=old, new=new)
+
+
+def _decide(web: Web, ref: str, version_text: str, state: str, note: str, note_needed: str = "") -> Response:
+    enter(web, Action.REVIEW_PLEDGE)
+    pledge = service.get_pledge(web.session, ref)
+    if note_needed and not note:
+        return review_page(web, pledge, error=note_needed, status=422)
+    version = integer(version_text)
+    try:
+        service.update_pledge(
+            web.session, ref, version or 0, {"review_state": state, "review_note": note}, web.principal.name
+        )
+    except Conflict:
+        message = web.gettext(
+            "This pledge changed since you opened it (it is now at version %(version)s). Nothing was changed: "
+            "look at the current version and decide again."
+        ) % {"version": pledge.version}
+        return review_page(web, pledge, error=message, status=409)
+    except Invalid:
+        message = web.gettext("This decision does not apply to a pledge in the state “%(state)s”.") % {
+            "state": choices(web)["review_state"].get(pledge.review_state, pledge.review_state)
+        }
+        return review_page(web, pledge, error=message, status=422)
+    return redirect(web, f"/secretariat/pledges/{ref}")
+
+
+@router.post("/pledges/{ref}/publish", dependencies=[CsrfDep])
+def publish(web: WebDep, ref: str, form: FormDep) -> Response:
+    return _decide(web, ref, text(form, "version"), "published", "")
+
+
+@router.post("/pledges/{ref}/reject", dependencies=[CsrfDep])
+def reject(web: WebDep, ref: str, form: FormDep) -> Response:
+    needed = web.gettext("Give the reason for rejecting the pledge: the pledger will see it.")
+    return _decide(web, ref, text(form, "version"), "rejected", text(form, "note"), needed)
+
+
+@router.post("/pledges/{ref}/changes", dependencies=[CsrfDep])
+def ask_for_changes(web: WebDep, ref: str, form: FormDep) -> Response:
+    needed = web.gettext("Say which changes the pledger should make.")
+    return _decide(web, ref, text(form, "version"), "draft", text(form, "note"), needed)
+
+
+# ---------------------------------------------------------------- import
+
+REJECTED_PER_PAGE = 100
+
+
+def _uploads(web: Web) -> Path:
+    folder: Path = web.request.app.state.settings.home / "uploads"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _engine(web: Web) -> Engine:
+    engine: Engine = web.request.app.state.engine
+    return engine
+
+
+def forget_old_uploads(folder: Path, hours: float) -> None:
+    """Delete the uploads (and their previews) checked but not imported within ``hours``."""
+    forgotten = time.time() - hours * 3600
+    for old in folder.glob("*"):
+        if old.is_file() and old.stat().st_mtime < forgotten:
+            old.unlink(missing_ok=True)
+
+
+def _files(web: Web, upload_id: str) -> tuple[Path, Path, Path] | None:
+    """The upload, its rejected rows and its preview summary; None for an unknown or expired id."""
+    if not UPLOAD_ID.match(upload_id):
+        return None
+    folder = _uploads(web)
+    forget_old_uploads(folder, web.request.app.state.settings.upload_kept_hours)
+    paths = (folder / f"{upload_id}.csv", folder / f"{upload_id}.rejected.csv", folder / f"{upload_id}.json")
+    return paths if paths[0].is_file() else None
+
+
+def _remove(paths: tuple[Path, Path, Path]) -> None:
+    for path in paths:
+        path.unlink(missing_ok=True)
+
+
+def _rejected_page(path: Path, page: int) -> list[dict[str, Any]]:
+    """One page of the rejected rows streamed to ``path`` at preview time."""
+    if not path.is_file():
+        return []
+    first = (page - 1) * REJECTED_PER_PAGE
+    with path.open(encoding="utf-8", newline="") as fh:
+        rows = csv.DictReader(fh)
+        chosen = itertools.islice(rows, first, first + REJECTED_PER_PAGE)
+        return [{"line": int(r["line"]), "column": r["column"], "reason": r["reason"]} for r in chosen]
+
+
+def _outcome(result: ImportResult | None, rejected: list[Any], count: int, lines: int) -> dict[str, Any]:
+    return {
+        "created": result.created if result else 0,
+        "updated": result.updated if result else 0,
+        "unchanged": result.unchanged if result else 0,
+        "rejected": [{"line": e.line, "column": e.column, "reason": e.reason} for e in rejected[:REJECTED_PER_PAGE]],
+        "rejected_count": count,
+        "rejected_lines": lines,
+    }
+
+
+def import_page(web: Web, data: dict[str, Any], status: int = 200) -> Response:
+    page = {
+        "stage": "upload",
+        "upload": None,
+        "filename": "",
+        "review_state": "published",
+        "error": "",
+        "rejected_page": 1,
+        "rejected_pages": 1,
+        "max_upload_mb": web.request.app.state.settings.max_upload_mb,
+        "upload_kept_hours": web.request.app.state.settings.upload_kept_hours,
+        **data,
+    }
+    return web.render("pledges/secretariat/import.html", page, status=status, labels=choices(web), states=IMPORT_STATES)
+
+
+@router.get("/import")
+def import_form(web: WebDep) -> Response:
+    enter(web, Action.IMPORT_PLEDGES)
+    forget_old_uploads(_uploads(web), web.request.app.state.settings.upload_kept_hours)
+    return import_page(web, {})
+
+
+@router.post("/import", dependencies=[CsrfDep])
+def import_preview(web: WebDep, form: FormDep) -> Response:
+    """Check an uploaded file: what it would create and update, and every rejected row. Nothing is
+    written to the registry and no write lock is taken; the file is kept until "Import now", "Cancel"
+    or its expiry."""
+    enter(web, Action.IMPORT_PLEDGES)
+    upload = form.get("file")
+    state = text(form, "review_state") or "published"
+    if state not in IMPORT_STATES:
+        return import_page(web, {"error": web.gettext("Choose one of the review states.")}, status=422)
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        return import_page(web, {"error": web.gettext("Choose a CSV file to upload.")}, status=422)
+    folder = _uploads(web)
+    forget_old_uploads(folder, web.request.app.state.settings.upload_kept_hours)
+    upload_id = secrets.token_hex(16)
+    paths = (folder / f"{upload_id}.csv", folder / f"{upload_id}.rejected.csv", folder / f"{upload_id}.json")
+    with paths[0].open("wb") as fh:
+        shutil.copyfileobj(upload.file, fh)
+    with Session(_engine(web)) as dry_run, paths[1].open("w", encoding="utf-8", newline="") as rejected_to:
+        try:
+            result = import_pledges(dry_run, paths[0], web.principal.name, skip_invalid=True, review_state=state,
+                                    dry_run=True, rejected_to=rejected_to)  # fmt: skip
+        finally:
+            dry_run.rollback()
+    summary = {
+        "stage": "preview",
+        "upload": upload_id,
+        "filename": upload.filename,
+        "review_state": state,
+        **_outcome(result, [e for _row, e in result.rejected], result.rejected_count, result.rejected_lines),
+    }
+    paths[2].write_text(json.dumps(summary, ensure_ascii=False), encoding="utf-8")
+    return _preview(web, summary, 1)
+
+
+def _preview(web: Web, summary: dict[str, Any], page: int) -> Response:
+    pages = max(1, math.ceil(summary["rejected_count"] / REJECTED_PER_PAGE))
+    return import_page(web, {**summary, "rejected_page": min(page, pages), "rejected_pages": pages})
+
+
+@router.get("/import/{upload_id}")
+def import_preview_page(web: WebDep, upload_id: str, page: Annotated[int, Query(ge=1, le=1_000_000)] = 1) -> Response:
+    """The preview of an upload again, at another page of its rejected rows."""
+    enter(web, Action.IMPORT_PLEDGES)
+    paths = _files(web, upload_id)
+    if paths is None or not paths[2].is_file():
+        message = web.gettext("This upload is no longer available: upload the file again.")
+        return import_page(web, {"error": message}, status=404)
+    summary = json.loads(paths[2].read_text(encoding="utf-8"))
+    summary["rejected"] = _rejected_page(paths[1], page)
+    return _preview(web, summary, page)
+
+
+@router.get("/import/{upload_id}/rejected.csv")
+def import_rejected_csv(web: WebDep, upload_id: str) -> Response:
+    """Every rejected row of an upload, with its line, column and reason, to correct in a spreadsheet."""
+    enter(web, Action.IMPORT_PLEDGES)
+    paths = _files(web, upload_id)
+    if paths is None or not paths[1].is_file():
+        raise NotFound(web.gettext("This upload is no longer available: upload the file again."))
+    return FileResponse(paths[1], media_type="text/csv; charset=utf-8", filename="rejected-rows.csv")
+
+
+@router.post("/import/cancel", dependencies=[CsrfDep])
+def import_cancel(web: WebDep, form: FormDep) -> Response:
+    """Forget an upload without importing it."""
+    enter(web, Action.IMPORT_PLEDGES)
+    paths = _files(web, text(form, "upload"))
+    if paths is not None:
+        _remove(paths)
+    return redirect(web, "/secretariat/import")
+
+
+@router.post("/import/commit", dependencies=[CsrfDep])
+def import_commit(web: WebDep, form: FormDep) -> Response:
+    enter(web, Action.IMPORT_PLEDGES)
+    upload_id = text(form, "upload")
+    state = text(form, "review_state") or "published"
+    skip_invalid = text(form, "skip_invalid") == "1"
+    paths = _files(web, upload_id)
+    if paths is None:
+        message = web.gettext("This upload is no longer available: upload the file again.")
+        return import_page(web, {"error": message}, status=404)
+    if state not in IMPORT_STATES:
+        return import_page(web, {"error": web.gettext("Choose one of the review states.")}, status=422)
+    with Session(_engine(web)) as session:
+        try:
+            result = import_pledges(
+                session, paths[0], web.principal.name, skip_invalid=skip_invalid, review_state=state
+            )
+        except ImportRejected as exc:
+            session.rollback()
+            data = {"stage": "refused", "upload": upload_id, "review_state": state,
+                    **_outcome(None, exc.errors, exc.count, exc.lines)}  # fmt: skip
+            return import_page(web, data, status=422)
+        session.commit()
+    _remove(paths)
+    outcome = _outcome(result, [e for _row, e in result.rejected], result.rejected_count, result.rejected_lines)
+    return import_page(web, {"stage": "done", "review_state": state, **outcome})
+
+
+# ---------------------------------------------------------------- export
+
+States = Annotated[list[str], Query()]
+
+
+def _export_filter(review_state: list[str]) -> PledgeFilter:
+    chosen = [s for s in review_state if s in REVIEW_STATES]
+    return PledgeFilter(review_state=chosen or list(REVIEW_STATES))
+
+
+@router.get("/export")
+def export_page(web: WebDep) -> Response:
+    enter(web, Action.REVIEW_PLEDGE)
+    links = {
+        kind: {"all": f"/secretariat/export.{kind}"}
+        | {s: f"/secretariat/export.{kind}?review_state={s}" for s in REVIEW_STATES}
+        for kind in ("csv", "json")
+    }
+    return web.render(
+        "pledges/secretariat/export.html", {"links": links, "states": list(REVIEW_STATES)}, labels=choices(web)
+    )
+
+
+def _csv_chunks(engine: Engine, f: PledgeFilter) -> Iterator[str]:
+    """The export in the import format (``write_csv``'s columns and rows), a few hundred rows at a time."""
+    with transaction(engine) as session:
+        buffer = io.StringIO()
+        writer = SafeDictWriter(buffer, COLUMNS + OPTIONAL_COLUMNS)
+        writer.writeheader()
+        for n, p in enumerate(iter_pledges(session, f), start=1):
+            writer.writerow(pledge_row(p))
+            if n % 500 == 0:
+                yield buffer.getvalue()
+                buffer.seek(0)
+                buffer.truncate()
+        yield buffer.getvalue()
+
+
+def _json_chunks(engine: Engine, f: PledgeFilter) -> Iterator[str]:
+    with transaction(engine) as session:
+        yield "["
+        for n, p in enumerate(iter_pledges(session, f)):
+            record = {
+                **service.pledge_dict(p),
+                "reporting_health": service.reporting_health(p),
+                "reports": [service.report_dict(r) for r in p.reports],
+            }
+            yield ("," if n else "") + "\n" + json.dumps(finite(record), ensure_ascii=False, allow_nan=False)
+        yield "\n]\n"
+
+
+@router.get("/export.csv")
+def export_csv(web: WebDep, review_state: States = []) -> Response:  # noqa: B006  (FastAPI copies defaults)
+    enter(web, Action.REVIEW_PLEDGE)
+    return StreamingResponse(
+        _csv_chunks(_engine(web), _export_filter(review_state)),
+        media_type="text/csv; charset=utf-8",
+        headers={"content-disposition": 'attachment; filename="pledges.csv"'},
+    )
+
+
+@router.get("/export.json")
+def export_json(web: WebDep, review_state: States = []) -> Response:  # noqa: B006
+    enter(web, Action.REVIEW_PLEDGE)
+    return StreamingResponse(
+        _json_chunks(_engine(web), _export_filter(review_state)),
+        media_type="application/json",
+        headers={"content-disposition": 'attachment; filename="pledges.json"'},
+    )
+
+
+# ---------------------------------------------------------------- organisations and their pledgers
+
+
+def organisations_page(
+    web: Web,
+    *,
+    q: str = "",
+    page: int = 1,
+    values: dict[str, str] | None = None,
+    errors: dict[str, list[str]] | None = None,
+    invite_error: str = "",
+    notice: str = "",
+    status: int = 200,
+) -> Response:
+    query = select(Organisation)
+    if q.strip():
+        query = query.where(Organisation.name_key.contains(service.name_key(q)))
+    total = web.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    page = max(1, page)
+    first = (page - 1) * ORGANISATIONS_PER_PAGE
+    ordered = query.order_by(Organisation.name_key)
+    orgs = list(web.session.scalars(ordered.offset(first).limit(ORGANISATIONS_PER_PAGE)))
+    ids = [o.id for o in orgs]
+    by_pledger = select(Pledge.pledger_id, func.count()).where(Pledge.pledger_id.in_(ids))
+    pledges = {org: n for org, n in web.session.execute(by_pledger.group_by(Pledge.pledger_id))}
+    by_member = select(Membership.organisation_id, func.count()).where(Membership.organisation_id.in_(ids))
+    members = {org: n for org, n in web.session.execute(by_member.group_by(Membership.organisation_id))}
+    data = {
+        "organisations": [
+            {**service.organisation_dict(o), "pledges": pledges.get(o.id, 0), "pledgers": members.get(o.id, 0)}
+            for o in orgs
+        ],
+        "total": total,
+        "page": page,
+        "pages": max(1, -(-total // ORGANISATIONS_PER_PAGE)),
+        "q": q,
+        "values": values or {"name": "", "stakeholder_type": "", "country": "", "itu_membership": "none"},
+        "errors": errors or {},
+        "invite_error": invite_error,
+        "notice": notice,
+    }
+    countries = sorted(
+        ((c, label(web, "country", c)) for c in reference.countries()), key=lambda item: item[1].casefold()
+    )
+    return web.render(
+        "pledges/secretariat/organisations.html",
+        data,
+        status=status,
+        labels=choices(web),
+        fields=field_labels(web),
+        countries=countries,
+        country_name=lambda code: label(web, "country", code) if code else "–",
+    )
+
+
+@router.get("/organisations")
+def organisations(
+    web: WebDep, q: str = "", page: Annotated[int, Query(ge=1, le=1_000_000)] = 1, created: str = "", invited: str = ""
+) -> Response:
+    enter(web, Action.MANAGE_ORGANISATIONS)
+    notice = ""
+    if created:
+        notice = web.gettext("Organisation “%(name)s” registered.") % {"name": created}
+    elif invited:
+        notice = web.gettext("Invitation sent to %(email)s.") % {"email": invited}
+    return organisations_page(web, q=q, page=page, notice=notice)
+
+
+@router.post("/organisations", dependencies=[CsrfDep])
+def organisation_create(web: WebDep, form: FormDep) -> Response:
+    enter(web, Action.MANAGE_ORGANISATIONS)
+    values = {k: text(form, k) for k in ("name", "stakeholder_type", "country", "itu_membership")}
+    try:
+        data = OrganisationIn.model_validate({**values, "country": values["country"] or None})
+    except ValidationError as exc:
+        return organisations_page(web, values=values, errors=form_errors(web, exc), status=422)
+    if service.find_organisation(web.session, data.name) is not None:
+        errors = {"name": [web.gettext("An organisation of this name is already registered.")]}
+        return organisations_page(web, values=values, errors=errors, status=409)
+    org = service.upsert_organisation(web.session, data, web.principal.name)
+    return redirect(web, web.url("/secretariat/organisations", q=org.name, created=org.name))
+
+
+def send_invitation(web: Web, email: str, role: str, organisations: list[int]) -> str:
+    """Create the account and mail its invitation link; the audit log records who invited whom."""
+    user = accounts.create_user(web.session, email, role, organisations, actor=web.principal.name)
+    accounts.invite(web.session, user, web.request.app.state.settings)
+    return user.email
+
+
+def invitation_error(web: Web, exc: Refused) -> str:
+    if isinstance(exc, Conflict):
+        return web.gettext("This address already has an account.")
+    return web.gettext("This is not a valid e-mail address.")
+
+
+@router.post("/organisations/invite", dependencies=[CsrfDep])
+def invite_pledger(web: WebDep, form: FormDep) -> Response:
+    enter(web, Action.MANAGE_ORGANISATIONS)
+    org_id = integer(text(form, "organisation"))
+    org = web.session.get(Organisation, org_id) if org_id is not None else None
+    if org is None:
+        raise NotFound(f"no organisation {text(form, 'organisation')!r}")
+    try:
+        email = send_invitation(web, text(form, "email"), "pledger", [org.id])
+    except (Invalid, Conflict) as exc:
+        return organisations_page(web, q=org.name, invite_error=invitation_error(web, exc), status=exc.status)
+    return redirect(web, web.url("/secretariat/organisations", q=org.name, invited=email))

@@ -1,0 +1,151 @@
+"""The routing API, ``GET /api/v1/routing/transit/{code}``: transit vs. peering per country and group. Thin:
+the figures come from :mod:`observatory.routing.transit`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from fastapi import APIRouter, HTTPException
+from pydantic import Field
+
+from observatory import reference
+from observatory.network.api import CountryValueOut
+from observatory.routing import transit
+from observatory.web.deps import SessionDep
+from observatory.web.openapi import Out, responses
+
+router = APIRouter(prefix="/api/v1/routing", tags=["routing"])
+
+
+class SnapshotOut(Out):
+    edition: str
+    data_date: dt.date | None
+
+
+class TransitFiguresOut(Out):
+    """A country's transit and peering figures from AS relationships (definitions: docs/routing-transit.md);
+    null where the country's networks are not in the relationships."""
+
+    country: str
+    registered_asns: int
+    known_asns: int
+    coverage: float | None = Field(description="known ÷ registered ASes")
+    transit_links: int | None
+    foreign_transit_links: int | None
+    peering_links: int | None
+    foreign_peering_links: int | None
+    domestic_providers: int | None
+    foreign_upstreams: int | None
+    hhi_foreign: float | None
+    hhi_foreign_users: float | None
+    foreign_transit_share: float | None
+    foreign_transit_share_users: float | None
+
+
+class ProviderOut(Out):
+    """A provider of the country's networks."""
+
+    asn: int
+    country: str | None = Field(description="where the provider is registered; null: unknown")
+    domestic: bool
+    customers: int = Field(description="the country's networks it serves")
+    users: int | None = Field(description="their users (APNIC estimates); null: not loaded")
+
+
+class CountryRelationshipsOut(Out):
+    snapshots: list[SnapshotOut]
+    registry_date: dt.date | None
+    eyeballs: bool = Field(description="whether APNIC user estimates are loaded")
+    figures: TransitFiguresOut | None
+    providers: list[ProviderOut] = Field(description="the 25 serving most of the country's networks")
+    providers_total: int
+
+
+class HegemonyOut(Out):
+    """The foreign share of the country's transit dependency (stored AS hegemony)."""
+
+    date: dt.date
+    share: float
+    foreign_sum: float = Field(description="Σ of the foreign ASes' transit dependency (can exceed 1)")
+    largest_foreign_asn: int | None
+    largest_foreign_dependency: float | None
+
+
+class DependencyOut(Out):
+    asn: int
+    dependency: float
+    transit_dependency: float
+    country: str | None
+    foreign: bool
+
+
+class TopDependenciesOut(Out):
+    date: dt.date | None
+    top: list[DependencyOut]
+    series: dict[int, list[tuple[dt.date, float]]] = Field(description="AS number → [[date, dependency], …]")
+
+
+class GroupFiguresOut(Out):
+    """A group's figures pooled over its members with AS relationships (null: none has)."""
+
+    countries: int = Field(description="members with figures")
+    members: int
+    registered_asns: int | None
+    known_asns: int | None
+    coverage: float | None
+    foreign_transit_share: float | None
+    foreign_transit_share_users: float | None
+    foreign_link_share: float | None
+    median_foreign_upstreams: float | None
+    median_hhi_foreign: float | None
+
+
+class CountryGroupFiguresOut(GroupFiguresOut):
+    group: str
+    ixp: dict[str, float | None]
+
+
+class CountryTransitOut(Out):
+    """Transit vs. peering for a country."""
+
+    country: str
+    as_relationships: CountryRelationshipsOut
+    ixp: dict[str, CountryValueOut]
+    hegemony: dict[str, HegemonyOut] = Field(description="by weighting (as, eyeball), where stored")
+    top_dependencies: TopDependenciesOut
+    groups: list[CountryGroupFiguresOut] = Field(description="the country's UN groups and ITU region")
+
+
+class GroupRelationshipsOut(Out):
+    snapshots: list[SnapshotOut]
+    registry_date: dt.date | None
+
+
+class GroupTransitOut(Out):
+    """Transit vs. peering for a group (LDC, LLDC, SIDS, an ITU region)."""
+
+    group: str
+    as_relationships: GroupRelationshipsOut
+    summary: GroupFiguresOut
+    ixp: dict[str, float | None]
+    countries: list[TransitFiguresOut]
+
+
+def _area(code: str) -> tuple[str, bool]:
+    if group := reference.group_code(code):
+        return group, True
+    alpha3 = reference.country_code(code)
+    if alpha3 is None:
+        raise HTTPException(404, f"unknown country or group {code!r}")
+    return alpha3, False
+
+
+@router.get("/transit/{code}", response_model=CountryTransitOut | GroupTransitOut, responses=responses(404))
+def transit_figures(code: str, session: SessionDep) -> Any:
+    """Transit vs. peering for a country (alpha-2 or alpha-3) or a group (LDC, LLDC, SIDS, an ITU region):
+    providers of its networks (domestic or foreign), distinct foreign upstreams and their HHI, the shares of
+    networks and users at a domestic IXP, the foreign share of its transit dependency, its top AS
+    dependencies over time, with the AS-relationship coverage and the snapshots used (docs/routing-transit.md)."""
+    area, is_group = _area(code)
+    return transit.group_transit(session, area) if is_group else transit.country_transit(session, area)

@@ -1,0 +1,71 @@
+"""Routing on the web: the transit/peering section (``#routing``) of country and group pages. Thin: the
+figures come from :mod:`observatory.routing.transit`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter
+from markupsafe import Markup
+
+from observatory import reference
+from observatory.routing import transit
+from observatory.web import charts
+from observatory.web.labels import label
+from observatory.web.render import Web, add_templates
+
+router = APIRouter(include_in_schema=False)
+add_templates(Path(__file__).parent / "templates")
+
+
+def _has_data(data: dict[str, Any], is_group: bool) -> bool:
+    if is_group:
+        return bool(data["countries"] or data["ixp"])
+    return bool(data["as_relationships"]["figures"] and data["as_relationships"]["figures"]["known_asns"]) or bool(
+        data["ixp"] or data["hegemony"] or data["top_dependencies"]["top"]
+    )
+
+
+def _dependency_chart(web: Web, top: dict[str, Any]) -> Markup | None:
+    series = [
+        (f"AS{asn}", [(float(dt.date.fromisoformat(d).toordinal()), float(v)) for d, v in points])
+        for asn, points in list(top["series"].items())[:5]
+        if len(points) > 1
+    ]
+    if not series:
+        return None
+    return charts.line_chart(
+        series,
+        title=web.gettext("Dependency on each AS over time"),
+        x_format=lambda x: web.fmt.date(dt.date.fromordinal(int(x))),
+        y_format=web.fmt.percent,
+        width=900,
+    )
+
+
+def section(web: Web, area: str) -> tuple[dict[str, Any] | None, dict[str, Any]]:
+    """The routing section of a country (alpha-3) or group page: its data (the JSON twin's ``routing``,
+    None when nothing it needs is loaded) and the template's context (charts, names)."""
+    is_group = area in reference.COUNTRY_GROUPS or area in reference.ITU_REGIONS
+    data = transit.group_transit(web.session, area) if is_group else transit.country_transit(web.session, area)
+    if not _has_data(data, is_group):
+        return None, {}
+    context: dict[str, Any] = {
+        "routing_is_group": is_group,
+        "routing_group_name": lambda g: label(web, "country_group" if g in reference.COUNTRY_GROUPS else "region", g),
+        "routing_country_name": lambda c: label(web, "country", c) if c in reference.countries() else (c or "–"),
+    }
+    if not is_group:
+        context["routing_dependency_chart"] = _dependency_chart(web, data["top_dependencies"])
+        providers = data["as_relationships"]["providers"]
+        if providers:
+            context["routing_provider_chart"] = charts.bar_chart(
+                [(f"AS{p['asn']} ({p['country'] or '?'})", float(p["customers"])) for p in providers],
+                title=web.gettext("Providers by number of the country's networks they serve"),
+                value_format=lambda v: web.fmt.number(v),
+                max_items=10,
+                width=900,  # drawn across the page: a narrower drawing would be scaled up, text and all
+            )
+    return data, context
