@@ -111,6 +111,4 @@ def resolve_area(value: str) -> Area:
         ours = next((k for k, v in WB_EQUIVALENT.items() if v == f"WB:{upper}"), None)
         hint = f"; the observatory's own aggregate is {ours}" if ours else ""
         raise UnknownArea(f"{raw!r} is a World Bank aggregate, not a country: use WB:{upper}{hint}")
-    raise UnknownArea(
-        f"unknown area {raw!r}: not an ISO 3166-1 country code nor a group ({', '.join(AGGREGATES)})"
-    )
+    raise UnknownArea(f"unknown area {raw!r}: not an ISO 3166-1 country code nor a group ({', '.join(AGGREGATES)})")
