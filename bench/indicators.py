@@ -82,7 +82,7 @@ def child_compute(db: str) -> None:
 
     from observatory.db import engine_for, transaction
     from observatory.indicators import service
-    from observatory.indicators.catalog import INDICATORS
+    from observatory.indicators.catalogue import CONNECTIVITY as INDICATORS
     from observatory.indicators.store import chosen_loads, classifications, observations
 
     engine = engine_for(f"sqlite:///{db}")

@@ -131,3 +131,28 @@ def test_failed_load_leaves_nothing(sqlite_engine: Engine, tmp_path: Path) -> No
 def test_missing_file_is_an_error(sqlite_engine: Engine, tmp_path: Path) -> None:
     with pytest.raises(SourceError, match="no such file"):
         Codes().run(tmp_path / "absent.csv", sqlite_engine)
+
+
+class CountedCodes(Codes):
+    """Codes whose dependants are recomputed: once per batch, and with a file run alone."""
+
+    NAME = "counted_codes"
+    recomputed = 0
+
+    @classmethod
+    def recompute(cls, session: Session) -> list[str]:
+        cls.recomputed += 1
+        return ["recomputed"]
+
+
+def test_what_depends_on_a_source_is_recomputed_once_per_batch(sqlite_engine: Engine, tmp_path: Path) -> None:
+    good, bad = tmp_path / "good.csv", tmp_path / "bad.csv"
+    good.write_text("MWI\n")
+    bad.write_text("FAIL\n")
+    done = CountedCodes().run_batch([good, bad, good], sqlite_engine)
+    assert [d.error is None for d in done] == [True, False, True]
+    assert CountedCodes.recomputed == 1 and done[-1].result is not None and done[-1].result.notes == ["recomputed"]
+    assert CountedCodes().run(good, sqlite_engine).notes == ["recomputed"] and CountedCodes.recomputed == 2
+    assert CountedCodes().run_batch([bad], sqlite_engine)[0].error is not None
+    assert CountedCodes.recomputed == 2  # nothing loaded, nothing to recompute
+    assert Codes.recompute(Session(sqlite_engine)) == []  # by default nothing depends on a source

@@ -18,10 +18,10 @@ from observatory.db import default_engine, migrate, transaction
 from observatory.indicators.cli import app as indicators_app
 from observatory.logs import configure, logging_config
 from observatory.network.cli import app as network_app
+from observatory.pledges import import_pledges, sample_path
 from observatory.pledges import service as pledges_service
 from observatory.pledges.cli import app as pledges_app
 from observatory.pledges.cli import demo as demo_app
-from observatory.pledges.csvio import import_pledges, sample_path
 from observatory.reference.models import load_reference
 from observatory.routing.cli import app as routing_app
 

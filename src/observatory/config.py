@@ -50,6 +50,11 @@ class Settings(BaseSettings):
         description="most MiB a data file may decompress to, for every source; unset keeps each source's own "
         "limit (256 for tables, JSON and RIR files; 65536 for MRT dumps)",
     )
+    world_atlas: Path | None = Field(
+        default=None,
+        description="the folder of the npm package world-atlas (or its countries-110m.json) for the world map; "
+        "unset, it is looked for in node_modules/",
+    )
     log_format: Literal["text", "json"] = Field(default="text", description="log lines as text or as JSON lines")
     db_busy_seconds: float = Field(
         default=5.0,

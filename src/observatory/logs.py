@@ -14,15 +14,11 @@ import contextvars
 import logging
 import logging.config
 import re
-import secrets
 from typing import Any
-
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 
 TOKEN_IN_PATH = re.compile(r"(/account/(?:reset|accept)/)[^/?#\s\"']+")
-_SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
 def redact(text: str) -> str:
@@ -35,12 +31,10 @@ class RedactTokens(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = request_id.get()
-        if isinstance(record.msg, str):
-            record.msg = redact(record.msg)
-        if isinstance(record.args, tuple):
-            record.args = tuple(redact(a) if isinstance(a, str) else a for a in record.args)
-        elif isinstance(record.args, dict):
-            record.args = {k: redact(v) if isinstance(v, str) else v for k, v in record.args.items()}
+        message = record.getMessage()  # the line as it will read: a token may come from the template or an argument
+        redacted = redact(message)
+        if redacted != message:
+            record.msg, record.args = redacted, ()
         return True
 
 
@@ -78,28 +72,3 @@ def logging_config(fmt: str = "text", level: str = "INFO") -> dict[str, Any]:
 
 def configure(fmt: str = "text", level: str = "INFO") -> None:
     logging.config.dictConfig(logging_config(fmt, level))
-
-
-class RequestId:
-    """ASGI middleware: gives each request an id, for its log lines and its ``X-Request-ID`` header."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        given = next((v.decode("latin-1") for k, v in scope.get("headers", []) if k == b"x-request-id"), "")
-        rid = given if _SAFE_ID.match(given) else secrets.token_hex(8)
-        token = request_id.set(rid)
-
-        async def send_with_id(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), (b"x-request-id", rid.encode())]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_with_id)
-        finally:
-            request_id.reset(token)

@@ -32,14 +32,19 @@ import bz2
 import datetime as dt
 import gzip
 import hashlib
+import importlib
+import inspect
 import io
+import logging
 import os
+import pkgutil
 import tempfile
 import zlib
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import IO, Any, ClassVar, Generic, TypeVar
 
@@ -62,6 +67,8 @@ TABLE_LIMIT_MB = 256
 MAX_LINE = 1 * MIB  # longest line a line-based reader holds (the real files' longest are a few kB)
 LINE_CHUNK = 4 * MIB  # bytes of whole lines :func:`line_chunks` hands over at a time
 _READ = 8 * MIB  # the most one read of a stream asks for (so a decompressor never returns more)
+
+log = logging.getLogger(__name__)
 
 
 class SourceError(ValueError):
@@ -120,6 +127,7 @@ class LoadResult:
 
 
 def is_url(location: str | Path) -> bool:
+    """Whether ``location`` is an ``http(s)://`` address (else it is a local path)."""
     return isinstance(location, str) and location.startswith(("http://", "https://"))
 
 
@@ -155,6 +163,7 @@ def download(url: str, directory: Path, *, progress: Progress | None = None, tim
 
 
 def sha256_of(path: Path) -> str:
+    """The SHA-256 of the file's bytes, as hex: what tells two loads of the same content apart."""
     digest = hashlib.sha256()
     with path.open("rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
@@ -338,13 +347,43 @@ def open_text(
 
 
 class Source(ABC, Generic[Parsed]):
-    """A public dataset. Subclasses set the class attributes and write ``parse`` and ``load``."""
+    """A public dataset. Subclasses set the class attributes and write ``parse`` and ``load``.
 
-    NAME: ClassVar[str]  # stable identifier, e.g. "worldbank_wdi"
+    The capabilities' sources make the one source registry (:func:`registry`), keyed by ``NAME``: the
+    name every :class:`SourceLoad` stores, the command lines take and ``observatory data load`` loops
+    over, reading each source's ``FILES`` from a data folder."""
+
+    NAME: ClassVar[str]  # stable identifier, e.g. "worldbank_wdi"; stored in every SourceLoad it makes
     ORG: ClassVar[str]  # who publishes it, e.g. "World Bank"
     DATASET: ClassVar[str]  # its title
     URL: ClassVar[str]  # canonical public address of the data (used when no location is given)
     INFO_URL: ClassVar[str] = ""  # where people read about it
+    LICENCE: ClassVar[str] = ""  # the terms the publisher states for the data
+    LABEL: ClassVar[str] = ""  # the name readers know it by (marked with N_ to be translated); default: ORG
+    FEEDS: ClassVar[str] = ""  # what it feeds besides the indicator catalogue's indicators, in a phrase
+    # The files of a data folder laid out like shared/data that it reads (glob patterns relative to the
+    # folder), and the edition ``observatory data load`` gives them (the folder's MANIFEST), for files that
+    # state none; None: each file's own.
+    FILES: ClassVar[tuple[str, ...]] = ()
+    EDITION: ClassVar[str | None] = None
+    ALIASES: ClassVar[tuple[str, ...]] = ()  # earlier command-line names, still accepted
+
+    edition: str | None = None  # the label of a file that states no edition (``--edition``)
+
+    def __init__(self, edition: str | None = None) -> None:
+        self.edition = edition
+
+    @classmethod
+    def label(cls) -> str:
+        """The name readers know the source by (English; translate it with the catalogs)."""
+        return cls.LABEL or cls.ORG
+
+    @classmethod
+    def recompute(cls, session: Session) -> list[str]:
+        """Recompute what depends on this source's data beyond the rows of one file (indicators joining it
+        with other sources); called once after a batch of its files, or after one file run alone. Returns
+        notes for the load report. By default nothing depends on it."""
+        return []
 
     def fetch(self, location: str | Path | None = None, *, progress: Progress | None = None) -> Path:
         """A local file for ``location`` (a path, an address, or the source's own ``URL``)."""
@@ -369,25 +408,126 @@ class Source(ABC, Generic[Parsed]):
         return {}
 
     def run(
-        self, location: str | Path | None = None, engine: Engine | None = None, *, progress: Progress | None = None
+        self,
+        location: str | Path | None = None,
+        engine: Engine | None = None,
+        *,
+        progress: Progress | None = None,
+        recompute: bool = True,
     ) -> LoadResult:
-        """Fetch, parse and load in one transaction; on any error nothing is written."""
-        path = self.fetch(location, progress=progress)
-        parsed = self.parse(path)
-        meta = self.describe(path, parsed)
-        with transaction(engine) as session:
-            record = SourceLoad(
-                source=self.NAME,
-                organisation=self.ORG,
-                dataset=self.DATASET,
-                location=str(location if location is not None else self.URL),
-                info_url=self.INFO_URL,
-                edition=str(meta.get("edition", "")),
-                data_date=meta.get("data_date"),
-                sha256=sha256_of(path),
-            )
-            session.add(record)
-            session.flush()
-            result = self.load(session, parsed, record)
-            record.rows = result.rows
+        """Fetch, parse and load in one transaction; on any error nothing is written. With ``recompute``
+        (a file run alone) what depends on the source is recomputed in the same transaction."""
+        where = str(location if location is not None else self.URL)
+        try:
+            path = self.fetch(location, progress=progress)
+            parsed = self.parse(path)
+            meta = self.describe(path, parsed)
+            with transaction(engine) as session:
+                record = SourceLoad(
+                    source=self.NAME,
+                    organisation=self.ORG,
+                    dataset=self.DATASET,
+                    location=where,
+                    info_url=self.INFO_URL,
+                    edition=str(meta.get("edition") or self.edition or ""),
+                    data_date=meta.get("data_date"),
+                    sha256=sha256_of(path),
+                )
+                session.add(record)
+                session.flush()
+                result = self.load(session, parsed, record)
+                record.rows = result.rows
+                if recompute:
+                    result.notes.extend(self.recompute(session))
+        except SourceError as e:
+            log.warning("%s: refused %s: %s", self.NAME, where, e)
+            raise
+        log.info("%s: loaded %s: %d rows, edition %s", self.NAME, where, result.rows, result.edition or "-")
         return result
+
+    def run_batch(
+        self,
+        locations: Iterable[str | Path],
+        engine: Engine | None = None,
+        *,
+        each: Callable[[str], None] | None = None,
+    ) -> list[Ingested]:
+        """Load each location as its own snapshot, in its own transaction (``each`` is told of each before it
+        starts); a file that fails is reported and leaves the data as it was, the others load. What depends
+        on the source is recomputed once, after the last file, in a transaction of its own."""
+        done: list[Ingested] = []
+        for location in locations:
+            if each:
+                each(str(location))
+            try:
+                done.append(Ingested(str(location), self.run(location, engine, recompute=False), None))
+            except SourceError as e:
+                done.append(Ingested(str(location), None, e))
+        loaded = [d.result for d in done if d.result is not None]
+        if loaded:
+            with transaction(engine) as session:
+                notes = self.recompute(session)
+            loaded[-1].notes.extend(notes)
+        return done
+
+
+@dataclass
+class Ingested:
+    """One location of a batch: what it loaded, or why it was refused."""
+
+    location: str
+    result: LoadResult | None
+    error: SourceError | None
+
+
+Registry = dict[str, type[Source[Any]]]
+
+
+def registry(*packages: str) -> Registry:
+    """The concrete :class:`Source` subclasses defined under ``packages`` (each is imported with its
+    modules), by ``NAME``: each package's sources sorted by name, the packages in the order given.
+
+    Two sources with one ``NAME`` (or an alias that is another's name) are a programming error: the
+    ``SourceLoad`` rows could no longer tell them apart."""
+    return dict(_registry(packages))
+
+
+@cache
+def _registry(packages: tuple[str, ...]) -> Registry:
+    found: Registry = {}
+    for package in packages:
+        module = importlib.import_module(package)
+        for info in pkgutil.iter_modules(getattr(module, "__path__", []), package + "."):
+            importlib.import_module(info.name)
+        mine = [c for c in _subclasses(Source) if c.__module__.startswith(package + ".") and _concrete(c)]
+        for cls in sorted(mine, key=lambda c: c.NAME):
+            if cls.NAME in found and found[cls.NAME] is not cls:
+                raise TypeError(f"two sources named {cls.NAME!r}: {found[cls.NAME].__qualname__}, {cls.__qualname__}")
+            found[cls.NAME] = cls
+    names = [n for cls in found.values() for n in (cls.NAME, *cls.ALIASES)]
+    if len(names) != len(set(names)):
+        raise TypeError(f"a source name or alias is used twice: {sorted(n for n in names if names.count(n) > 1)}")
+    return found
+
+
+def find_source(sources: Registry, name: str) -> type[Source[Any]]:
+    """The source ``name`` names in ``sources`` (its ``NAME`` or an earlier alias); :class:`KeyError`
+    naming the known sources otherwise."""
+    if name in sources:
+        return sources[name]
+    for cls in sources.values():
+        if name in cls.ALIASES:
+            return cls
+    raise KeyError(f"unknown source {name!r} (one of {', '.join(sources)})")
+
+
+def _subclasses(cls: type[Any]) -> list[type[Source[Any]]]:
+    found = []
+    for sub in cls.__subclasses__():
+        found.append(sub)
+        found.extend(_subclasses(sub))
+    return found
+
+
+def _concrete(cls: type[Source[Any]]) -> bool:
+    return not inspect.isabstract(cls) and isinstance(getattr(cls, "NAME", None), str)

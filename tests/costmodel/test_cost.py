@@ -246,6 +246,7 @@ def test_cli_api_and_page_agree(loaded: Engine, client: TestClient, monkeypatch:
         ("country=KEN&transit_price=-2", "transit_price must be ≥ 0"),
         ("country=KEN&domestic_share=1.5", "domestic_share must be ≥ 0 and ≤ 1"),
         ("country=QQQ", "unknown country code 'QQQ'"),
+        ("country=ldc", "LDC is not a country"),
         ("country=KEN&price=3", "unknown parameter 'price'"),
         ("country=KEN&scenario=cheaper", "unknown scenario 'cheaper'"),
         ("transit_price=3", "country is required"),

@@ -1,4 +1,5 @@
-"""Loading a data folder: every known file found, files already loaded skipped, a bad file reported alone."""
+"""Loading a data folder through the source registry: every known file found (exactly the files the folder
+loader has always read), files already loaded skipped, a bad file reported alone."""
 
 from __future__ import annotations
 
@@ -8,26 +9,61 @@ from pathlib import Path
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from observatory.data.service import jobs, load
+from observatory.data.service import Job, jobs, load
 from observatory.sources import SourceLoad
 from tests.conftest import shared_data
 
 ITU = "indicators/itu_price_baskets_via_noah-taehwan/itu_affordability_latest.csv"
 CAIDA = "network/caida-ixps/ixs_202401.jsonl"
+QUARTERS = ["201802", "201807", "201810", *(f"{y}{m}" for y in range(2019, 2024) for m in ("01", "04", "07", "10")),
+            "202401"]  # fmt: skip
+# What ``observatory data load ../shared/data`` read before the registry (79 files), by source.
+SHARED_FILES = {
+    "itu_price_baskets": ["indicators/itu_price_baskets_via_noah-taehwan/itu_affordability_latest.csv"],
+    "owid_sdg9c1": [
+        "indicators/owid_sdg9c1_mobile_network_coverage/population-covered-by-mobile-network-by-network-capability.csv"
+    ],
+    "worldbank_api": ["indicators/worldbank_it.net.user.zs_2024-11/API_IT.NET.USER.ZS_DS2_en_csv_v2_2160.csv"],
+    "worldbank_wdi": [f"indicators/worldbank_wdi_datasets-wdi/{s}.csv"
+                      for s in ("it.cel.sets.p2", "it.mlt.main.p2", "it.net.bbnd.p2", "sp.pop.totl")],
+    "apnic_eyeballs": ["network/ipv6/apnic_aspop-estimate_20220420.csv.gz"],
+    "caida_asrel": [f"network/caida-asrel/{n}" for n in (
+        "afrinic-labs_asn_relationship30-07-2019_first1000.csv", "afrinic-labs_asn_relationship_africa01-08-2019.csv",
+        "afrinic-labs_asn_relationship_africa30-07-2019.csv", "bgp-simulator_serial-2_test.txt")],
+    "caida_facilities": [f"network/caida-ixps/facilities_{q}.jsonl" for q in QUARTERS],
+    "caida_ixp": [f"network/caida-ixps/ixs_{q}.jsonl" for q in QUARTERS],
+    "caida_pfx2as": ["network/caida-pfx2as/routeviews-rv6-20210726-0800.pfx2as.gz"],
+    "pch": [f"network/pch/{n}.csv" for n in ("haensen_ix_ip4", "haensen_ix_ip6", "traixroute_2017-02_ixp_exchange",
+                                             "traixroute_2017-02_ixp_membership", "traixroute_2017-02_ixp_subnets")],
+    "peeringdb": [f"network/peeringdb/traixroute_2016-10_{k}.json" for k in ("ix", "ixlan", "ixpfx")],
+    "peeringdb_csv": [f"network/peeringdb/{n}" for n in (
+        "ihr-ixp-dependency_20221006-ixp-peers.csv", "ihr-ixp-dependency_20221006-ixp.csv",
+        "m-appel_20220408-peeringdb-ixp-info.csv", "m-appel_20220408-peeringdb-ixp-prefixes.csv",
+        "m-appel_20220412-peeringdb-netixlan-ixp-participants.csv.gz")],
+    "rir_delegated": [f"network/rir/delegated-{n}.txt.gz" for n in (
+        "afrinic-extended-20230323", "afrinic-extended-20260821", "apnic-20260618", "lacnic-extended-20230323",
+        "lacnic-extended-20240208")],
+}  # fmt: skip
+EDITIONS = {"worldbank_api": "2024-11", "worldbank_wdi": "2026-07-01", "itu_price_baskets": "2025-12-02"}
 
 
-def test_every_shared_file_has_a_source() -> None:
+def test_every_shared_file_has_a_source_and_only_those() -> None:
     root = shared_data("indicators").parent
     found = jobs(root)
-    by_source: dict[str, int] = {}
+    assert len(found) == 79
+    by_source: dict[str, list[str]] = {}
     for job in found:
-        by_source[job.source] = by_source.get(job.source, 0) + 1
+        by_source.setdefault(job.source, []).append(job.path.relative_to(root).as_posix())
+    assert by_source == SHARED_FILES
     # Indicators first: the network indicators use population.
     assert [j.capability for j in found] == sorted((j.capability for j in found), key=["indicators", "network"].index)
-    assert by_source["worldbank_wdi"] == 4
-    assert by_source["caida-ixp"] == by_source["caida-facilities"] == 24
-    assert by_source["rir"] == 5
+    assert {j.source: j.edition for j in found if j.edition} == EDITIONS
     assert not any(j.path.suffix == ".md" or "mrt" in j.path.parts for j in found)
+
+
+def test_a_job_takes_an_earlier_command_line_name_for_its_source(tmp_path: Path) -> None:
+    assert Job("network", "caida-ixp", tmp_path / "ixs_202401.jsonl").source == "caida_ixp"
+    assert Job("network", "rir_delegated", tmp_path / "x").source == "rir_delegated"
 
 
 def test_loading_twice_loads_once_and_a_bad_file_fails_alone(sqlite_engine: Engine, tmp_path: Path) -> None:
@@ -43,6 +79,7 @@ def test_loading_twice_loads_once_and_a_bad_file_fails_alone(sqlite_engine: Engi
 
     first = {o.job.path.name: o for o in load(jobs(tmp_path), sqlite_engine)}
     assert first["prices.csv"].status == "loaded"
+    assert first["prices.csv"].detail.endswith("edition 2025-12-02")
     assert first["ixs_202401.jsonl"].status == "loaded"
     assert first["delegated-afrinic-20240101"].status == "failed"
     assert "delegated-afrinic-20240101" in first["delegated-afrinic-20240101"].detail

@@ -12,9 +12,7 @@ from sqlalchemy import Engine, delete, select
 from observatory.data.service import indicator_jobs, load
 from observatory.db import transaction
 from observatory.indicators.models import AreaClassification, Observation
-from observatory.indicators.sources import (
-    SOURCES,
-)
+from observatory.indicators.service import sources
 from observatory.sources import SourceLoad
 from tests.conftest import shared_data
 
@@ -27,10 +25,10 @@ ITU = "indicators/itu_price_baskets_via_noah-taehwan/itu_affordability_latest.cs
 def clear(engine: Engine) -> None:
     """Remove every indicator load (PostgreSQL is shared by the tests of a run)."""
     with transaction(engine) as session:
-        ids = select(SourceLoad.id).where(SourceLoad.source.in_(list(SOURCES)))
+        ids = select(SourceLoad.id).where(SourceLoad.source.in_(list(sources())))
         session.execute(delete(Observation).where(Observation.load_id.in_(ids)))
         session.execute(delete(AreaClassification).where(AreaClassification.load_id.in_(ids)))
-        session.execute(delete(SourceLoad).where(SourceLoad.source.in_(list(SOURCES))))
+        session.execute(delete(SourceLoad).where(SourceLoad.source.in_(list(sources()))))
 
 
 def ingest_all(engine: Engine) -> None:

@@ -9,8 +9,8 @@ from sqlalchemy import Engine
 
 from observatory.db import transaction
 from observatory.indicators import offline, service
-from observatory.indicators.catalog import WB_EQUIVALENT
 from observatory.indicators.store import observations
+from observatory.reference.areas import WB_EQUIVALENT
 
 
 def frame(rows: list[tuple[str, int, float]]) -> pl.DataFrame:

@@ -30,6 +30,7 @@ def test_api_answers_with_editions_and_clear_errors(loaded: Engine, client: Test
     assert csv_body.headers["content-type"].startswith("text/csv") and csv_body.text.startswith("indicator,area")
     wld = client.get("/api/v1/connectivity/offline", params={"area": "WLD"})
     assert wld.status_code == 422 and "World Bank aggregate" in wld.json()["detail"]
+    assert client.get("/api/v1/connectivity/offline", params={"area": "EU"}).status_code == 422  # a registry code
     assert client.get("/api/v1/indicators/XX.NOPE/observations").status_code == 404
     assert client.get("/api/v1/indicators/SP.POP.TOTL/observations", params={"edition": "1999"}).status_code == 404
     need = client.get("/api/v1/connectivity/need").json()
@@ -89,7 +90,7 @@ def test_command_line(home: Path) -> None:
     assert ingest.exit_code == 0 and "edition '2026-07-01'" in ingest.output, ingest.output
     assert runner.invoke(app, ["indicators", "ingest", "worldbank_api", str(shared_data(API_CSV))]).exit_code == 0
     result = runner.invoke(app, ["indicators", "offline", "--area", "WORLD", "--year", "2022", "--format", "json"])
-    figure = json.loads(result.output)
+    figure = json.loads(result.stdout)
     with TestClient(create_app(load_settings())) as client:
         assert figure == client.get("/api/v1/connectivity/offline", params={"area": "WORLD", "year": 2022}).json()
     shown = runner.invoke(app, ["indicators", "show", "IT.NET.USER.ZS", "--area", "MWI", "--format", "csv"])
@@ -103,7 +104,7 @@ def test_command_line(home: Path) -> None:
     assert again.exit_code == 0
     compared = runner.invoke(app, ["indicators", "compare-editions", "SP.POP.TOTL", "2026-07-01", "2027-07-01",
                                    "--area", "MWI", "--changed-only", "--format", "json"])  # fmt: skip
-    assert json.loads(compared.output) == []
+    assert json.loads(compared.stdout) == []
     for command in ("scores", "projections", "need", "editions"):
         assert runner.invoke(app, ["indicators", command, "--format", "csv"]).exit_code == 0, command
 

@@ -95,11 +95,11 @@ def test_cli_ingest_and_show(db: Engine, tmp_path: Path, monkeypatch: pytest.Mon
     monkeypatch.setenv("OBSERVATORY_DATABASE_URL", db.url.render_as_string(hide_password=False))
     monkeypatch.setenv("OBSERVATORY_HOME", str(tmp_path))
     runner = CliRunner()
-    loaded = runner.invoke(app, ["network", "ingest", "rir", str(RIR)])
+    loaded = runner.invoke(app, ["network", "ingest", "rir_delegated", str(RIR)])
     assert loaded.exit_code == 0 and "7 rows" in loaded.output and "1 available" in loaded.output
     runner.invoke(app, ["network", "ingest", "peeringdb", str(DUMP)])
     shown = runner.invoke(app, ["network", "show", "--country", "KE", "--format", "json"])
-    document = json.loads(shown.output)
+    document = json.loads(shown.stdout)
     assert document["country"] == "KEN"
     assert document["indicators"]["asn_count"] == {
         "value": 3.0,
@@ -115,6 +115,7 @@ def test_cli_ingest_and_show(db: Engine, tmp_path: Path, monkeypatch: pytest.Mon
     assert failed.exit_code == 1 and "line 3" in failed.output and "summary says 9 asn" in failed.output
     unknown = runner.invoke(app, ["network", "show", "--country", "XX1"])
     assert unknown.exit_code == 2
+    assert runner.invoke(app, ["network", "ingest", "nope", str(RIR)]).exit_code == 2
 
 
 def test_batch_ingest_reports_the_bad_file_and_loads_the_rest(db: Engine, tmp_path: Path) -> None:

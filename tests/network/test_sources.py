@@ -116,6 +116,21 @@ def test_jsonl_line_that_is_not_json(tmp_path: Path) -> None:
     assert e.value.line == 3 and "not JSON" in str(e.value)
 
 
+def test_pretty_printed_objects_name_the_line_of_what_does_not_parse(tmp_path: Path) -> None:
+    head = '# {\n    "date": "2018.09.04"\n}\n{\n    "ix_id": 1,\n    "name": "A",\n    "country": "KE"\n}\n'
+    good = CaidaIxps().parse(_write(tmp_path, "ixs_201802.jsonl", head + '{\n  "ix_id": 2,\n  "city": ["X", "Y"]\n}\n'))
+    assert good.ixps["ixp_key"].to_list() == ["1", "2"] and good.ixps["city"].to_list() == ["", "['X', 'Y']"]
+    with pytest.raises(SourceError, match="not JSON") as e:
+        CaidaIxps().parse(_write(tmp_path, "ixs_201802.jsonl", head + '{\n  "ix_id": 2,\n  "name" "B"\n}\n'))
+    assert e.value.line == 11
+    with pytest.raises(SourceError, match="a JSON record must be an object") as e:
+        CaidaIxps().parse(_write(tmp_path, "ixs_201802.jsonl", head + "[1,\n 2]\n"))
+    assert e.value.line == 9
+    with pytest.raises(SourceError, match="an IXP without ix_id") as e:
+        CaidaIxps().parse(_write(tmp_path, "ixs_202401.jsonl", '{"ix_id": 1}\n{"name": "no id"}\n'))
+    assert e.value.line == 2
+
+
 def test_caida_prefix_that_does_not_parse(tmp_path: Path) -> None:
     bad = _write(tmp_path, "ixs_202401.jsonl", '{"ix_id": 1, "name": "A", "prefixes": {"ipv4": ["10.0.0.0/33"]}}\n')
     with pytest.raises(SourceError, match=r"prefix .10\.0\.0\.0/33. does not parse") as e:

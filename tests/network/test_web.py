@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, delete
 
 from observatory.db import transaction
-from observatory.network.catalogue import CATALOGUE
+from observatory.indicators import INFRASTRUCTURE
 from observatory.network.models import DATA_TABLES
 from observatory.network.sources.caida_ixp import CaidaIxps
 from observatory.network.sources.peeringdb import PeeringDb
@@ -64,7 +64,7 @@ def test_group_page_and_world_map(client: TestClient, engine: Engine) -> None:
     page = client.get("/infrastructure")
     assert page.status_code == 200 and "<svg" in page.text and len(gzip.compress(page.content)) < 20_000
     catalogue = client.get("/infrastructure/indicators")
-    assert all(f'id="{i.code}"' in catalogue.text for i in CATALOGUE)
+    assert all(f'id="{i.code}"' in catalogue.text for i in INFRASTRUCTURE.values())
 
 
 def test_api_country_group_series_export(client: TestClient, engine: Engine) -> None:
@@ -75,16 +75,19 @@ def test_api_country_group_series_export(client: TestClient, engine: Engine) -> 
     assert old["indicators"]["ixp_count"] == {"value": 3.0, "source": "caida_ixp", "snapshot_date": "2018-02-01",
                                               "date": "2018-02-01"}  # fmt: skip
     assert client.get("/api/v1/network/countries/QQQ").status_code == 404
+    assert client.get("/api/v1/network/countries/WB:WLD").status_code == 404  # a published aggregate: no members
+    world = client.get("/api/v1/network/countries/world").json()  # the one area rule: any case, the world too
+    assert world["country"] == "WORLD" and world["indicators"]["asn_count"]["countries"] >= 2
     assert client.get("/api/v1/network/countries/EU").json()["indicators"]["ipv4_addresses"]["value"] == 256
     series = client.get("/api/v1/network/countries/LDC/series", params={"indicator": "ixp_count"}).json()
     assert [r["date"] for r in series] == ["2018-02-01", "2020-01-01", "2024-01-01"]
     assert client.get("/api/v1/network/countries/KEN/series", params={"indicator": "nope"}).status_code == 422
     csv = client.get("/api/v1/network/export")
     assert csv.text.startswith("country,code,date,value")
-    assert len(client.get("/api/v1/network/indicators").json()) == len(CATALOGUE)
+    assert len(client.get("/api/v1/network/indicators").json()) == len(INFRASTRUCTURE)
 
 
 def test_catalogue_is_documented() -> None:
     text = DOCS.read_text()
-    missing = [i.code for i in CATALOGUE if f"`{i.code}`" not in text]
+    missing = [i.code for i in INFRASTRUCTURE.values() if f"`{i.code}`" not in text]
     assert missing == []

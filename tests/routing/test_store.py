@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import http.server
+import logging
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -93,6 +94,26 @@ def test_storing_a_date_again_replaces_it_and_a_failure_changes_nothing(db: Engi
     with pytest.raises(SourceError, match=r"cut\.mrt, byte \d+"):
         source.run_many([rib_file(tmp_path), cut], db)
     assert counts(db) == after
+
+
+def test_files_read_results_stored_and_files_refused_are_logged(
+    db: Engine, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="observatory.routing.service")
+    source = RoutingTables(REGISTRY)
+    source.run_many([rib_file(tmp_path)], db)
+    lines = [(r.levelname, r.getMessage()) for r in caplog.records]
+    assert ("INFO", f"routing_tables: read {tmp_path / 'rib.mrt'} (2023-11-14): 4 IPv4 entries, 2 viewpoints; "
+            "records skipped: none") in lines  # fmt: skip
+    assert any(level == "INFO" and m.startswith("routing_tables: stored ") and "for 2023-11-14 IPv4 from 1 file(s)"
+               in m for level, m in lines)  # fmt: skip
+    cut = tmp_path / "cut.mrt"
+    cut.write_bytes(rib_file(tmp_path).read_bytes()[:-3])
+    caplog.clear()
+    with pytest.raises(SourceError):
+        source.run_many([cut], db)
+    [(level, message)] = [(r.levelname, r.getMessage()) for r in caplog.records]
+    assert level == "WARNING" and message.startswith(f"routing_tables: refused {cut}: ") and "cut.mrt, byte" in message
 
 
 @pytest.fixture

@@ -18,14 +18,14 @@ from typer.testing import CliRunner
 
 from observatory.cli import app
 from observatory.db import transaction
-from observatory.network.common import insert_frame
 from observatory.network.compute import expand_asns
 from observatory.network.models import DATA_TABLES
 from observatory.network.sources.rir import RirDelegated
 from observatory.network.sources.routing_data import CaidaAsRelationships
 from observatory.routing.cti import compare, read_cti, spearman
 from observatory.routing.models import AsHegemony, CountryDependency
-from observatory.routing.transit import country_transit, group_summary, providers, transit_table
+from observatory.routing.service import country_transit
+from observatory.routing.transit import group_summary, providers, transit_table
 from observatory.sources import SourceError, SourceLoad
 from tests.conftest import shared_data
 from tests.network.conftest import FIXTURES
@@ -138,15 +138,13 @@ def loaded(engine: Engine, tmp_path: Path) -> Iterator[Engine]:
         session.flush()
         rows = [(dt.date(2024, 1, 1), 33771, 0.5, 0.2), (dt.date(2024, 3, 1), 30844, 0.6, 0.6)]
         rows += [(dt.date(2024, 3, 1), 33771, 0.3, 0.3), (dt.date(2024, 3, 1), 3356, 0.1, 0.1)]
-        frame = pl.DataFrame(rows, schema=["data_date", "asn", "dependency", "transit_dependency"], orient="row")
-        insert_frame(
-            session,
-            CountryDependency,
-            frame.with_columns(
-                af=pl.lit(4), weighting=pl.lit("as"), country=pl.lit("KEN"), origins=pl.lit(3), load_id=pl.lit(load.id)
-            ),
-            load,
-        )
+        session.add_all(
+            CountryDependency(
+                load_id=load.id, data_date=day, af=4, weighting="as", country="KEN", asn=asn, dependency=value,
+                transit_dependency=transit, origins=3,
+            )
+            for day, asn, value, transit in rows
+        )  # fmt: skip
     yield engine
 
 
@@ -179,10 +177,15 @@ def test_country_and_group_pages_and_api(client: TestClient, loaded: Engine) -> 
     api = client.get("/api/v1/routing/transit/KE").json()
     assert api["hegemony"]["as"]["share"] == pytest.approx(0.7)
     assert client.get("/api/v1/routing/transit/QQ").status_code == 404
+    # Areas the one rule knows but that have no transit figures are not found either, with the reason.
+    for code in ("WORLD", "LIC", "WB:WLD", "ZZ"):
+        refused = client.get(f"/api/v1/routing/transit/{code}")
+        assert refused.status_code == 404 and "no transit figures" in refused.json()["detail"], code
     group = client.get("/groups/africa?format=json").json()["routing"]
     assert group["summary"]["countries"] == 2 and [c["country"] for c in group["countries"]] == ["KEN", "ZAF"]
     assert 'id="routing"' in client.get("/groups/africa").text
     assert client.get("/api/v1/routing/transit/ldc").json()["group"] == "LDC"
+    assert client.get("/api/v1/routing/transit/Africa").json()["summary"] == group["summary"]
 
 
 def test_empty_database_says_what_to_load(client: TestClient, engine: Engine) -> None:

@@ -28,19 +28,12 @@ def users_add(
     """Create an account and send its invitation link (printed too)."""
     from observatory.accounts import service as accounts
     from observatory.errors import Refused
-    from observatory.pledges.service import find_organisation
 
     settings = load_settings()
     try:
         with transaction() as session:
-            ids = []
-            for org_name in organisation or []:
-                org = find_organisation(session, org_name)
-                if org is None:
-                    raise Refused(f"no organisation {org_name!r}")
-                ids.append(org.id)
-            user = accounts.create_user(session, email, role, ids, name, actor=CLI.name)
-            link = accounts.invite(session, user, settings)
+            ids = accounts.organisation_ids(session, organisation or [])
+            user, link = accounts.invite_user(session, email, role, ids, settings, CLI.name, name)
     except Refused as exc:
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(1) from exc

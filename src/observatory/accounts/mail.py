@@ -16,7 +16,10 @@ from observatory.config import Settings
 
 
 class Mailer(Protocol):
-    def send(self, to: str, subject: str, body: str) -> None: ...
+    """What sends the platform's mail."""
+
+    def send(self, to: str, subject: str, body: str) -> None:
+        """Send one plain-text message."""
 
 
 def _message(sender: str, to: str, subject: str, body: str) -> EmailMessage:
@@ -37,17 +40,21 @@ class OutboxMailer:
         self.sender = sender
 
     def send(self, to: str, subject: str, body: str) -> None:
+        """Write the message to the outbox folder."""
         self.folder.mkdir(parents=True, exist_ok=True)
         name = f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}.eml"
         (self.folder / name).write_bytes(_message(self.sender, to, subject, body).as_bytes())
 
 
 class SmtpMailer:
+    """Sends each message through an SMTP server (with STARTTLS when it offers it)."""
+
     def __init__(self, host: str, port: int, sender: str, username: str | None, password: str | None):
         self.host, self.port, self.sender = host, port, sender
         self.username, self.password = username, password
 
     def send(self, to: str, subject: str, body: str) -> None:
+        """Send the message through the server, signing in when a user name and password are set."""
         with smtplib.SMTP(self.host, self.port, timeout=30) as smtp:
             smtp.ehlo()
             if smtp.has_extn("starttls"):
@@ -59,6 +66,7 @@ class SmtpMailer:
 
 
 def mailer_for(settings: Settings) -> Mailer:
+    """SMTP when a server is configured, else the outbox folder in the platform's home."""
     if settings.smtp_host:
         return SmtpMailer(
             settings.smtp_host, settings.smtp_port, settings.mail_from, settings.smtp_user, settings.smtp_password

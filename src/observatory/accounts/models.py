@@ -14,6 +14,8 @@ ROLES = ("pledger", "secretariat", "admin")
 
 
 class User(Base):
+    """A person's account: address, role, whether it is active, and the organisations it acts for."""
+
     __tablename__ = "user_account"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -38,6 +40,8 @@ class Membership(Base):
 
 
 class WebSession(Base):
+    """A signed-in browser: the cookie's hash, its CSRF token and when it expires."""
+
     __tablename__ = "web_session"
 
     token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -73,6 +77,8 @@ class ApiToken(Base):
 
 
 class LoginAttempt(Base):
+    """A sign-in attempt, counted by address and by client for throttling."""
+
     __tablename__ = "login_attempt"
     __table_args__ = (Index("ix_login_attempt_key_at", "key", "at"),)
 

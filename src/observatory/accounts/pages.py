@@ -9,22 +9,20 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form
 from fastapi import Path as PathParam
-from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import select
+from fastapi.responses import Response
 
 from observatory.accounts import service as accounts
 from observatory.accounts.models import ROLES, User
 from observatory.auth import Action
-from observatory.errors import Conflict, Invalid, NotFound, Refused
-from observatory.pledges import service
-from observatory.pledges.models import Organisation
-from observatory.pledges.pages.portal import choices, enter, field_labels, redirect, text
-from observatory.pledges.pages.secretariat import invitation_error, send_invitation
-from observatory.pledges.schemas import Id
+from observatory.errors import Conflict, Invalid, Refused
+from observatory.pledges import service as pledges
 from observatory.web.deps import CsrfDep, FormDep, WebDep, new_csrf_token
+from observatory.web.forms import MAX_INTEGER, enter, invitation_error, redirect, text
+from observatory.web.labels import choices, field_labels
 from observatory.web.render import CSRF_COOKIE, SESSION_COOKIE, Web, add_templates
 
 router = APIRouter(prefix="/account", include_in_schema=False)
+UserId = Annotated[int, PathParam(ge=1, le=MAX_INTEGER)]
 add_templates(Path(__file__).parent / "templates")
 
 
@@ -32,18 +30,22 @@ def _home_for(role: str) -> str:
     return {"pledger": "/portal", "secretariat": "/secretariat", "admin": "/secretariat"}.get(role, "/")
 
 
-def _signed_in(web: WebDep, user: User, target: str) -> Response:
+def _new_cookies(web: Web, session_token: str, target: str) -> Response:
+    """To ``target`` with the session cookie set (or forgotten, when empty) and a new anonymous CSRF token."""
+    web.cookies[SESSION_COOKIE] = session_token
+    web.cookies[CSRF_COOKIE] = new_csrf_token()
+    return redirect(web, target)
+
+
+def _signed_in(web: Web, user: User, target: str) -> Response:
     """A new session; its CSRF token is new too (kept with the session), and so is the anonymous one."""
     token, _csrf = accounts.start_session(web.session, user)
-    response = RedirectResponse(target, status_code=303)
-    web.cookies[SESSION_COOKIE] = token
-    web.cookies[CSRF_COOKIE] = new_csrf_token()
-    web.set_cookies(response)
-    return response
+    return _new_cookies(web, token, target)
 
 
 @router.get("/login")
 def login_form(web: WebDep, next: str = "") -> Response:
+    """The sign-in form."""
     return web.render("accounts/login.html", {}, next=next, email="", error=None)
 
 
@@ -51,11 +53,11 @@ def login_form(web: WebDep, next: str = "") -> Response:
 def login(
     web: WebDep, email: Annotated[str, Form()], password: Annotated[str, Form()], next: Annotated[str, Form()] = ""
 ) -> Response:
+    """Sign in, then go where the user was going (a page of this site), else to the home of the user's role."""
     client = web.request.client.host if web.request.client else "unknown"
     try:
         user = accounts.login(web.session, email, password, client)
     except Refused as exc:
-        web.session.commit()  # keep the failed attempt for throttling
         message = (
             web.gettext("Too many failed attempts; wait 15 minutes and try again.")
             if exc.status == 429
@@ -68,17 +70,14 @@ def login(
 
 @router.post("/logout", dependencies=[CsrfDep])
 def logout(web: WebDep) -> Response:
+    """Sign out."""
     token = web.request.cookies.get(SESSION_COOKIE)
     if token:
         accounts.end_session(web.session, token)
-    response = RedirectResponse("/", status_code=303)
-    web.cookies[SESSION_COOKIE] = ""
-    web.cookies[CSRF_COOKIE] = new_csrf_token()
-    web.set_cookies(response)
-    return response
+    return _new_cookies(web, "", "/")
 
 
-def _password_page(web: WebDep, token: str, purpose: str, error: str | None = None, status: int = 200) -> Response:
+def _password_page(web: Web, token: str, purpose: str, error: str | None = None, status: int = 200) -> Response:
     if not accounts.link_is_valid(web.session, token, purpose):
         return web.render(
             "message.html", {}, status=404,
@@ -94,7 +93,7 @@ def _password_page(web: WebDep, token: str, purpose: str, error: str | None = No
     return web.render("accounts/password.html", {}, status=status, heading=heading, error=error)
 
 
-def _use_link(web: WebDep, token: str, purpose: str, password: str) -> Response:
+def _use_link(web: Web, token: str, purpose: str, password: str) -> Response:
     try:
         user = accounts.use_link(web.session, token, purpose, password)
     except accounts.WeakPassword as exc:
@@ -114,32 +113,38 @@ def _use_link(web: WebDep, token: str, purpose: str, password: str) -> Response:
 
 @router.get("/accept/{token}")
 def accept_form(web: WebDep, token: str) -> Response:
+    """The form to choose a password, from an invitation link."""
     return _password_page(web, token, "invitation")
 
 
 @router.post("/accept/{token}", dependencies=[CsrfDep])
 def accept(web: WebDep, token: str, password: Annotated[str, Form()]) -> Response:
+    """Choose a password from an invitation link, and sign in."""
     return _use_link(web, token, "invitation", password)
 
 
 @router.get("/reset")
 def reset_request_form(web: WebDep) -> Response:
+    """The form to ask for a password reset link."""
     return web.render("accounts/reset_request.html", {}, sent=False)
 
 
 @router.post("/reset", dependencies=[CsrfDep])
 def reset_request(web: WebDep, email: Annotated[str, Form()]) -> Response:
+    """Mail a reset link if the address has an account; the page says the same either way."""
     accounts.request_password_reset(web.session, email, web.request.app.state.settings)
     return web.render("accounts/reset_request.html", {}, sent=True)
 
 
 @router.get("/reset/{token}")
 def reset_form(web: WebDep, token: str) -> Response:
+    """The form to choose a new password, from a reset link."""
     return _password_page(web, token, "password_reset")
 
 
 @router.post("/reset/{token}", dependencies=[CsrfDep])
 def reset(web: WebDep, token: str, password: Annotated[str, Form()]) -> Response:
+    """Choose a new password from a reset link, and sign in."""
     return _use_link(web, token, "password_reset", password)
 
 
@@ -169,10 +174,8 @@ def users_page(
     values: dict[str, str] | None = None,
     status: int = 200,
 ) -> Response:
-    users = list(web.session.scalars(select(User).order_by(User.email_key)))
-    org_ids = {m.organisation_id for u in users for m in u.memberships}
-    named = select(Organisation.id, Organisation.name).where(Organisation.id.in_(org_ids))
-    names = {org: name for org, name in web.session.execute(named)}
+    """The users page: every account with its role and organisations, and the invitation form."""
+    users, names = accounts.users_with_organisations(web.session)
     data = {
         "users": [_user_dict(u, names) for u in users],
         "roles": list(ROLES),
@@ -186,6 +189,7 @@ def users_page(
 
 @admin.get("/users")
 def users(web: WebDep, invited: str = "", changed: str = "") -> Response:
+    """The users page, with what was just done."""
     enter(web, Action.MANAGE_USERS)
     notice = ""
     if invited:
@@ -197,65 +201,55 @@ def users(web: WebDep, invited: str = "", changed: str = "") -> Response:
 
 @admin.post("/users/invite", dependencies=[CsrfDep])
 def invite_user(web: WebDep, form: FormDep) -> Response:
+    """Invite someone of any role (a pledger for a registered organisation): the account is created and its invitation
+    link mailed."""
     enter(web, Action.MANAGE_USERS)
     values = {k: text(form, k) for k in ("email", "role", "organisation")}
     if values["role"] not in ROLES:
         return users_page(web, error=web.gettext("Choose one of the roles."), values=values, status=422)
     organisations: list[int] = []
     if values["organisation"]:
-        org = service.find_organisation(web.session, values["organisation"])
+        org = pledges.find_organisation(web.session, values["organisation"])
         if org is None:
             message = web.gettext("No organisation is registered under this name.")
             return users_page(web, error=message, values=values, status=422)
         organisations = [org.id]
+    settings = web.request.app.state.settings
     try:
-        email = send_invitation(web, values["email"], values["role"], organisations)
+        user, _link = accounts.invite_user(
+            web.session, values["email"], values["role"], organisations, settings, web.principal.name
+        )
     except (Invalid, Conflict) as exc:
         return users_page(web, error=invitation_error(web, exc), values=values, status=exc.status)
-    return redirect(web, web.url("/admin/users", invited=email))
+    return redirect(web, web.url("/admin/users", invited=user.email))
 
 
-def _other_user(web: Web, user_id: int) -> User | None:
-    """The account to change; ``None`` when it is the administrator's own (never locked out by mistake)."""
+def _change(web: Web, user_id: int, role: str | None = None, active: bool | None = None) -> Response:
+    """Change another account (never the administrator's own: no one is locked out by mistake)."""
     enter(web, Action.MANAGE_USERS)
-    user = web.session.get(User, user_id)
-    if user is None:
-        raise NotFound(f"no user {user_id}")
-    return None if web.user is not None and user.id == web.user.id else user
-
-
-def _change(web: Web, user: User, role: str | None = None, active: bool | None = None) -> Response:
+    user = accounts.get_user(web.session, user_id)
+    if web.user is not None and user.id == web.user.id:
+        message = web.gettext("You cannot change your own account here: ask another administrator.")
+        return users_page(web, error=message, status=422)
+    if role is not None and role not in ROLES:
+        return users_page(web, error=web.gettext("Choose one of the roles."), status=422)
     accounts.change_account(web.session, user, web.principal.name, role=role, active=active)
     return redirect(web, web.url("/admin/users", changed=user.email))
 
 
-def _own_account(web: Web) -> Response:
-    message = web.gettext("You cannot change your own account here: ask another administrator.")
-    return users_page(web, error=message, status=422)
-
-
 @admin.post("/users/{user_id}/role", dependencies=[CsrfDep])
-def change_role(web: WebDep, user_id: Annotated[Id, PathParam()], form: FormDep) -> Response:
-    user = _other_user(web, user_id)
-    if user is None:
-        return _own_account(web)
-    role = text(form, "role")
-    if role not in ROLES:
-        return users_page(web, error=web.gettext("Choose one of the roles."), status=422)
-    return _change(web, user, role=role)
+def change_role(web: WebDep, user_id: UserId, form: FormDep) -> Response:
+    """Change another account's role."""
+    return _change(web, user_id, role=text(form, "role"))
 
 
 @admin.post("/users/{user_id}/deactivate", dependencies=[CsrfDep])
-def deactivate(web: WebDep, user_id: Annotated[Id, PathParam()]) -> Response:
-    user = _other_user(web, user_id)
-    if user is None:
-        return _own_account(web)
-    return _change(web, user, active=False)
+def deactivate(web: WebDep, user_id: UserId) -> Response:
+    """Switch another account off: it is signed out everywhere."""
+    return _change(web, user_id, active=False)
 
 
 @admin.post("/users/{user_id}/reactivate", dependencies=[CsrfDep])
-def reactivate(web: WebDep, user_id: Annotated[Id, PathParam()]) -> Response:
-    user = _other_user(web, user_id)
-    if user is None:
-        return _own_account(web)
-    return _change(web, user, active=True)
+def reactivate(web: WebDep, user_id: UserId) -> Response:
+    """Switch another account on again."""
+    return _change(web, user_id, active=True)

@@ -1,10 +1,15 @@
-"""Accounts: invitations, passwords (argon2), login with throttling, web sessions and API tokens."""
+"""Accounts: invitations, passwords (argon2), login with throttling, web sessions and API tokens.
+
+What an operator should know of is logged: invitations and password resets mailed (to which address,
+never the link), accounts changed or switched off, passwords set, sign-ins throttled."""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import secrets
+from collections.abc import Collection
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -21,6 +26,7 @@ from observatory.auth import Principal, Role
 from observatory.config import Settings
 from observatory.db import utcnow
 from observatory.errors import Conflict, Invalid, NotFound, Refused
+from observatory.pledges import service as pledges
 
 SESSION_HOURS = 12
 LINK_DAYS = {"invitation": 14, "password_reset": 1}
@@ -34,13 +40,18 @@ MIN_PASSWORD_SCORE = 3
 SITE_WORDS = ("observatory", "connectivity", "partner2connect", "itu", "p2c", "pledge")
 
 _hasher = PasswordHasher()
+log = logging.getLogger(__name__)
 
 
 class Throttled(Refused):
+    """Too many failed sign-ins lately, for the address or from the client: wait and try again."""
+
     status = 429
 
 
 class BadCredentials(Refused):
+    """A wrong e-mail address or password (which of the two is never said)."""
+
     status = 401
 
 
@@ -65,10 +76,12 @@ def normalise_email(address: str) -> str:
 
 
 def email_key(address: str) -> str:
+    """How addresses are matched: the normal form, ignoring case."""
     return normalise_email(address).casefold()
 
 
 def find_user(session: Session, address: str) -> User | None:
+    """The account of this address (however it is spelt), if any; none for what is not an address."""
     try:
         key = email_key(address)
     except Invalid:
@@ -77,6 +90,7 @@ def find_user(session: Session, address: str) -> User | None:
 
 
 def principal_for(user: User) -> Principal:
+    """Who the user acts as: the account's role and the organisations it acts for."""
     return Principal(user.email, Role(user.role), user.id, frozenset(m.organisation_id for m in user.memberships))
 
 
@@ -110,6 +124,9 @@ def create_user(
     name: str = "",
     actor: str = "system",
 ) -> User:
+    """A new account (with no password yet) of ``role``, acting for these organisations; the audit log
+    records who created it. :class:`Invalid` for an unknown role or address, :class:`Conflict` when the
+    address has an account already."""
     if role not in ROLES:
         raise Invalid(f"unknown role {role!r} (one of {', '.join(ROLES)})")
     email = normalise_email(address)
@@ -136,7 +153,59 @@ def change_account(session: Session, user: User, actor: str, *, role: str | None
         if not active:
             session.execute(delete(WebSession).where(WebSession.user_id == user.id))
     session.flush()
-    audit.record(session, actor, "update", "user", str(user.id), before, account_record(user))
+    after = account_record(user)
+    audit.record(session, actor, "update", "user", str(user.id), before, after)
+    if after != before:
+        log.info("account %s changed by %s: role %s, %s", user.email, actor, user.role,
+                 "active" if user.active else "deactivated, signed out everywhere")  # fmt: skip
+
+
+def get_user(session: Session, user_id: int) -> User:
+    """The account of that id; :class:`NotFound` when there is none."""
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"no user {user_id}")
+    return user
+
+
+def users_with_organisations(session: Session) -> tuple[list[User], dict[int, str]]:
+    """Every account, by address, and the names of the organisations their pledgers act for (by id)."""
+    users = list(session.scalars(select(User).order_by(User.email_key)))
+    names = pledges.organisation_names(session, {m.organisation_id for u in users for m in u.memberships})
+    return users, names
+
+
+def member_counts(session: Session, organisation_ids: Collection[int]) -> dict[int, int]:
+    """How many accounts act for each of these organisations (an organisation with none is left out)."""
+    members = select(Membership.organisation_id, func.count()).where(Membership.organisation_id.in_(organisation_ids))
+    return {org: n for org, n in session.execute(members.group_by(Membership.organisation_id))}
+
+
+def organisation_ids(session: Session, names: Collection[str]) -> list[int]:
+    """The ids of the organisations registered under these names; :class:`NotFound` names the first that
+    is not registered."""
+    ids = []
+    for name in names:
+        org = pledges.find_organisation(session, name)
+        if org is None:
+            raise NotFound(f"no organisation {name!r}")
+        ids.append(org.id)
+    return ids
+
+
+def invite_user(
+    session: Session,
+    address: str,
+    role: str,
+    organisations: list[int],
+    settings: Settings,
+    actor: str,
+    name: str = "",
+) -> tuple[User, str]:
+    """Create the account (see :func:`create_user`) and mail its invitation link (see :func:`invite`): the
+    new account and the link. The audit log records who invited whom."""
+    user = create_user(session, address, role, organisations, name, actor=actor)
+    return user, invite(session, user, settings)
 
 
 def issue_link(session: Session, user: User, purpose: str) -> str:
@@ -159,6 +228,7 @@ def invite(session: Session, user: User, settings: Settings) -> str:
         f"You are invited to the Partner2Connect pledge registry. Choose your password here:\n{link}\n\n"
         f"Vous êtes invité·e au registre des engagements Partner2Connect. Choisissez votre mot de passe :\n{link}\n",
     )
+    log.info("invitation mailed to %s (%s)", user.email, user.role)
     return link
 
 
@@ -167,6 +237,7 @@ def request_password_reset(session: Session, address: str, settings: Settings) -
     either way (no enumeration)."""
     user = find_user(session, address)
     if user is None or not user.active:
+        log.info("password reset asked for an address with no active account")
         return
     link = f"{settings.base_url}/account/reset/{issue_link(session, user, 'password_reset')}"
     mailer_for(settings).send(
@@ -174,6 +245,7 @@ def request_password_reset(session: Session, address: str, settings: Settings) -
         "Password reset / Réinitialisation du mot de passe",
         f"To choose a new password, open:\n{link}\n\nPour choisir un nouveau mot de passe :\n{link}\n",
     )
+    log.info("password reset link mailed to %s", user.email)
 
 
 def use_link(session: Session, token: str, purpose: str, password: str) -> User:
@@ -187,6 +259,7 @@ def use_link(session: Session, token: str, purpose: str, password: str) -> User:
     user.password_hash = _hasher.hash(password)
     row.used_at = utcnow()
     end_every_session(session, user, "password_" + ("set" if purpose == "invitation" else "reset"))
+    log.info("password %s for %s", "chosen" if purpose == "invitation" else "reset", user.email)
     return user
 
 
@@ -202,6 +275,7 @@ def end_every_session(session: Session, user: User, why: str) -> None:
 
 
 def link_is_valid(session: Session, token: str, purpose: str) -> bool:
+    """Whether a one-time link for ``purpose`` still works: known, unused and not expired."""
     row = session.get(OneTimeToken, _digest(token))
     return row is not None and row.purpose == purpose and row.used_at is None and _aware(row.expires_at) >= utcnow()
 
@@ -220,13 +294,16 @@ def throttle_key(address: str) -> str:
 
 
 def login(session: Session, address: str, password: str, client: str) -> User:
-    """Check a password, refusing after too many recent failures for the address or the client."""
+    """Check a password, refusing after too many recent failures for the address or the client. A failed
+    attempt is committed at once, whatever the caller does next, so that it always counts."""
     since = utcnow() - THROTTLE_WINDOW
     key = throttle_key(address)
     where = (LoginAttempt.at >= since, LoginAttempt.success.is_(False))
     by_email = session.scalar(select(func.count()).where(LoginAttempt.key == key, *where)) or 0
     by_client = session.scalar(select(func.count()).where(LoginAttempt.key == f"client:{client}", *where)) or 0
     if by_email >= THROTTLE_PER_EMAIL or by_client >= THROTTLE_PER_ADDRESS:
+        log.warning("sign-in throttled for %s from %s (%d and %d failures in %s)", key.removeprefix("email:"),
+                    client, by_email, by_client, THROTTLE_WINDOW)  # fmt: skip
         raise Throttled("too many failed attempts; wait 15 minutes and try again")
     user = find_user(session, address)
     ok = False
@@ -239,6 +316,7 @@ def login(session: Session, address: str, password: str, client: str) -> User:
         _hasher.hash(password)  # same cost whether or not the account exists
     session.add_all([LoginAttempt(key=key, success=ok), LoginAttempt(key=f"client:{client}", success=ok)])
     if not ok or user is None:
+        session.commit()
         raise BadCredentials("wrong e-mail address or password")
     if _hasher.check_needs_rehash(user.password_hash or ""):
         user.password_hash = _hasher.hash(password)
@@ -254,6 +332,8 @@ def start_session(session: Session, user: User) -> tuple[str, str]:
 
 
 def session_user(session: Session, token: str) -> tuple[User, WebSession] | None:
+    """The signed-in user of a session cookie and the session itself; none when it expired, is unknown or
+    its account is switched off."""
     row = session.get(WebSession, _digest(token))
     if row is None or _aware(row.expires_at) < utcnow():
         return None
@@ -264,6 +344,7 @@ def session_user(session: Session, token: str) -> tuple[User, WebSession] | None
 
 
 def end_session(session: Session, token: str) -> None:
+    """Sign out: the session of this cookie ends."""
     session.execute(delete(WebSession).where(WebSession.token_hash == _digest(token)))
 
 
@@ -277,6 +358,12 @@ def create_api_token(session: Session, user: User, name: str) -> str:
     return token
 
 
+def active_api_tokens(session: Session, user: User) -> list[ApiToken]:
+    """The user's personal API tokens that still work, the oldest first."""
+    live = select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+    return list(session.scalars(live.order_by(ApiToken.id)))
+
+
 def revoke_api_token(session: Session, user: User, token_id: int) -> None:
     """Revoke one of the user's own tokens; it stops working at once."""
     row = session.get(ApiToken, token_id)
@@ -287,6 +374,7 @@ def revoke_api_token(session: Session, user: User, token_id: int) -> None:
 
 
 def api_token_user(session: Session, token: str) -> User | None:
+    """The owner of a personal API token, if the token works and the account is active."""
     row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(token)))
     if row is None or row.revoked_at is not None:
         return None

@@ -18,10 +18,8 @@ from observatory import reference
 from observatory.errors import NotFound
 from observatory.indicators import pages as connectivity
 from observatory.network.pages import section as infrastructure_section
-from observatory.pledges.index import HEALTH
+from observatory.pledges import HEALTH, PledgeFilter, selection, summary
 from observatory.pledges.pages.explorer import area_pledges, area_pledges_context, sort_key
-from observatory.pledges.query import PledgeFilter, selection
-from observatory.pledges.summary import summary
 from observatory.routing.pages import section as routing_section
 from observatory.web.deps import WebDep
 from observatory.web.labels import label

@@ -26,6 +26,8 @@ class CostModelError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Parameter:
+    """A parameter of the model: its name, unit and the values it may take."""
+
     name: str
     unit: str
     minimum: float  # inclusive
@@ -89,11 +91,14 @@ class Assumption:
     high: float | None
 
     def as_json(self) -> dict[str, Any]:
+        """The assumption as the answer's ``assumptions`` give it."""
         return asdict(self)
 
 
 @dataclass(frozen=True, slots=True)
 class ScenarioResult:
+    """One scenario's levers, traffic, capacity and annual cost, with its saving against the baseline."""
+
     scenario: str
     local_exchange_share: float
     transit_price: float
@@ -110,6 +115,7 @@ class ScenarioResult:
     saving_share: float
 
     def as_json(self) -> dict[str, Any]:
+        """The result as the answer's ``scenarios`` give it."""
         return asdict(self)
 
 

@@ -1,6 +1,7 @@
-"""The international connectivity cost model on the web: the page ``/cost-model`` (a plain GET form of every
-assumption, the scenarios side by side, the sensitivity table; JSON and CSV twins) and the API
-``GET /api/v1/cost-model``. Both answer exactly what ``observatory routing cost`` prints."""
+"""The international connectivity cost model on the web: the page ``/cost-model``, a plain GET form of every
+assumption, the scenarios side by side and the sensitivity table, with JSON and CSV twins. It answers exactly
+what ``GET /api/v1/cost-model`` (:mod:`observatory.costmodel.api`) and ``observatory cost-model show`` do; the
+chart is drawn on the server (``web.charts``)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,6 @@ from observatory.costmodel import model as cost
 from observatory.costmodel import service
 from observatory.costmodel.api import csv_response
 from observatory.costmodel.labels import ORIGIN_NAMES, PARAMETER_NAMES, RESULT_NAMES, SCENARIO_NAMES, UNIT_NAMES
-from observatory.costmodel.service import country_of
 from observatory.web import charts
 from observatory.web.deps import WebDep
 from observatory.web.labels import label
@@ -23,8 +23,6 @@ from observatory.web.render import add_templates
 
 router = APIRouter(include_in_schema=False)
 add_templates(Path(__file__).parent / "templates")
-
-# Query parameters that are not assumptions.
 
 
 @router.get("/cost-model")
@@ -50,8 +48,7 @@ def cost_model_page(request: Request, web: WebDep) -> Response:
         "query": request.query_params,
     }
     if answer is not None:
-        country = country_of(answer["country"])
-        context["country_name"] = label(web, "country", country.alpha3)
+        context["country_name"] = label(web, "country", answer["country"])
         context["cost_chart"] = charts.bar_chart(
             [(context["scenario_names"][s["scenario"]], s["total_cost_usd"]) for s in answer["scenarios"]],
             title=web.gettext("Annual international connectivity cost by scenario"),

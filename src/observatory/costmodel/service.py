@@ -23,6 +23,7 @@ from observatory.costmodel.model import CostModelError
 from observatory.exports import SafeWriter
 from observatory.indicators import service as indicators
 from observatory.network import country_indicators
+from observatory.reference import UnknownArea, resolve_area
 
 # The parameters the loaded data can give; the page says when a default stood in for one of them.
 FROM_DATA = ("users", "local_exchange_share", "gni_per_capita_month")
@@ -30,11 +31,15 @@ CSV_COLUMNS = ("kind", "scenario", "name", "value", "unit", "origin", "source", 
 
 
 def country_of(code: str) -> reference.Country:
-    """The country of an ISO alpha-2 or alpha-3 code; a :class:`CostModelError` when unknown."""
-    alpha3 = reference.country_code(code)
-    if alpha3 is None:
-        raise CostModelError(f"unknown country code {code!r} (ISO 3166-1 alpha-2 or alpha-3)")
-    return reference.countries()[alpha3]
+    """The country ``code`` names (``reference.resolve_area``: ISO alpha-2 or alpha-3, any case); a
+    :class:`CostModelError` when it names no area or an area that is not a country (the model is per country)."""
+    try:
+        area = resolve_area(code)
+    except UnknownArea:
+        raise CostModelError(f"unknown country code {code!r} (ISO 3166-1 alpha-2 or alpha-3)") from None
+    if not area.is_country:
+        raise CostModelError(f"{area.code} is not a country: the cost model is computed for one country at a time")
+    return reference.countries()[area.code]
 
 
 def country_data(session: Session, country: str) -> dict[str, tuple[float, str, int | None]]:

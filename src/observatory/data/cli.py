@@ -1,4 +1,4 @@
-"""``observatory data load DIR``: every public data file of a folder, through its source."""
+"""``observatory data load DIR``: every public data file of a folder, through the source registry."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from observatory.data.service import jobs, load
 
 app = typer.Typer(help="Public data files: load a whole folder of them.", no_args_is_help=True)
 out = Console()
@@ -18,22 +19,18 @@ err = Console(stderr=True)
 def data_load(
     folder: Annotated[Path, typer.Argument(help="A folder laid out like shared/data (indicators/, network/).")],
 ) -> None:
-    """Load every public data file the observatory reads from FOLDER (files already loaded are skipped)."""
-    from observatory.data.service import jobs, load
+    """Load every public data file the observatory reads from FOLDER (files already loaded are skipped).
 
+    Each file loaded, left unchanged or refused is logged as it goes; failures are repeated at the end."""
     todo = jobs(folder)
     if not todo:
         err.print(f"[red]error:[/red] no known data files under {folder}")
         raise typer.Exit(1)
     counts = {"loaded": 0, "unchanged": 0, "failed": 0}
-    with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), console=err) as bar:
-        task = bar.add_task("loading", total=len(todo))
-        for outcome in load(todo, progress=lambda job: bar.update(task, description=job.path.name[-40:])):
-            bar.advance(task)
-            counts[outcome.status] += 1
-            if outcome.status != "unchanged":
-                out.print(f"{outcome.status}: {outcome.job.source} {outcome.job.path.name}: {outcome.detail}",
-                          highlight=False)  # fmt: skip
+    for outcome in load(todo):
+        counts[outcome.status] += 1
+        if outcome.status == "failed":
+            err.print(f"failed: {outcome.job.source} {outcome.job.path.name}: {outcome.detail}", highlight=False)
     out.print(", ".join(f"{n} {status}" for status, n in counts.items()))
     if counts["failed"]:
         raise typer.Exit(1)

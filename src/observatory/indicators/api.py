@@ -8,16 +8,20 @@ and :mod:`observatory.indicators.service`. Each answer's model lists the columns
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated, Any, Literal
 
 import polars as pl
 from fastapi import APIRouter, HTTPException, Query, Response
 from pydantic import Field
 
+from observatory.errors import Invalid
 from observatory.exports import frame_csv
-from observatory.indicators import report, service
-from observatory.indicators.catalog import AGGREGATES, INDICATORS, UnknownArea, area_code
+from observatory.indicators import CONNECTIVITY, report, service
 from observatory.indicators.store import EditionNotFound, compare_editions, editions, observations
+from observatory.reference import UnknownArea
+from observatory.reference.areas import AGGREGATES
 from observatory.web.deps import SessionDep
 from observatory.web.openapi import Out, Timestamp, YearParam, responses
 
@@ -227,10 +231,20 @@ class AreaSectionOut(Out):
 
 
 def _areas(values: list[str]) -> list[str] | None:
+    """The store's codes of the areas asked for (None: all); an unknown one is a 422, as any bad parameter."""
     try:
-        return [area_code(v) for v in values] or None
+        return [service.area(v) for v in values] or None
     except UnknownArea as e:
-        raise HTTPException(422, str(e)) from e
+        raise Invalid(str(e)) from e
+
+
+@contextmanager
+def _not_found() -> Iterator[None]:
+    """An unknown indicator or edition as a 404 naming it."""
+    try:
+        yield
+    except (KeyError, EditionNotFound) as e:
+        raise HTTPException(404, str(e.args[0])) from e
 
 
 def _answer(frame: pl.DataFrame, format: Format, name: str) -> Any:
@@ -257,16 +271,14 @@ def _csv(what: str) -> str:
 @router.get("/indicators", response_model=list[IndicatorOut], responses=responses())
 def list_indicators() -> Any:
     """The indicators the store knows: code, name, unit, and whether higher or lower is better."""
-    return [{"code": i.code, "name": i.name, "unit": i.unit, "better": i.better} for i in INDICATORS.values()]
+    return [{"code": i.code, "name": i.name, "unit": i.unit, "better": i.better} for i in CONNECTIVITY.values()]
 
 
 @router.get("/indicators/editions", response_model=list[EditionOut], responses=responses(404))
 def list_editions(session: SessionDep, indicator: str | None = None) -> Any:
     """Every loaded edition, newest first, with its source, label, release date, load time and indicators."""
-    try:
+    with _not_found():
         return editions(session, indicator)
-    except KeyError as e:
-        raise HTTPException(404, e.args[0]) from e
 
 
 @router.get(
@@ -284,10 +296,8 @@ def get_observations(
 ) -> Any:
     """Observations of one indicator from the latest edition (or ``edition``), each with its source, edition and
     load time."""
-    try:
+    with _not_found():
         frame = observations(session, code, _areas(area), year or None, edition)
-    except (KeyError, EditionNotFound) as e:
-        raise HTTPException(404, str(e.args[0])) from e
     return _answer(frame, format, f"{code}-{edition or 'latest'}")
 
 
@@ -305,10 +315,8 @@ def get_comparison(
     format: Format = "json",
 ) -> Any:
     """Two editions side by side (area, year, old, new, change): restated, added and dropped values."""
-    try:
+    with _not_found():
         frame = compare_editions(session, code, old, new, _areas(area))
-    except (KeyError, EditionNotFound) as e:
-        raise HTTPException(404, str(e.args[0])) from e
     return _answer(frame, format, f"{code}-{old}-vs-{new}")
 
 
@@ -342,10 +350,7 @@ def get_offline(
 @router.get("/connectivity/scores", response_model=list[ScoreOut], responses=responses(404, csv=_csv("The scores")))
 def get_scores(session: SessionDep, area: Areas = [], format: Format = "json") -> Any:  # noqa: B006
     """Distance to each target and ITU's band, per country and group."""
-    frame = _connectivity(session).scores
-    if areas := _areas(area):
-        frame = frame.filter(pl.col("area").is_in(areas))
-    return _answer(frame, format, "scores")
+    return _answer(service.of_areas(_connectivity(session).scores, _areas(area)), format, "scores")
 
 
 @router.get(
@@ -355,10 +360,7 @@ def get_scores(session: SessionDep, area: Areas = [], format: Format = "json") -
 )
 def get_projections(session: SessionDep, area: Areas = [], format: Format = "json") -> Any:  # noqa: B006
     """Per country, the projected year of 95 % Internet use, its range, method and whether before 2030."""
-    frame = _connectivity(session).projections
-    if areas := _areas(area):
-        frame = frame.filter(pl.col("area").is_in(areas))
-    return _answer(frame, format, "projections")
+    return _answer(service.of_areas(_connectivity(session).projections, _areas(area)), format, "projections")
 
 
 @router.get(

@@ -18,9 +18,9 @@ from rich.table import Table
 from observatory.db import transaction
 from observatory.exports import frame_csv
 from observatory.indicators import service
-from observatory.indicators.catalog import AGGREGATES, UnknownArea, area_code
-from observatory.indicators.sources import SOURCES
 from observatory.indicators.store import EditionNotFound, compare_editions, editions, observations
+from observatory.reference import UnknownArea
+from observatory.reference.areas import AGGREGATES
 from observatory.sources import SourceError
 
 app = typer.Typer(help="Connectivity indicators: editions, people offline, targets, projections.", no_args_is_help=True)
@@ -40,6 +40,11 @@ def _errors() -> Iterator[None]:
     except KeyError as e:
         err.print(f"[red]error:[/red] {e.args[0]}", highlight=False)
         raise typer.Exit(1) from e
+
+
+def _codes(areas: list[str] | None) -> list[str] | None:
+    """The store's codes of the areas typed (None when none was)."""
+    return [service.area(a) for a in areas] if areas else None
 
 
 def emit(frame: pl.DataFrame | list[dict[str, Any]] | dict[str, Any], format: str) -> None:
@@ -63,25 +68,27 @@ def emit(frame: pl.DataFrame | list[dict[str, Any]] | dict[str, Any], format: st
 
 @app.command("ingest")
 def ingest(
-    source: Annotated[str, typer.Argument(help=f"One of: {', '.join(SOURCES)}.")],
+    source: Annotated[str, typer.Argument(help=f"One of: {', '.join(service.sources())}.")],
     locations: Annotated[
         list[str] | None, typer.Argument(help="Files or http(s) addresses (default: the source's public address).")
     ] = None,
     edition: Annotated[str | None, typer.Option(help="Edition label, for files that do not state one.")] = None,
 ) -> None:
     """Load an edition of a source (each file in one transaction; a bad file changes nothing)."""
-    if source not in SOURCES:
-        err.print(f"[red]error:[/red] unknown source {source!r} (one of {', '.join(SOURCES)})")
-        raise typer.Exit(1)
+    try:
+        kind = service.source(source)
+    except KeyError as e:
+        err.print(f"[red]error:[/red] {e.args[0]}", highlight=False)
+        raise typer.Exit(1) from None
     columns = (TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeElapsedColumn())
     with _errors(), Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as bar:
-        for location in locations or [SOURCES[source].URL]:
+        for location in locations or [kind.URL]:
             task = bar.add_task(location[-40:], total=None)
 
             def progress(done: int, total: int | None, task: TaskID = task) -> None:
                 bar.update(task, completed=done, total=total)
 
-            result = SOURCES[source](edition).run(location, progress=progress)
+            result = kind(edition).run(location, progress=progress)
             skipped = ", ".join(f"{n} {k}" for k, n in result.skipped.items())
             out.print(
                 f"{location}: {result.rows} observations, edition {result.edition!r}"
@@ -113,7 +120,7 @@ def show(
 ) -> None:
     """Observations of an indicator with their source and edition."""
     with _errors(), transaction() as session:
-        areas = [area_code(a) for a in area] if area else None
+        areas = _codes(area)
         emit(observations(session, indicator, areas, year, edition), format)
 
 
@@ -128,7 +135,7 @@ def compare(
 ) -> None:
     """Two editions side by side: what was restated, added or dropped."""
     with _errors(), transaction() as session:
-        frame = compare_editions(session, indicator, old, new, [area_code(a) for a in area] if area else None)
+        frame = compare_editions(session, indicator, old, new, _codes(area))
     if changed_only:
         frame = frame.filter(pl.col("change").is_null() | (pl.col("change").abs() > 1e-9))
     emit(frame, format)
@@ -143,7 +150,7 @@ def people_offline(
 ) -> None:
     """People offline: population × (1 − Internet use), imputed where missing, with the observed share."""
     with _errors(), transaction() as session:
-        code = area_code(area)
+        code = service.area(area)
         c = service.connectivity(session, edition)
         if year is not None:
             emit(service.offline_figure(c, code, year), format)
@@ -162,10 +169,7 @@ def scores(
 ) -> None:
     """Distance to each connectivity target and ITU's band (limited, satisfactory, advanced, met)."""
     with _errors(), transaction() as session:
-        frame = service.connectivity(session).scores
-        if area:
-            frame = frame.filter(pl.col("area").is_in([area_code(a) for a in area]))
-    emit(frame, format)
+        emit(service.of_areas(service.connectivity(session).scores, _codes(area)), format)
 
 
 @app.command("projections")
@@ -175,10 +179,7 @@ def projections(
 ) -> None:
     """The year each country would reach 95 % Internet use at its recent pace, with the range."""
     with _errors(), transaction() as session:
-        frame = service.connectivity(session).projections
-        if area:
-            frame = frame.filter(pl.col("area").is_in([area_code(a) for a in area]))
-    emit(frame, format)
+        emit(service.of_areas(service.connectivity(session).projections, _codes(area)), format)
 
 
 @app.command("need")

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from observatory import reference
-from observatory.indicators.catalog import INCOME_GROUPS
+from observatory.reference.areas import INCOME_GROUPS
 
 CARRY_YEARS = 3
 FIRST_YEAR = 2000

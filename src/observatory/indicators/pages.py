@@ -13,8 +13,8 @@ from markupsafe import Markup
 
 from observatory import reference
 from observatory.i18n import N_
-from observatory.indicators import report, service
-from observatory.indicators.catalog import AGGREGATES, INTERNET_USE
+from observatory.indicators import CONNECTIVITY, INTERNET_USE, POPULATION, report, service
+from observatory.reference.areas import AGGREGATES
 from observatory.web import charts
 from observatory.web.deps import WebDep
 from observatory.web.labels import label
@@ -23,17 +23,6 @@ from observatory.web.render import Web, add_templates
 router = APIRouter(include_in_schema=False)
 add_templates(Path(__file__).parent / "templates")
 
-INDICATOR_NAMES = {
-    "SP.POP.TOTL": N_("Population"),
-    "IT.NET.USER.ZS": N_("Individuals using the Internet (%)"),
-    "IT_MOB_2GNTWK": N_("Population covered by a 2G mobile network (%)"),
-    "IT_MOB_3GNTWK": N_("Population covered by a 3G mobile network (%)"),
-    "IT_MOB_4GNTWK": N_("Population covered by a 4G mobile network (%)"),
-    "MBB_2GB_GNI": N_("Mobile data, 2 GB a month (% of monthly GNI per capita)"),
-    "FBB_5GB_GNI": N_("Fixed broadband, 5 GB a month (% of monthly GNI per capita)"),
-    "MBB_2GB_USD": N_("Mobile data, 2 GB a month (USD)"),
-    "FBB_5GB_USD": N_("Fixed broadband, 5 GB a month (USD)"),
-}
 TARGET_NAMES = {
     "umc_internet_use": N_("UMC 2030: everyone uses the Internet (met at 95 %)"),
     "bbcom_3_internet_use": N_("Broadband Commission 2025: Internet use (75 % world, 65 % developing, 35 % LDCs)"),
@@ -99,7 +88,7 @@ def _names(web: Web) -> dict[str, dict[str, str]]:
         return {k: web.gettext(v) for k, v in names.items()}
 
     return {
-        "indicators": translate(INDICATOR_NAMES),
+        "indicators": {code: web.gettext(i.name) for code, i in CONNECTIVITY.items()},
         "targets": translate(TARGET_NAMES),
         "bands": translate(BAND_NAMES),
         "status": translate(STATUS_NAMES),
@@ -180,7 +169,7 @@ def world_picture(web: Web) -> tuple[dict[str, Any] | None, dict[str, Any]]:
             "area", "population", "people_offline", "internet_use_pct", "observed_population_share"
         ).to_dicts(),
         "internet_use": use.select("area", "year", "value").sort("area").to_dicts(),
-        "editions": {code: c.edition_of(code) for code in ("SP.POP.TOTL", INTERNET_USE)},
+        "editions": {code: c.edition_of(code) for code in (POPULATION, INTERNET_USE)},
     }
     # Years resting mostly on imputed values are drawn apart: they carry old values forward, not news.
     mostly_observed, mostly_imputed = apart(

@@ -19,8 +19,7 @@ GOAL = 95.0
 WINDOW = 10
 MIN_POINTS = 5
 HORIZON = 2100
-# Student's t, two-sided 95 %, by degrees of freedom (n - 2 for n = 5 … 10 points).
-T95 = {3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8: 2.306}
+CONFIDENCE = 0.95
 LOGIT_GOAL = math.log(GOAL / (100 - GOAL))
 
 
@@ -60,6 +59,14 @@ def _predicted(method: str, fit: pl.DataFrame, frame: pl.DataFrame) -> pl.DataFr
     )
 
 
+def _student_t(degrees: pl.Series) -> pl.Series:
+    """The two-sided ``CONFIDENCE`` quantile of Student's t for each number of degrees of freedom."""
+    # scipy.special, not scipy.stats: the same inverse distribution function, without stats' second of import.
+    from scipy.special import stdtrit  # type: ignore[import-untyped]  # scipy ships no type information
+
+    return pl.Series(stdtrit(degrees.to_numpy().astype(float), 1 - (1 - CONFIDENCE) / 2), dtype=pl.Float64)
+
+
 def project(internet_use: pl.DataFrame) -> pl.DataFrame:
     """Per country (``internet_use``: area, year, value of observed Internet use, %): area, method, points,
     first_year, last_year, last_value, slope (per year, in the fit's scale), year_95, year_95_low,
@@ -78,7 +85,8 @@ def project(internet_use: pl.DataFrame) -> pl.DataFrame:
         .first()
     )
     goal = pl.when(pl.col("method") == "logistic").then(LOGIT_GOAL).otherwise(GOAL)
-    t = (pl.col("n") - 2).replace_strict(T95, default=2.262, return_dtype=pl.Float64)
+    best = best.with_columns(t=_student_t(best["n"] - 2))
+    t = pl.col("t")
 
     def reach(slope: pl.Expr) -> pl.Expr:
         year = pl.col("x_mean") + (goal - pl.col("y_mean")) / slope

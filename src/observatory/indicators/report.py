@@ -10,8 +10,9 @@ import polars as pl
 from sqlalchemy.orm import Session
 
 from observatory.indicators import service
-from observatory.indicators.catalog import AGGREGATES, INDICATORS, INTERNET_USE, POPULATION
+from observatory.indicators.catalogue import CONNECTIVITY, INTERNET_USE, POPULATION
 from observatory.indicators.targets import TARGETS
+from observatory.reference.areas import AGGREGATES
 
 COVERAGE = ("IT_MOB_2GNTWK", "IT_MOB_3GNTWK", "IT_MOB_4GNTWK")
 AFFORDABILITY = ("MBB_2GB_GNI", "FBB_5GB_GNI", "MBB_2GB_USD", "FBB_5GB_USD")
@@ -23,8 +24,8 @@ def _latest(c: service.Connectivity, area: str, codes: tuple[str, ...]) -> list[
     return [
         {
             "indicator": code,
-            "name": INDICATORS[code].name,
-            "unit": INDICATORS[code].unit,
+            "name": CONNECTIVITY[code].name,
+            "unit": CONNECTIVITY[code].unit,
             "year": found[code]["year"],
             "value": found[code]["value"],
             "computed": found[code]["computed"],

@@ -8,19 +8,22 @@ set of editions, so pages and the API reuse it until another edition is loaded.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
 import polars as pl
 from sqlalchemy.orm import Session
 
-from observatory import reference
+from observatory import pledges, reference
 from observatory.indicators import offline, projections, targets
-from observatory.indicators.catalog import AGGREGATES, INDICATORS, INTERNET_USE, POPULATION
+from observatory.indicators.catalogue import CONNECTIVITY, INTERNET_USE, POPULATION
 from observatory.indicators.store import chosen_loads, classifications, observations
-from observatory.pledges.query import PledgeFilter
-from observatory.pledges.summary import summary
+from observatory.reference import UnknownArea, resolve_area
+from observatory.reference.areas import AGGREGATES
+from observatory.sources import Registry, Source, find_source, registry
 
 # A year's aggregate counts as measured when at least this share of its population has an observed value.
 MEASURED_SHARE = 0.5
@@ -30,12 +33,47 @@ SCORED = sorted(
 )
 
 
+log = logging.getLogger(__name__)
+
+
 class NoData(LookupError):
     """The figures asked for cannot be computed: population or Internet use is not loaded, or no such year."""
 
 
+def sources() -> Registry:
+    """The indicator sources of the registry, by ``NAME`` (:func:`observatory.sources.registry`)."""
+    return registry("observatory.indicators.sources")
+
+
+def source(name: str) -> type[Source[Any]]:
+    """The indicator source named ``name``; :class:`KeyError` naming the sources otherwise."""
+    return find_source(sources(), name)
+
+
+def area(value: str) -> str:
+    """The store's code for an area a person typed (:func:`observatory.reference.resolve_area`: ISO alpha-3
+    or alpha-2, an aggregate such as ``WORLD``, ``LDC``, ``africa``, ``LIC``, or a published aggregate such as
+    ``WB:WLD``). :class:`~observatory.reference.UnknownArea` for anything else, the registry codes of RIR
+    files (``ZZ``, ``EU``, ``AP``) included: no indicator is published for them."""
+    found = resolve_area(value)
+    if found.kind == "registry":
+        raise UnknownArea(
+            f"{value.strip()!r} is a registry code, not a country nor an aggregate ({', '.join(AGGREGATES)})"
+        )
+    return found.code
+
+
+def of_areas(frame: pl.DataFrame, codes: list[str] | None) -> pl.DataFrame:
+    """The rows of ``frame`` (with an ``area`` column) of the areas ``codes`` (store codes, :func:`area`), or
+    every row when ``codes`` is None or empty."""
+    return frame.filter(pl.col("area").is_in(codes)) if codes else frame
+
+
 @dataclass(frozen=True)
 class Connectivity:
+    """The connectivity picture of one set of editions: people offline, the latest value of each indicator per
+    area, scores, projections, the editions used and the groups' members."""
+
     offline: offline.Offline
     latest: pl.DataFrame  # area, indicator, year, value, computed (True for the observatory's aggregates)
     scores: pl.DataFrame
@@ -61,9 +99,9 @@ def connectivity(session: Session, edition: str | None = None) -> Connectivity:
     """Everything computed from the latest editions (or the loads labelled ``edition`` where they exist).
 
     Raises :class:`NoData` when population or Internet use is not loaded."""
-    loads = chosen_loads(session, INDICATORS, None)
+    loads = chosen_loads(session, CONNECTIVITY, None)
     if edition is not None:
-        loads.update(chosen_loads(session, INDICATORS, edition))
+        loads.update(chosen_loads(session, CONNECTIVITY, edition))
     if POPULATION not in loads or INTERNET_USE not in loads:
         raise NoData("population (SP.POP.TOTL) and Internet use (IT.NET.USER.ZS) must be loaded first")
     key = (str(session.get_bind().engine.url), tuple(sorted((k, v["load_id"]) for k, v in loads.items())))
@@ -77,7 +115,9 @@ def connectivity(session: Session, edition: str | None = None) -> Connectivity:
         .select("area", "year", "value")
         for code, entry in loads.items()
     }
+    start = time.perf_counter()
     result = compute(series, classifications(session, "wb_region"), classifications(session, "wb_income"), loads)
+    log.info("connectivity figures computed from %d editions in %.2f s", len(loads), time.perf_counter() - start)
     with _lock:
         if len(_cache) > 8:
             _cache.clear()
@@ -193,7 +233,7 @@ def need_and_pledges(session: Session, c: Connectivity, year: int | None = None)
     over its target countries). Countries are ranked most underserved first: by their share of the world's
     offline people minus their share of the USD pledged to countries."""
     year = year if year is not None else measured_year(c)
-    pledged = {g["key"]: g for g in summary(session, "country", PledgeFilter())["groups"]}
+    pledged = {g["key"]: g for g in pledges.summary(session, "country", pledges.PledgeFilter())["groups"]}
     usd = pl.DataFrame(
         [(k, float(g["value_usd"]), int(g["pledges"])) for k, g in pledged.items()],
         schema={"area": pl.String, "usd_pledged": pl.Float64, "pledges": pl.Int64},

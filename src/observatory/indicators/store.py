@@ -1,5 +1,6 @@
 """Reading the indicator store: editions, observations (latest edition by default, or a named one), the
-comparison of two editions, and population for other capabilities.
+comparison of two editions, and for other capabilities population and the members of an area (income groups
+by the loaded World Bank classification).
 
 The latest edition of an indicator is the load with the latest release date (``SourceLoad.data_date``, or the
 day it was loaded when the file states none; the later load among equals). Results are polars frames.
@@ -15,8 +16,9 @@ import polars as pl
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from observatory.indicators.catalog import POPULATION, indicator
+from observatory.indicators.catalogue import POPULATION, indicator
 from observatory.indicators.models import AreaClassification, Observation
+from observatory.reference import Area
 from observatory.sources import SourceLoad
 
 
@@ -148,3 +150,11 @@ def classifications(session: Session, scheme: str) -> dict[str, str]:
         )
     )
     return {area: value for area, value in rows}
+
+
+def area_members(session: Session, area: Area, day: dt.date) -> list[str]:
+    """The ISO alpha-3 codes of ``area``'s countries on ``day``: the reference data's membership, and for an
+    income group the World Bank classification of the latest load (empty when none is loaded)."""
+    if area.kind == "income_group":
+        return sorted(a for a, group in classifications(session, "wb_income").items() if group == area.code)
+    return area.members(day)

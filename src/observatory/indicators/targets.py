@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from observatory.indicators.catalog import INTERNET_USE
+from observatory.indicators.catalogue import INTERNET_USE
 
 P2C_FORM = "https://itu.int/itu-d/reports/partner2connect-annual-report-2022/2022/12/02/p2c-pledges-mobilization-and-implementation-6"
 BBCOM = "http://reports.broadbandcommission.org/the-state-of-broadband-2020/meeting-the-2025-targets"
@@ -24,6 +24,8 @@ BANDS = ((0.95, "met"), (0.75, "advanced"), (0.5, "satisfactory"), (0.0, "limite
 
 @dataclass(frozen=True, slots=True)
 class Target:
+    """A connectivity target, the indicator that measures it and the value to reach (or not to exceed)."""
+
     code: str
     framework: str  # "UMC 2030" or "Broadband Commission 2025"
     year: int

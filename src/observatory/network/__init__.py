@@ -1,28 +1,33 @@
 """Internet infrastructure per country over time (Resolution 101): IXPs, networks, address space, IPv6.
 
-Sources (one module each, all of the :class:`observatory.sources.Source` shape) load dated snapshots;
-``compute`` turns them into indicators per country per date; ``service`` reads them. Other
-capabilities use :func:`asn_countries` and :func:`eyeballs`.
+Sources (one module each, all of the :class:`observatory.sources.Source` shape, in the source registry by
+their ``NAME``) load dated snapshots; ``compute`` turns them into indicators per country per date;
+``service`` reads them. Other capabilities use :func:`asn_countries` and :func:`eyeballs`, the indicators
+(:func:`country_indicators`, :func:`group_indicators`, :func:`area_indicators`) and :func:`source`.
 """
 
 from observatory.network.service import (
     CODES,
-    SOURCES,
+    area_indicators,
     asn_countries,
     country_indicators,
     eyeballs,
     group_indicators,
     ixp_map,
     series,
+    source,
+    sources,
 )
 
 __all__ = [
     "CODES",
-    "SOURCES",
+    "area_indicators",
     "asn_countries",
     "country_indicators",
     "eyeballs",
     "group_indicators",
     "ixp_map",
     "series",
+    "source",
+    "sources",
 ]

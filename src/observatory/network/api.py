@@ -7,16 +7,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-import polars as pl
 from fastapi import APIRouter, HTTPException, Query, Response
 from pydantic import Field
-from sqlalchemy import select
 
-from observatory import reference
 from observatory.exports import frame_csv
-from observatory.network.catalogue import CATALOGUE
-from observatory.network.models import NetworkIndicator
-from observatory.network.service import CODES, country_indicators, group_countries, group_indicators, series
+from observatory.indicators import INFRASTRUCTURE
+from observatory.network import service
 from observatory.web.deps import SessionDep
 from observatory.web.openapi import IsoDate, Out, responses
 
@@ -75,17 +71,6 @@ class ExportRowOut(Out):
     snapshot_date: dt.date
 
 
-def _area(code: str) -> tuple[str, bool]:
-    if group := reference.group_code(code):
-        return group, True
-    alpha3 = reference.country_code(code)
-    if alpha3:
-        return alpha3, False
-    if len(code) == 2 and code.isalpha():  # registry codes that are not countries: ZZ, EU, AP
-        return code.upper(), False
-    raise HTTPException(404, f"unknown country or group {code!r}")
-
-
 @router.get("/indicators", response_model=list[CatalogueEntryOut], responses=responses())
 def catalogue() -> Any:
     """The indicator catalogue: code, name, definition, unit, group aggregation, sources."""
@@ -96,9 +81,9 @@ def catalogue() -> Any:
             "definition": i.definition,
             "unit": i.unit,
             "aggregate": i.aggregate,
-            "sources": i.sources,
+            "sources": service.sources_text(i.sources),
         }
-        for i in CATALOGUE
+        for i in INFRASTRUCTURE.values()
     ]
 
 
@@ -106,12 +91,7 @@ def catalogue() -> Any:
 def country(code: str, session: SessionDep, date: IsoDate | None = None, source: str | None = None) -> Any:
     """Latest value of each indicator on or before ``date`` for a country (alpha-2 or alpha-3) or group
     (LDC, LLDC, SIDS, an ITU region), with its source and snapshot date."""
-    area, is_group = _area(code)
-    if is_group:
-        values: dict[str, Any] = group_indicators(session, area, date)
-    else:
-        values = {k: v.as_json() for k, v in country_indicators(session, area, date, source).items()}
-    return {"country": area, "date": date.isoformat() if date else None, "indicators": values}
+    return service.area_indicators(session, code, date, source)
 
 
 @router.get("/countries/{code}/series", response_model=list[SeriesPointOut], responses=responses(404))
@@ -122,12 +102,10 @@ def country_series(
     source: str | None = None,
 ) -> Any:
     """Values over time (code, date, value, source) for a country or group (summed; shares re-divided)."""
-    area, is_group = _area(code)
-    unknown = [i for i in indicator if i not in CODES]
-    if unknown:
-        raise HTTPException(422, f"unknown indicator(s): {', '.join(unknown)}")
-    members = group_countries(area, dt.date.today()) if is_group else [area]
-    frame = series(session, members, indicator, source)
+    try:
+        frame = service.area_series(session, code, indicator, source)
+    except KeyError as e:
+        raise HTTPException(422, e.args[0]) from e
     return [{**r, "date": r["date"].isoformat()} for r in frame.to_dicts()]
 
 
@@ -138,15 +116,10 @@ def country_series(
 )
 def export(session: SessionDep, format: Literal["json", "csv"] = "csv") -> Any:
     """Every stored indicator value with its source and snapshot date."""
-    n = NetworkIndicator
-    columns = ("country", "code", "date", "value", "numerator", "denominator", "source", "snapshot_date")
-    rows = session.execute(select(*(getattr(n, c) for c in columns)).order_by(n.country, n.code, n.date)).all()
     if format == "json":
-        return [dict(zip(columns, r, strict=True)) for r in rows]
-    types = (pl.String, pl.String, pl.Date, pl.Float64, pl.Float64, pl.Float64, pl.String, pl.Date)
-    frame = pl.DataFrame(rows, schema=dict(zip(columns, types, strict=True)), orient="row")
+        return [dict(zip(service.EXPORT_COLUMNS, r, strict=True)) for r in service.export_rows(session)]
     return Response(
-        frame_csv(frame),
+        frame_csv(service.export_frame(session)),
         media_type="text/csv; charset=utf-8",
         headers={"content-disposition": 'attachment; filename="network-indicators.csv"'},
     )

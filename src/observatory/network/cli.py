@@ -12,14 +12,11 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
-from sqlalchemy import select
 
 from observatory.db import transaction
 from observatory.exports import SafeWriter
 from observatory.network import service
-from observatory.network.models import NetworkIndicator
-from observatory.network.service import CODES, SOURCES, country_indicators, group_indicators
-from observatory.reference import COUNTRY_GROUPS, ITU_REGIONS, country_code
+from observatory.reference import UnknownArea
 from observatory.sources import is_url
 
 app = typer.Typer(
@@ -43,13 +40,15 @@ def _locations(items: list[str]) -> list[str]:
 
 @app.command("ingest")
 def ingest(
-    source: Annotated[str, typer.Argument(help=f"One of: {', '.join(SOURCES)}.")],
+    source: Annotated[str, typer.Argument(help=f"One of: {', '.join(service.sources())}.")],
     locations: Annotated[list[str], typer.Argument(help="Files, folders or http(s) addresses; each is one snapshot.")],
 ) -> None:
     """Load one or more files of a source, each as a dated snapshot in its own transaction."""
-    if source not in SOURCES:
-        err.print(f"[red]error:[/red] unknown source {source!r}; one of: {', '.join(SOURCES)}")
-        raise typer.Exit(2)
+    try:
+        service.source(source)
+    except KeyError as e:
+        err.print(f"[red]error:[/red] {e.args[0]}", highlight=False)
+        raise typer.Exit(2) from None
     todo = _locations(locations)
     columns = (TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
     with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as bar:
@@ -104,27 +103,24 @@ def show(
         err.print("[red]error:[/red] --format must be json or table")
         raise typer.Exit(2)
     on = _day(date)
-    group = country if country in COUNTRY_GROUPS or country in ITU_REGIONS else None
-    code = None if group else country_code(country) or (country.upper() if len(country) == 2 else None)
-    if group is None and code is None:
-        err.print(f"[red]error:[/red] unknown country {country!r}")
-        raise typer.Exit(2)
-    with transaction() as session:
-        if group:
-            values: dict[str, Any] = group_indicators(session, group, on)
-        else:
-            values = {k: v.as_json() for k, v in country_indicators(session, str(code), on, source).items()}
-    document = {"country": group or code, "date": date, "indicators": values}
+    try:
+        with transaction() as session:
+            document: dict[str, Any] = service.area_indicators(session, country, on, source)
+    except UnknownArea as e:
+        err.print(f"[red]error:[/red] {e}", highlight=False)
+        raise typer.Exit(2) from None
+    code, values = document["country"], document["indicators"]
     if format == "json":
         json.dump(document, sys.stdout, ensure_ascii=False, indent=1)
         sys.stdout.write("\n")
         return
-    table = Table(title=f"{group or code}" + (f" on {date}" if date else ""))
+    table = Table(title=f"{code}" + (f" on {date}" if date else ""))
     for column in ("indicator", "value", "source", "snapshot"):
         table.add_column(column, justify="right" if column == "value" else "left")
     for key, v in values.items():
-        table.add_row(key, _format(v["value"]), ", ".join(v["sources"]) if group else v["source"], v["snapshot_date"])
-    out.print(table if values else f"No infrastructure indicators for {group or code} yet.")
+        sources = ", ".join(v["sources"]) if "sources" in v else v["source"]
+        table.add_row(key, _format(v["value"]), sources, v["snapshot_date"])
+    out.print(table if values else f"No infrastructure indicators for {code} yet.")
 
 
 @app.command("export")
@@ -136,10 +132,9 @@ def export(
     if format not in ("csv", "json"):
         err.print("[red]error:[/red] --format must be csv or json")
         raise typer.Exit(2)
-    n = NetworkIndicator
-    columns = ("country", "code", "date", "value", "numerator", "denominator", "source", "snapshot_date")
+    columns = service.EXPORT_COLUMNS
     with transaction() as session:
-        rows = session.execute(select(*(getattr(n, c) for c in columns)).order_by(n.country, n.code, n.date)).all()
+        rows = service.export_rows(session)
     fh = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
     try:
         if format == "csv":
@@ -161,5 +156,5 @@ def export(
 @app.command("indicators")
 def indicators() -> None:
     """The indicator codes and how a group aggregates them (definitions: docs/network.md)."""
-    for code, kind in CODES.items():
+    for code, kind in service.CODES.items():
         out.print(f"{code}\t{kind}")

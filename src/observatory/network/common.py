@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import io
 import ipaddress
 import json
 import re
 import unicodedata
-from collections.abc import Iterator
+from bisect import bisect_right
 from functools import cache
+from itertools import accumulate
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import polars as pl
 from sqlalchemy import delete, select
@@ -24,14 +26,9 @@ from sqlalchemy.orm import Session
 from observatory.db import bulk_insert
 from observatory.network.models import DATA_TABLES
 from observatory.reference import countries
-from observatory.sources import SourceError, SourceLoad, line_chunks, open_text
+from observatory.sources import LoadResult, Source, SourceError, SourceLoad, line_chunks, read_bytes
 
 MAX_ASN = 4_294_967_295
-NOT_COUNTRIES = {
-    "ZZ": "unknown or unassigned (RIR convention)",
-    "EU": "European Union (RIR region code, not an ISO country)",
-    "AP": "Asia-Pacific (RIR region code, not an ISO country)",
-}
 
 
 # Spellings in IXP directories (PCH, CAIDA) that differ from the UN short names in the reference data.
@@ -81,6 +78,8 @@ ALIASES = {
 
 
 def name_key(name: str) -> str:
+    """A country name as the name index keys it: HTML entities decoded, accents, case, parentheses and
+    repeated blanks dropped."""
     text = unicodedata.normalize("NFKD", html.unescape(name)).encode("ascii", "ignore").decode().lower()
     return re.sub(r"\s+", " ", re.sub(r"\(.*?\)", "", text)).strip()
 
@@ -178,6 +177,16 @@ def check_prefixes(
     return out.drop("_ok")
 
 
+def read_csv(path: Path, **options: Any) -> pl.DataFrame:
+    """A CSV file read whole by polars, every cell as text, with the ``line`` of each record (the header
+    is line 1); anything polars cannot read is an error naming the file."""
+    try:
+        table = pl.read_csv(io.BytesIO(read_bytes(path)), infer_schema=False, **options)
+    except pl.exceptions.PolarsError as e:
+        raise SourceError(path, f"not a CSV file: {e}") from None
+    return table.with_row_index("line", offset=2)
+
+
 def text_lines(path: Path, *, limit: int | None = None) -> pl.DataFrame:
     """The lines of a UTF-8 text file that are neither blank nor ``#`` comments: columns ``line`` (its
     number in the file) and ``text``. The file is read in pieces of whole lines, so only the kept lines
@@ -195,49 +204,91 @@ def text_lines(path: Path, *, limit: int | None = None) -> pl.DataFrame:
     return pl.concat(frames, rechunk=True)
 
 
-def json_records(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    """(line, object) for each JSON object of a JSON-lines file; ``#`` lines are comments.
+def json_records(path: Path, schema: dict[str, Any]) -> pl.DataFrame:
+    """The JSON objects of a JSON-lines file as a frame of ``schema``'s fields (others are ignored, a missing
+    one is null, numbers read as text where ``schema`` says text) with the ``line`` each object starts on.
 
-    CAIDA's ``ixs_201802.jsonl`` holds pretty-printed objects one after another, so a line that does
-    not parse on its own is joined with the next ones until an object is complete."""
-    decoder = json.JSONDecoder()
-    with open_text(path) as text:
-        pending: list[str] = []
-        start = 0
-        in_comment = False  # CAIDA's pretty-printed files open a multi-line "# {" metadata block
-        for number, raw in enumerate(text, start=1):
+    ``#`` lines are comments: CAIDA writes its build metadata as a commented object, which spans lines in its
+    pretty-printed files. One object per line (the format) is read by polars; objects pretty-printed one
+    after another (CAIDA's ``ixs_201802.jsonl``) are split by the standard library's JSON decoder, each from
+    where the last one ended, and read the same way. An object that does not parse is an error naming its
+    line. The file is read within the bounds of :func:`observatory.sources.line_chunks`."""
+    numbers, texts = _record_lines(path)
+    whole = all(t.startswith("{") and t.endswith("}") for t in texts)
+    if not whole:
+        numbers, texts = _split_objects(path, numbers, texts)
+    try:
+        records = pl.read_ndjson(io.BytesIO("\n".join(texts).encode()), schema=schema) if texts else None
+    except pl.exceptions.PolarsError as e:
+        for number, text in zip(numbers, texts, strict=True):  # which object: the decoder says, polars does not
+            try:
+                json.loads(text)
+            except json.JSONDecodeError:
+                raise SourceError(path, "not JSON", line=number) from None
+        raise SourceError(path, f"JSON objects not of the expected layout: {e}") from None
+    if records is None:
+        records = pl.DataFrame(schema=schema)
+    return records.with_columns(pl.Series("line", numbers, pl.Int64))
+
+
+def _record_lines(path: Path) -> tuple[list[int], list[str]]:
+    """The stripped lines that are neither blank nor comments, with their numbers. (A few lines of state: a
+    commented object opens with ``# {`` and closes with a line ``}``, which no JSON or CSV reader knows.)"""
+    numbers: list[int] = []
+    texts: list[str] = []
+    in_comment = False
+    for chunk in line_chunks(path):
+        try:
+            text = chunk.data.decode("utf-8")
+        except UnicodeDecodeError as e:
+            raise SourceError(path, f"not UTF-8 text at byte {chunk.offset + e.start}") from None
+        for number, raw in enumerate(text.split("\n"), start=chunk.line):
             line = raw.strip()
             if in_comment:
                 in_comment = line != "}"
-                continue
-            if not pending and line.startswith("#"):
+            elif line.startswith("#"):
                 in_comment = line.endswith("{")
-                continue
-            if not pending and not line:
-                continue
-            if not pending:
-                start = number
-                try:
-                    obj = json.loads(line)
-                except json.JSONDecodeError:
-                    if not line.startswith("{") or line.endswith("}"):
-                        raise SourceError(path, "not JSON", line=number) from None
-                    pending.append(line)
-                    continue
-            else:
-                pending.append(line)
-                if line != "}":
-                    continue
-                try:
-                    obj, _ = decoder.raw_decode("\n".join(pending))
-                except json.JSONDecodeError as e:
-                    raise SourceError(path, f"not JSON: {e.msg}", line=start + e.lineno - 1) from None
-                pending = []
-            if not isinstance(obj, dict):
-                raise SourceError(path, "a JSON line must be an object", line=start)
-            yield start, obj
-        if pending:
-            raise SourceError(path, "file ends inside a JSON object", line=start)
+            elif line:
+                numbers.append(number)
+                texts.append(line)
+    return numbers, texts
+
+
+def _split_objects(path: Path, numbers: list[int], texts: list[str]) -> tuple[list[int], list[str]]:
+    """Objects written across lines, one after another: each as one line, with the line it starts on. (ijson
+    would stream them too, but reports no line numbers, and an error must name the line.)"""
+    text = "\n".join(texts)
+    starts = list(accumulate((len(t) + 1 for t in texts[:-1]), initial=0))
+    decoder = json.JSONDecoder()
+    found_numbers: list[int] = []
+    found_texts: list[str] = []
+    position = _next_value(text, 0)
+    while position < len(text):
+        line = numbers[bisect_right(starts, position) - 1]
+        try:
+            value, position = decoder.raw_decode(text, position)
+        except json.JSONDecodeError as e:
+            raise SourceError(path, f"not JSON: {e.msg}", line=numbers[bisect_right(starts, e.pos) - 1]) from None
+        if not isinstance(value, dict):
+            raise SourceError(path, "a JSON record must be an object", line=line)
+        found_numbers.append(line)
+        found_texts.append(json.dumps(value))
+        position = _next_value(text, position)
+    return found_numbers, found_texts
+
+
+def _next_value(text: str, position: int) -> int:
+    """Where the next value starts: the first character that is not white space, from ``position`` on."""
+    found = _NOT_SPACE.search(text, position)
+    return found.start() if found else len(text)
+
+
+_NOT_SPACE = re.compile(r"\S")
+
+
+def stem(path: Path) -> str:
+    """The file's name without its compression and format suffixes: the snapshot's edition label."""
+    return re.sub(r"\.(gz|bz2)$", "", path.name).rsplit(".", 1)[0]
 
 
 def header_date(path: Path, pattern: str = r"(\d{8}|\d{6})") -> dt.date | None:
@@ -285,3 +336,28 @@ def insert_frame(session: Session, model: Any, frame: pl.DataFrame, load: Source
     for offset in range(0, frame.height, step):
         bulk_insert(connection, table, frame.slice(offset, step).to_dicts())
     return frame.height
+
+
+def write_snapshot(session: Session, model: Any, frame: pl.DataFrame, load: SourceLoad) -> int:
+    """Write a file's rows as the snapshot of ``load``, replacing an earlier load of the same edition."""
+    replace_previous(session, load)
+    return insert_frame(session, model, frame, load)
+
+
+class TableSource(Source[pl.DataFrame]):
+    """A source whose file is one table of ``MODEL``'s rows, its edition and date in the file name."""
+
+    MODEL: ClassVar[Any]
+
+    def describe(self, path: Path, parsed: pl.DataFrame) -> dict[str, Any]:
+        """The file's name (without suffixes) as edition, the date in it as the snapshot's date."""
+        return {"edition": stem(path), "data_date": header_date(path)}
+
+    def load(self, session: Session, parsed: pl.DataFrame, load: SourceLoad) -> LoadResult:
+        """Write the rows, then the indicators computed from this snapshot alone (:meth:`indicators`)."""
+        rows = write_snapshot(session, self.MODEL, parsed, load)
+        return LoadResult(load.id, self.NAME, rows, load.edition, load.data_date, {}, self.indicators(session, load))
+
+    def indicators(self, session: Session, load: SourceLoad) -> list[str]:
+        """Compute the indicators of this snapshot alone; notes for the report (none by default)."""
+        return []

@@ -1,7 +1,9 @@
 """Indicators per country per snapshot date, computed in polars from the loaded snapshots.
 
-Called inside each load's transaction (``refresh_after``), so a load and the indicators it changes
-commit together or not at all. Every row carries its source, the load it came from and the date of
+An IXP or facilities snapshot computes its own indicators inside its load's transaction, so a load and
+the indicators it changes commit together or not at all; what joins registry or APNIC data is
+recomputed by those sources' hook (:meth:`observatory.sources.Source.recompute`, :func:`refresh_network`)
+once after a batch of their files. Every row carries its source, the load it came from and the date of
 the snapshot it was computed from.
 
 How snapshots combine:
@@ -18,6 +20,7 @@ How snapshots combine:
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Sequence
 from typing import Any
 
@@ -25,6 +28,7 @@ import polars as pl
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from observatory.indicators import population
 from observatory.network.common import insert_frame
 from observatory.network.models import Delegation, Eyeballs, Facility, Ixp, IxpMember, NetworkIndicator
 from observatory.sources import SourceLoad
@@ -34,6 +38,7 @@ EYEBALLS = "apnic_eyeballs"
 IXP_SOURCES = ("caida_ixp", "peeringdb", "peeringdb_csv", "pch")
 FACILITIES = "caida_facilities"
 HISTORY_FROM = 2000
+log = logging.getLogger(__name__)
 ACTIVE_MEMBERS = 3
 INDICATOR_SCHEMA = {
     "country": pl.String,
@@ -211,8 +216,6 @@ def rir_indicators(frame: pl.DataFrame, day: dt.date, population: pl.DataFrame |
 def populations(session: Session) -> pl.DataFrame:
     """Population per country (alpha-3) and year from the connectivity indicators (World Bank
     SP.POP.TOTL); empty when they are not loaded, and ``ipv4_per_capita`` is then left out."""
-    from observatory.indicators.store import population
-
     return population(session).select(pl.col("area").alias("country"), "year", "population")
 
 
@@ -223,6 +226,7 @@ def population_on(frame: pl.DataFrame, day: dt.date) -> pl.DataFrame:
 
 
 def history_dates(last: dt.date, first_year: int = HISTORY_FROM) -> list[dt.date]:
+    """Every 31 December from ``first_year`` before ``last``: the dates registry history is computed on."""
     return [dt.date(y, 12, 31) for y in range(first_year, last.year) if dt.date(y, 12, 31) < last]
 
 
@@ -344,6 +348,7 @@ def refresh_ixp(
 
 
 def refresh_facilities(session: Session, load: SourceLoad) -> int:
+    """Recompute ``facility_count`` of one facilities snapshot."""
     session.execute(delete(NetworkIndicator).where(NetworkIndicator.load_id == load.id))
     day = load.data_date or load.loaded_at.date()
     f = _frame(
@@ -361,19 +366,5 @@ def refresh_network(session: Session, *, registry: bool = True) -> int:
     for source in IXP_SOURCES:
         for ixp_load in _loads(session, source, IxpMember):
             rows += refresh_ixp(session, ixp_load, read)
+    log.info("recomputed %d %s indicator values", rows, "registry and IXP" if registry else "IXP")
     return rows
-
-
-def refresh_after(session: Session, load: SourceLoad, *, cascade: bool = True) -> list[str]:
-    """Recompute what ``load`` changes; returns notes for the load report.
-
-    With ``cascade`` false a registry or APNIC load leaves the recomputation to the caller (a batch of
-    files recomputes once, at its end: see :func:`observatory.network.service.ingest`)."""
-    session.flush()
-    if load.source in IXP_SOURCES:
-        return [f"{refresh_ixp(session, load)} indicator values"]
-    if load.source == FACILITIES:
-        return [f"{refresh_facilities(session, load)} indicator values"]
-    if load.source in (RIR, EYEBALLS) and cascade:
-        return [f"{refresh_network(session, registry=load.source == RIR)} indicator values"]
-    return []

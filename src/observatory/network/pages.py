@@ -12,9 +12,8 @@ from fastapi.responses import Response
 from markupsafe import Markup
 
 from observatory import reference
-from observatory.i18n import N_
-from observatory.network.catalogue import BY_CODE, CATALOGUE
-from observatory.network.service import country_indicators, group_countries, group_indicators, ixp_map, series
+from observatory.indicators import INFRASTRUCTURE
+from observatory.network import service
 from observatory.web import charts
 from observatory.web.deps import WebDep
 from observatory.web.labels import label
@@ -23,18 +22,6 @@ from observatory.web.render import Web, add_templates
 router = APIRouter(include_in_schema=False)
 add_templates(Path(__file__).parent / "templates")
 HISTORY = ("ixp_count", "ixp_members", "ipv6_prefixes", "ipv6_holder_share", "asn_count")
-# The sources as readers know them; the stored id (``peeringdb_csv+rir_delegated``) stays in the JSON twin.
-SOURCE_NAMES = {
-    "caida_ixp": N_("CAIDA IXP dataset"),
-    "caida_facilities": N_("CAIDA IXP dataset"),
-    "peeringdb": "PeeringDB",
-    "peeringdb_csv": "PeeringDB",
-    "pch": "Packet Clearing House",
-    "rir_delegated": N_("Regional Internet registries"),
-    "apnic_eyeballs": N_("APNIC user estimates"),
-    "caida_asrel": N_("CAIDA AS relationships"),
-    "caida_pfx2as": N_("CAIDA prefix-to-AS"),
-}
 
 
 def _ordinal_year(x: float) -> str:
@@ -44,18 +31,12 @@ def _ordinal_year(x: float) -> str:
 def _value_text(web: Web, code: str, value: float | None) -> str:
     if value is None:
         return "–"
-    unit = BY_CODE[code].unit
+    unit = INFRASTRUCTURE[code].unit
     if unit == "share":
         return web.fmt.percent(value)
     if unit == "addresses_per_person":
         return web.fmt.number(value, 2)
     return web.fmt.number(value)
-
-
-def _source_text(web: Web, source: str) -> str:
-    """``peeringdb_csv+rir_delegated`` as "PeeringDB + Regional Internet registries"."""
-    names = [web.gettext(SOURCE_NAMES[p]) if p in SOURCE_NAMES else p for p in source.split("+")]
-    return " + ".join(dict.fromkeys(names))
 
 
 def _line(web: Web, points: list[dict[str, Any]], name: str, code: str) -> Markup:
@@ -75,19 +56,17 @@ def _line(web: Web, points: list[dict[str, Any]], name: str, code: str) -> Marku
 def section(web: Web, area: str) -> tuple[dict[str, Any] | None, dict[str, Any]]:
     """The infrastructure section of a country (alpha-3) or group page: its data (the JSON twin's
     ``infrastructure``, None when nothing is loaded) and the template's context (charts, names)."""
-    is_group = area in reference.COUNTRY_GROUPS or area in reference.ITU_REGIONS
-    members = group_countries(area, dt.date.today()) if is_group else [area]
-    if is_group:
-        indicators = group_indicators(web.session, area)
-    else:
-        indicators = {k: v.as_json() for k, v in country_indicators(web.session, area).items()}
+    found = service.area(area)
+    is_group = found.kind not in ("country", "registry")
+    members = service.members(web.session, found)
+    indicators = service.area_indicators(web.session, area)["indicators"]
     if not indicators:
         return None, {}
     history: dict[str, list[dict[str, Any]]] = {}
     for code in HISTORY:
         # IXP history from CAIDA's quarterly files (one source, so the line is comparable over time).
         source = "caida_ixp" if code == "ixp_count" else None
-        frame = series(web.session, members, [code], source)
+        frame = service.series(web.session, members, [code], source)
         history[code] = frame.select("date", "value", "source").to_dicts()
     comparison = []
     if not is_group:
@@ -96,20 +75,20 @@ def section(web: Web, area: str) -> tuple[dict[str, Any] | None, dict[str, Any]]
         if country and country.itu_region:
             groups.append(country.itu_region)
         for g in groups:
-            comparison.append({"group": g, "indicators": group_indicators(web.session, g)})
+            comparison.append({"group": g, "indicators": service.group_indicators(web.session, g)})
     data = {
         "indicators": indicators,
         "history": history,
         "comparison": comparison,
         "catalogue": web.url("/infrastructure/indicators"),
     }
-    names = {i.code: web.gettext(i.name) for i in CATALOGUE}
+    names = {code: web.gettext(i.name) for code, i in INFRASTRUCTURE.items()}
     chart_list = {code: _line(web, points, names[code], code) for code, points in history.items() if len(points) > 1}
     context = {
         "infrastructure_charts": chart_list,
         "infrastructure_names": names,
         "infrastructure_value": lambda code, v: _value_text(web, code, v),
-        "infrastructure_source": lambda source: _source_text(web, source),
+        "infrastructure_source": lambda source: service.source_label(source, web.gettext),
         "infrastructure_group_name": lambda g: label(
             web, "country_group" if g in reference.COUNTRY_GROUPS else "region", g
         ),
@@ -120,7 +99,7 @@ def section(web: Web, area: str) -> tuple[dict[str, Any] | None, dict[str, Any]]
 @router.get("/infrastructure")
 def infrastructure_page(web: WebDep) -> Response:
     """World map of IXP presence (IXPs per country, latest snapshot), with the table behind it."""
-    counts = ixp_map(web.session)
+    counts = service.ixp_map(web.session)
     ordered = sorted(
         ((c, v) for c, v in counts.items() if c in reference.countries()), key=lambda cv: (-(cv[1].value or 0), cv[0])
     )
@@ -161,9 +140,9 @@ def catalogue_page(web: WebDep) -> Response:
                 "definition": web.gettext(i.definition),
                 "unit": i.unit,
                 "aggregate": i.aggregate,
-                "sources": i.sources,
+                "sources": service.sources_text(i.sources, web.gettext),
             }
-            for i in CATALOGUE
+            for i in INFRASTRUCTURE.values()
         ]
     }
     return web.render("network/indicators.html", data)

@@ -6,28 +6,25 @@ the registry's services.
 
 from __future__ import annotations
 
-import io
 import math
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Response
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from observatory import reference
 from observatory.auth import (
     NEW_ORGANISATION,
     Action,
-    Principal,
     can,
     require,
     require_new_pledge,
     require_pledge_change,
 )
-from observatory.errors import Conflict, NotFound
+from observatory.errors import Conflict
 from observatory.pledges import service
-from observatory.pledges.csvio import write_csv
-from observatory.pledges.models import Organisation, Pledge
+from observatory.pledges.breakdowns import By, summary
+from observatory.pledges.csvio import csv_text
+from observatory.pledges.models import Organisation
 from observatory.pledges.query import PledgeFilter, SortKey, iter_pledges, list_pledges
 from observatory.pledges.schemas import (
     HistoryEntryOut,
@@ -43,7 +40,7 @@ from observatory.pledges.schemas import (
     ReportOut,
     WithdrawIn,
 )
-from observatory.pledges.summary import By, summary
+from observatory.pledges.service import public_pledge
 from observatory.web.deps import PrincipalDep, SessionDep, WriterDep, strict_json
 from observatory.web.openapi import (
     OPTIONAL_TOKEN,
@@ -100,6 +97,8 @@ FilterDep = Annotated[PledgeFilter, Depends(pledge_filter)]
 
 
 class SummaryTotal(Out):
+    """The totals of the selected published pledges."""
+
     pledges: int
     organisations: int
     value_usd: float
@@ -107,6 +106,8 @@ class SummaryTotal(Out):
 
 
 class SummaryGroup(Out):
+    """One group of a breakdown."""
+
     key: str
     label: str
     pledges: int
@@ -114,20 +115,11 @@ class SummaryGroup(Out):
 
 
 class Summary(Out):
+    """Published pledges and their USD value, in all and broken down by one dimension."""
+
     by: By
     total: SummaryTotal
     groups: list[SummaryGroup]
-
-
-def public_pledge(p: Pledge) -> dict[str, Any]:
-    return {**service.pledge_dict(p), "reporting_health": service.reporting_health(p)}
-
-
-def _visible(session: Session, principal: Principal, ref: str) -> Pledge:
-    pledge = service.get_pledge(session, ref)
-    if pledge.review_state != "published" and not can(principal, Action.READ_UNPUBLISHED, pledge.pledger_id):
-        raise NotFound(f"no pledge {ref!r}")
-    return pledge
 
 
 # What the operations can answer besides 200: reads of pledges look at the token (401 when it is wrong,
@@ -156,10 +148,8 @@ def pledges_list(
     format: Literal["json", "csv"] = "json",
 ) -> Any:
     if format == "csv":
-        out = io.StringIO()
-        write_csv(iter_pledges(session, f, sort), out)
         return Response(
-            out.getvalue(),
+            csv_text(iter_pledges(session, f, sort)),
             media_type="text/csv; charset=utf-8",
             headers={"content-disposition": 'attachment; filename="pledges.csv"'},
         )
@@ -192,7 +182,7 @@ def pledges_summary(session: SessionDep, f: FilterDep, by: By) -> Any:
     summary="One pledge",
 )
 def pledge_get(reference: str, session: SessionDep, principal: PrincipalDep) -> Any:
-    pledge = _visible(session, principal, reference)
+    pledge = service.visible_pledge(session, reference, principal)
     return {**public_pledge(pledge), "reports": [service.report_dict(r) for r in pledge.reports]}
 
 
@@ -226,7 +216,7 @@ def pledge_update(
     data: PledgeUpdate,
     session: SessionDep,
 ) -> Any:
-    pledge = _visible(session, principal, reference)
+    pledge = service.visible_pledge(session, reference, principal)
     changes = data.changes.given()
     target = None
     if data.changes.pledger is not None:
@@ -256,7 +246,7 @@ def pledge_withdraw(
     data: WithdrawIn,
     session: SessionDep,
 ) -> Any:
-    require(principal, Action.WITHDRAW_PLEDGE, _visible(session, principal, reference).pledger_id)
+    require(principal, Action.WITHDRAW_PLEDGE, service.visible_pledge(session, reference, principal).pledger_id)
     return public_pledge(service.withdraw_pledge(session, reference, data.version, data.reason, principal.name))
 
 
@@ -268,7 +258,7 @@ def pledge_withdraw(
     summary="A pledge's progress reports",
 )
 def reports_list(reference: str, session: SessionDep, principal: PrincipalDep) -> Any:
-    return [service.report_dict(r) for r in _visible(session, principal, reference).reports]
+    return [service.report_dict(r) for r in service.visible_pledge(session, reference, principal).reports]
 
 
 @router.post(
@@ -285,7 +275,7 @@ def report_file(
     data: ProgressReportIn,
     session: SessionDep,
 ) -> Any:
-    require(principal, Action.FILE_REPORT, _visible(session, principal, reference).pledger_id)
+    require(principal, Action.FILE_REPORT, service.visible_pledge(session, reference, principal).pledger_id)
     return service.report_dict(service.file_report(session, reference, data, principal.name))
 
 
@@ -297,7 +287,7 @@ def report_file(
     summary="The audit history of a pledge and its reports",
 )
 def pledge_history(reference: str, session: SessionDep, principal: PrincipalDep) -> Any:
-    pledge = _visible(session, principal, reference)
+    pledge = service.visible_pledge(session, reference, principal)
     show_actor = can(principal, Action.READ_UNPUBLISHED, pledge.pledger_id)  # the public sees what, not who
     return [
         {
@@ -324,10 +314,8 @@ def _organisation(org: Organisation, pledges: int) -> dict[str, Any]:
     summary="Organisations with their number of published pledges",
 )
 def organisations_list(session: SessionDep) -> Any:
-    published = select(Pledge.pledger_id, func.count()).where(Pledge.review_state == "published")
-    counts = {org_id: n for org_id, n in session.execute(published.group_by(Pledge.pledger_id))}
-    orgs = session.scalars(select(Organisation).order_by(Organisation.name_key))
-    return [_organisation(o, counts.get(o.id, 0)) for o in orgs]
+    counts = service.pledges_by_pledger(session, published_only=True)
+    return [_organisation(o, counts.get(o.id, 0)) for o in service.organisations(session)]
 
 
 @router.get(
@@ -337,11 +325,8 @@ def organisations_list(session: SessionDep) -> Any:
     summary="One organisation",
 )
 def organisation_get(organisation_id: Annotated[Id, Path()], session: SessionDep) -> Any:
-    org = session.get(Organisation, organisation_id)
-    if org is None:
-        raise NotFound(f"no organisation {organisation_id}")
-    n = session.scalar(select(func.count()).where(Pledge.pledger_id == org.id, Pledge.review_state == "published"))
-    return _organisation(org, n or 0)
+    org = service.get_organisation(session, organisation_id)
+    return _organisation(org, service.pledges_by_pledger(session, [org.id], published_only=True).get(org.id, 0))
 
 
 @router.post(
@@ -361,6 +346,8 @@ def organisation_create(
 
 
 class PillarOut(Out):
+    """A pillar of a P2C focus area."""
+
     code: str
     name_en: str
     name_fr: str

@@ -15,9 +15,9 @@ from rich.table import Table
 
 from observatory.auth import CLI
 from observatory.db import transaction
-from observatory.pledges.csvio import ImportRejected, import_pledges, write_csv
+from observatory.pledges.breakdowns import BY_VALUES, summary
+from observatory.pledges.csvio import ImportRejected, import_file, write_csv
 from observatory.pledges.query import PledgeFilter, iter_pledges
-from observatory.pledges.summary import BY_VALUES, summary
 
 app = typer.Typer(help="Import, export and summarise P2C pledges.", no_args_is_help=True)
 demo = typer.Typer(help="Synthetic data for load and scale tests (always labelled synthetic).", no_args_is_help=True)
@@ -44,12 +44,11 @@ def pledges_import(
     try:
         with (
             Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as bar,
-            transaction() as session,
             target.open("w", encoding="utf-8", newline="") as rejected_to,
         ):
             task = bar.add_task("rows", total=file.stat().st_size)
-            result = import_pledges(
-                session,
+            result = import_file(
+                None,
                 file,
                 CLI.name,
                 skip_invalid=skip_invalid,

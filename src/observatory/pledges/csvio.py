@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
+import logging
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import suppress
 from dataclasses import dataclass, field
@@ -22,11 +24,11 @@ from pathlib import Path
 from typing import IO, Any, cast
 
 from pydantic import ValidationError
-from sqlalchemy import Table, func, select, text
+from sqlalchemy import Engine, Table, func, select, text
 from sqlalchemy.orm import Session
 
 from observatory import audit
-from observatory.db import Base, bulk_insert, utcnow
+from observatory.db import Base, bulk_insert, transaction, utcnow
 from observatory.errors import Refused
 from observatory.exports import SafeDictWriter, SafeWriter, unescape_cell
 from observatory.pledges.models import (
@@ -66,10 +68,15 @@ BATCH = 2000
 SAMPLE = "p2c_pledges.csv"  # the 17 real pledges shipped in ``pledges/sample`` (see its README)
 KEEP_REJECTED = 1000  # rejected rows kept in memory for display; the rest are counted (and streamed)
 REJECTED_COLUMNS = ("line", "column", "reason", *COLUMNS, *OPTIONAL_COLUMNS)
+CHUNK_ROWS = 500  # rows of a streamed export sent at a time
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class RowError:
+    """What is wrong with a row of a file: its line, the column (empty for the whole row) and why."""
+
     line: int
     column: str
     reason: str
@@ -254,6 +261,45 @@ def import_pledges(
     finally:
         if isinstance(source, Path):
             stream.close()
+
+
+def check_file(engine: Engine, path: Path, actor: str, review_state: str, rejected_to: IO[str]) -> ImportResult:
+    """What importing a file would do (a dry run in its own session: nothing is written and no write lock is
+    taken); every rejected row goes to ``rejected_to`` with its reason."""
+    with Session(engine) as dry_run:
+        try:
+            return import_pledges(dry_run, path, actor, skip_invalid=True, review_state=review_state, dry_run=True,
+                                  rejected_to=rejected_to)  # fmt: skip
+        finally:
+            dry_run.rollback()
+
+
+def import_file(
+    engine: Engine | None,
+    path: Path,
+    actor: str,
+    *,
+    skip_invalid: bool = False,
+    review_state: str = "published",
+    progress: Callable[[int], None] | None = None,
+    rejected_to: IO[str] | None = None,
+) -> ImportResult:
+    """Import a pledge file and commit it, in a transaction of its own (see ``import_pledges``); the log
+    records what was imported, or that the file was refused (``ImportRejected``: nothing was changed)."""
+    try:
+        with transaction(engine) as session:
+            result = import_pledges(
+                session, path, actor, skip_invalid=skip_invalid, review_state=review_state, progress=progress,
+                rejected_to=rejected_to,
+            )  # fmt: skip
+    except ImportRejected as exc:
+        log.warning("import of %s by %s refused: %s", path.name, actor, exc)
+        raise
+    log.info(
+        "import of %s by %s committed (%s): %d created, %d updated, %d unchanged, %d line(s) rejected",
+        path.name, actor, review_state, result.created, result.updated, result.unchanged, result.rejected_lines,
+    )  # fmt: skip
+    return result
 
 
 class _Importer:
@@ -533,7 +579,8 @@ def pledge_row(p: Pledge) -> dict[str, str]:
 
 def write_csv(pledges: Iterable[Pledge], out: IO[str]) -> int:
     """Pledges in the import format, with the optional columns, so an export can be imported again
-    (text cells that a spreadsheet would run as a formula are written safe; see ``observatory.exports``)."""
+    (text cells that a spreadsheet would run as a formula are written safe; see ``observatory.exports``).
+    Returns how many were written."""
     writer = SafeDictWriter(out, COLUMNS + OPTIONAL_COLUMNS)
     writer.writeheader()
     n = 0
@@ -541,6 +588,27 @@ def write_csv(pledges: Iterable[Pledge], out: IO[str]) -> int:
         writer.writerow(pledge_row(p))
         n += 1
     return n
+
+
+def csv_text(pledges: Iterable[Pledge]) -> str:
+    """Pledges as a CSV file in the import format (``write_csv``)."""
+    out = io.StringIO()
+    write_csv(pledges, out)
+    return out.getvalue()
+
+
+def csv_chunks(pledges: Iterable[Pledge], rows: int = CHUNK_ROWS) -> Iterator[str]:
+    """Pledges as ``write_csv`` writes them, a few hundred rows at a time (to stream a large export)."""
+    buffer = io.StringIO()
+    writer = SafeDictWriter(buffer, COLUMNS + OPTIONAL_COLUMNS)
+    writer.writeheader()
+    for n, p in enumerate(pledges, start=1):
+        writer.writerow(pledge_row(p))
+        if n % rows == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
 
 
 def write_rejected(rejected: list[tuple[dict[str, str], RowError]], path: Path) -> None:

@@ -61,6 +61,7 @@ class Links:
         return mask
 
     def linked(self, n: int) -> BoolArray:
+        """Pledges with at least one key (a target country, a pillar…)."""
         mask = np.zeros(n, dtype=np.bool_)
         mask[self.pledge] = True
         return mask
@@ -74,12 +75,16 @@ class Single:
     keys: list[str]
 
     def matching(self, wanted: Iterable[str]) -> BoolArray:
+        """Pledges whose key is one of the wanted ones."""
         index = {k: i for i, k in enumerate(self.keys)}
         return np.isin(self.code, [index[k] for k in wanted if k in index])
 
 
 @dataclass
 class PledgeIndex:
+    """Every pledge of the registry at one revision, as columns: what lists, summaries and exports select,
+    sort and count."""
+
     revision: int
     ids: IntArray  # pledge ids, ascending
     value: FloatArray  # USD value, NaN where there is none
@@ -92,6 +97,7 @@ class PledgeIndex:
 
     @property
     def size(self) -> int:
+        """How many pledges the index holds (in every review state)."""
         return len(self.ids)
 
     def health(self, today: dt.date | None = None) -> Single:

@@ -38,6 +38,8 @@ USD_ORIGINS = ("stated", "converted")
 
 
 class Organisation(Base):
+    """An organisation that pledges or partners in pledges; its name is unique, ignoring case and blanks."""
+
     __tablename__ = "organisation"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -50,6 +52,9 @@ class Organisation(Base):
 
 
 class Pledge(Base):
+    """A Partner2Connect pledge: what an organisation committed to, where, for how much and when, with its
+    review state; every change bumps its version."""
+
     __tablename__ = "pledge"
     __table_args__ = (Index("ix_pledge_pledger_id", "pledger_id"),)
 
@@ -101,6 +106,8 @@ class Pledge(Base):
 
 
 class PledgeFocusArea(Base):
+    """A P2C focus area a pledge serves."""
+
     __tablename__ = "pledge_focus_area"
 
     pledge_id: Mapped[int] = mapped_column(ForeignKey("pledge.id", ondelete="CASCADE"), primary_key=True)
@@ -108,6 +115,8 @@ class PledgeFocusArea(Base):
 
 
 class PledgePillar(Base):
+    """A pillar (of a focus area) a pledge serves."""
+
     __tablename__ = "pledge_pillar"
 
     pledge_id: Mapped[int] = mapped_column(ForeignKey("pledge.id", ondelete="CASCADE"), primary_key=True)
@@ -115,6 +124,8 @@ class PledgePillar(Base):
 
 
 class PledgeCountry(Base):
+    """A country a pledge targets (a pledge with none is global)."""
+
     __tablename__ = "pledge_country"
 
     pledge_id: Mapped[int] = mapped_column(ForeignKey("pledge.id", ondelete="CASCADE"), primary_key=True)
@@ -122,6 +133,8 @@ class PledgeCountry(Base):
 
 
 class PledgePartner(Base):
+    """An organisation a pledge names as partner."""
+
     __tablename__ = "pledge_partner"
 
     pledge_id: Mapped[int] = mapped_column(ForeignKey("pledge.id", ondelete="CASCADE"), primary_key=True)

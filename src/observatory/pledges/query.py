@@ -40,6 +40,7 @@ class PledgeFilter:
     review_state: list[str] = field(default_factory=lambda: ["published"])
 
     def is_default(self) -> bool:
+        """Whether the filter selects what an unfiltered list shows: every published pledge."""
         return self == PledgeFilter()
 
 
@@ -75,6 +76,8 @@ def selection(session: Session, f: PledgeFilter) -> tuple[PledgeIndex, BoolArray
 
 @dataclass
 class Page:
+    """One page of a list of pledges, and how many pledges the whole list holds."""
+
     items: list[Pledge]
     total: int
     page: int

@@ -57,6 +57,7 @@ assert set(ReviewState.__args__) == set(REVIEW_STATES)  # type: ignore[attr-defi
 
 
 def country_code(value: str) -> str:
+    """The ISO 3166-1 alpha-3 code of a country given by its code; ``ValueError`` for an unknown one."""
     code = reference.country_code(value)
     if code is None:
         raise ValueError(f"unknown country code {value.strip()!r} (ISO 3166-1 alpha-3 expected)")
@@ -64,6 +65,7 @@ def country_code(value: str) -> str:
 
 
 def currency_code(value: str) -> str:
+    """The ISO 4217 code of a currency given by its code (any case); ``ValueError`` for an unknown one."""
     code = value.strip().upper()
     if code not in reference.currencies():
         raise ValueError(f"unknown currency code {value.strip()!r} (ISO 4217 expected)")
@@ -85,7 +87,17 @@ def in_taxonomy_order(focus_areas: list[str], pillars: list[str]) -> tuple[list[
     return sorted(set(focus_areas), key=rank), sorted(set(pillars), key=rank)
 
 
+def one_line(value: str) -> str:
+    """A name or title on one line, its runs of blanks made one space; ``ValueError`` when nothing is left."""
+    value = " ".join(value.split())
+    if not value:
+        raise ValueError("must not be empty")
+    return value
+
+
 class OrganisationIn(BaseModel):
+    """An organisation to register: its name, type of stakeholder, country and ITU membership."""
+
     model_config = ConfigDict(extra="forbid")
 
     name: Annotated[str, Field(min_length=1, max_length=300)]
@@ -96,10 +108,7 @@ class OrganisationIn(BaseModel):
     @field_validator("name")
     @classmethod
     def _name(cls, value: str) -> str:
-        value = " ".join(value.split())
-        if not value:
-            raise ValueError("must not be empty")
-        return value
+        return one_line(value)
 
     @field_validator("country")
     @classmethod
@@ -135,10 +144,7 @@ class PledgeFields(BaseModel):
     @field_validator("title")
     @classmethod
     def _title(cls, value: str) -> str:
-        value = " ".join(value.split())
-        if not value:
-            raise ValueError("must not be empty")
-        return value
+        return one_line(value)
 
     @field_validator("language")
     @classmethod
@@ -277,12 +283,16 @@ class PledgeUpdate(BaseModel):
 
 
 class WithdrawIn(BaseModel):
+    """Withdrawing a pledge: the version withdrawn and why."""
+
     model_config = ConfigDict(extra="forbid")
     version: Version
     reason: Note = ""
 
 
 class ProgressReportIn(BaseModel):
+    """A year's progress report on a pledge; ``version`` is the report's current version when correcting it."""
+
     model_config = ConfigDict(extra="forbid")
 
     year: Year

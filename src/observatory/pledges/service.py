@@ -7,16 +7,18 @@ refuses a change made against a stale version instead of applying it over someon
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from observatory import audit
 from observatory.audit import AuditEntry
+from observatory.auth import Action, Principal, can
 from observatory.db import utcnow
 from observatory.errors import Conflict, Invalid, NotFound
 from observatory.pledges.models import (
@@ -55,10 +57,12 @@ def name_key(name: str) -> str:
 
 
 def bump_revision(session: Session) -> None:
+    """Mark the registry as changed, so that what was worked out from it (the pledge index) is done again."""
     session.execute(update(RegistryRevision).values(revision=RegistryRevision.revision + 1))
 
 
 def current_revision(session: Session) -> int:
+    """How many times the registry has changed: the number the pledge index is kept under."""
     return int(session.scalar(select(RegistryRevision.revision)) or 0)
 
 
@@ -66,7 +70,65 @@ def current_revision(session: Session) -> int:
 
 
 def find_organisation(session: Session, name: str) -> Organisation | None:
+    """The organisation registered under this name (ignoring case and runs of blanks), if any."""
     return session.scalar(select(Organisation).where(Organisation.name_key == name_key(name)))
+
+
+def organisation_by_id(session: Session, organisation_id: int) -> Organisation | None:
+    """The organisation of that id, if any."""
+    return session.get(Organisation, organisation_id)
+
+
+def get_organisation(session: Session, organisation_id: int) -> Organisation:
+    """The organisation of that id; :class:`NotFound` when there is none."""
+    org = organisation_by_id(session, organisation_id)
+    if org is None:
+        raise NotFound(f"no organisation {organisation_id}")
+    return org
+
+
+def organisations(session: Session) -> list[Organisation]:
+    """Every registered organisation, by name."""
+    return list(session.scalars(select(Organisation).order_by(Organisation.name_key)))
+
+
+def member_organisations(session: Session, ids: Collection[int]) -> list[Organisation]:
+    """The organisations of these ids (those a pledger acts for), by name."""
+    if not ids:
+        return []
+    return list(session.scalars(select(Organisation).where(Organisation.id.in_(ids)).order_by(Organisation.name_key)))
+
+
+def organisation_names(session: Session, ids: Collection[int]) -> dict[int, str]:
+    """The names of the organisations of these ids, by id (ids of no organisation are left out)."""
+    if not ids:
+        return {}
+    rows = session.execute(select(Organisation.id, Organisation.name).where(Organisation.id.in_(ids)))
+    return {org_id: name for org_id, name in rows}
+
+
+def search_organisations(session: Session, q: str, page: int, per_page: int) -> tuple[list[Organisation], int]:
+    """One page of the organisations whose name contains ``q`` (ignoring case and runs of blanks; all of
+    them when ``q`` is blank), by name, and how many there are in all."""
+    query = select(Organisation)
+    if q.strip():
+        query = query.where(Organisation.name_key.contains(name_key(q)))
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    first = (max(1, page) - 1) * per_page
+    return list(session.scalars(query.order_by(Organisation.name_key).offset(first).limit(per_page))), total
+
+
+def pledges_by_pledger(
+    session: Session, organisation_ids: Collection[int] | None = None, *, published_only: bool = False
+) -> dict[int, int]:
+    """How many pledges each organisation made as pledger (in every review state, or only the published
+    ones), for these organisations or for all; an organisation without pledges is left out."""
+    query = select(Pledge.pledger_id, func.count())
+    if organisation_ids is not None:
+        query = query.where(Pledge.pledger_id.in_(organisation_ids))
+    if published_only:
+        query = query.where(Pledge.review_state == "published")
+    return {org: n for org, n in session.execute(query.group_by(Pledge.pledger_id))}
 
 
 def upsert_organisation(session: Session, data: OrganisationIn, actor: str) -> Organisation:
@@ -97,6 +159,7 @@ def organisation_for(session: Session, name: str, actor: str) -> Organisation:
 
 
 def organisation_dict(org: Organisation) -> dict[str, Any]:
+    """An organisation as the API shows it and the audit log keeps it."""
     return {
         "id": org.id,
         "name": org.name,
@@ -111,6 +174,9 @@ def organisation_dict(org: Organisation) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class UsdValue:
+    """A pledge's value in USD, the rate it was converted at (and that rate's date), and whether the
+    pledger stated it or it was converted (``origin``); all None when it has no USD value."""
+
     value_usd: float | None
     rate: float | None
     rate_date: dt.date | None
@@ -141,6 +207,7 @@ def usd_value(data: PledgeFields, rates: dict[tuple[str, int], float]) -> UsdVal
 
 
 def next_reference(session: Session, year: int) -> str:
+    """The first free reference of a year's numbering (``P2C-2024-00042``)."""
     prefix = f"P2C-{year}-"
     last = session.scalar(select(func.max(Pledge.reference)).where(Pledge.reference.like(prefix + "%")))
     number = int(last.rsplit("-", 1)[1]) + 1 if last else 1
@@ -161,13 +228,76 @@ def rate_year(data: PledgeFields) -> int | None:
 
 
 def get_pledge(session: Session, ref: str) -> Pledge:
+    """The pledge of that reference, in whatever review state; :class:`NotFound` when there is none."""
     pledge = session.scalar(select(Pledge).where(Pledge.reference == ref))
     if pledge is None:
         raise NotFound(f"no pledge {ref!r}")
     return pledge
 
 
+def visible_pledge(session: Session, ref: str, principal: Principal) -> Pledge:
+    """The pledge of that reference, as ``principal`` may see it: a pledge not yet published (or no longer)
+    is not found for those who may not read it (``observatory.auth`` decides)."""
+    pledge = get_pledge(session, ref)
+    if pledge.review_state != "published" and not can(principal, Action.READ_UNPUBLISHED, pledge.pledger_id):
+        raise NotFound(f"no pledge {ref!r}")
+    return pledge
+
+
+def review_queue(session: Session, limit: int) -> list[Pledge]:
+    """The pledges waiting for the secretariat's decision, the longest waiting first (at most ``limit``)."""
+    waiting = select(Pledge).where(Pledge.review_state == "submitted").order_by(Pledge.updated_at, Pledge.id)
+    return list(session.scalars(waiting.limit(limit)))
+
+
+def pledges_of(session: Session, organisation_ids: Collection[int]) -> list[Pledge]:
+    """Every pledge these organisations made, in every review state, the most recently changed first."""
+    if not organisation_ids:
+        return []
+    query = select(Pledge).where(Pledge.pledger_id.in_(organisation_ids))
+    return list(session.scalars(query.order_by(Pledge.updated_at.desc(), Pledge.id.desc())))
+
+
+def _newest(session: Session, query: Select[Pledge], limit: int) -> tuple[list[Pledge], int]:
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    newest = query.order_by(Pledge.announced_on.desc().nulls_last(), Pledge.reference.desc()).limit(limit)
+    return list(session.scalars(newest)), total
+
+
+def organisation_pledges(
+    session: Session, organisation_id: int, include_unpublished: bool, limit: int
+) -> tuple[list[Pledge], int]:
+    """The newest pledges an organisation made as pledger (at most ``limit``, the last announced first)
+    and how many it made: the published ones, or all of them for those who may read its unpublished ones."""
+    query = select(Pledge).where(Pledge.pledger_id == organisation_id)
+    if not include_unpublished:
+        query = query.where(Pledge.review_state == "published")
+    return _newest(session, query, limit)
+
+
+def partner_pledges(
+    session: Session, organisation_id: int, unpublished_of: Collection[int] | None, limit: int
+) -> tuple[list[Pledge], int]:
+    """The newest pledges naming an organisation as partner (at most ``limit``, the last announced first) and
+    how many there are: the published ones, and those not published whose pledger is one of
+    ``unpublished_of`` (``None``: every pledger's)."""
+    partner_of = select(PledgePartner.pledge_id).where(PledgePartner.organisation_id == organisation_id)
+    query = select(Pledge).where(Pledge.id.in_(partner_of))
+    if unpublished_of is not None:
+        readable = [Pledge.review_state == "published"]
+        if unpublished_of:
+            readable.append(Pledge.pledger_id.in_(unpublished_of))
+        query = query.where(or_(*readable))
+    return _newest(session, query, limit)
+
+
+def public_pledge(p: Pledge) -> dict[str, Any]:
+    """A pledge as the API and the JSON twins show it: its public record and its reporting health."""
+    return {**pledge_dict(p), "reporting_health": reporting_health(p)}
+
+
 def search_text(title: str, description: str, pledger: str, partners: list[str], event: str) -> str:
+    """What full-text search looks in: a pledge's title, description, pledger, partners and event."""
     return " ".join(part for part in (title, description, pledger, *partners, event) if part)
 
 
@@ -338,6 +468,7 @@ def withdraw_pledge(session: Session, ref: str, version: int, reason: str, actor
 
 
 def report_dict(r: ProgressReport) -> dict[str, Any]:
+    """A progress report as the API shows it and the audit log keeps it."""
     return {
         "year": r.year,
         "status": r.status,
@@ -412,15 +543,18 @@ def count_by_review_state(session: Session) -> dict[str, int]:
 
 
 def history(session: Session, ref: str) -> list[AuditEntry]:
+    """Every change of a pledge and of its progress reports, from the audit log, the oldest first."""
     keys = select(AuditEntry).where((AuditEntry.entity_key == ref) | AuditEntry.entity_key.like(ref + "/%"))
     return list(session.scalars(keys.order_by(AuditEntry.id)))
 
 
 def format_validation_error(exc: ValidationError) -> str:
+    """A validation error as one line: each field with what is wrong with it."""
     return "; ".join(
         f"{'.'.join(str(x) for x in e['loc']) or 'record'}: {clean_message(e['msg'])}" for e in exc.errors()
     )
 
 
 def clean_message(msg: str) -> str:
+    """A validation message without pydantic's prefix (``Value error, …``)."""
     return msg.removeprefix("Value error, ").removeprefix("Assertion failed, ")

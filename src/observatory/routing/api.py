@@ -1,24 +1,25 @@
 """The routing API, ``GET /api/v1/routing/transit/{code}``: transit vs. peering per country and group. Thin:
-the figures come from :mod:`observatory.routing.transit`."""
+the area is resolved by the one rule (``AreaDep``: ``reference.resolve_area``), the figures come from
+:mod:`observatory.routing.service`."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter
 from pydantic import Field
 
-from observatory import reference
-from observatory.network.api import CountryValueOut
-from observatory.routing import transit
-from observatory.web.deps import SessionDep
+from observatory.routing import service
+from observatory.web.deps import AreaDep, SessionDep
 from observatory.web.openapi import Out, responses
 
 router = APIRouter(prefix="/api/v1/routing", tags=["routing"])
 
 
 class SnapshotOut(Out):
+    """An AS-relationship snapshot the figures rest on."""
+
     edition: str
     data_date: dt.date | None
 
@@ -43,6 +44,15 @@ class TransitFiguresOut(Out):
     foreign_transit_share_users: float | None
 
 
+class IxpShareOut(Out):
+    """A share at a domestic IXP as the network capability stores it, with the snapshot it comes from."""
+
+    value: float | None
+    source: str
+    snapshot_date: dt.date
+    date: dt.date
+
+
 class ProviderOut(Out):
     """A provider of the country's networks."""
 
@@ -54,6 +64,8 @@ class ProviderOut(Out):
 
 
 class CountryRelationshipsOut(Out):
+    """The country's figures from AS relationships, with the snapshots and registry state they rest on."""
+
     snapshots: list[SnapshotOut]
     registry_date: dt.date | None
     eyeballs: bool = Field(description="whether APNIC user estimates are loaded")
@@ -73,6 +85,8 @@ class HegemonyOut(Out):
 
 
 class DependencyOut(Out):
+    """The country's dependency on one AS (stored AS hegemony)."""
+
     asn: int
     dependency: float
     transit_dependency: float
@@ -81,6 +95,8 @@ class DependencyOut(Out):
 
 
 class TopDependenciesOut(Out):
+    """The country's largest AS dependencies on the newest stored date, and their history."""
+
     date: dt.date | None
     top: list[DependencyOut]
     series: dict[int, list[tuple[dt.date, float]]] = Field(description="AS number → [[date, dependency], …]")
@@ -102,6 +118,8 @@ class GroupFiguresOut(Out):
 
 
 class CountryGroupFiguresOut(GroupFiguresOut):
+    """The figures of one of the country's groups."""
+
     group: str
     ixp: dict[str, float | None]
 
@@ -111,13 +129,15 @@ class CountryTransitOut(Out):
 
     country: str
     as_relationships: CountryRelationshipsOut
-    ixp: dict[str, CountryValueOut]
+    ixp: dict[str, IxpShareOut]
     hegemony: dict[str, HegemonyOut] = Field(description="by weighting (as, eyeball), where stored")
     top_dependencies: TopDependenciesOut
     groups: list[CountryGroupFiguresOut] = Field(description="the country's UN groups and ITU region")
 
 
 class GroupRelationshipsOut(Out):
+    """The snapshots and registry state a group's figures rest on."""
+
     snapshots: list[SnapshotOut]
     registry_date: dt.date | None
 
@@ -132,20 +152,10 @@ class GroupTransitOut(Out):
     countries: list[TransitFiguresOut]
 
 
-def _area(code: str) -> tuple[str, bool]:
-    if group := reference.group_code(code):
-        return group, True
-    alpha3 = reference.country_code(code)
-    if alpha3 is None:
-        raise HTTPException(404, f"unknown country or group {code!r}")
-    return alpha3, False
-
-
 @router.get("/transit/{code}", response_model=CountryTransitOut | GroupTransitOut, responses=responses(404))
-def transit_figures(code: str, session: SessionDep) -> Any:
+def transit_figures(area: AreaDep, session: SessionDep) -> Any:
     """Transit vs. peering for a country (alpha-2 or alpha-3) or a group (LDC, LLDC, SIDS, an ITU region):
     providers of its networks (domestic or foreign), distinct foreign upstreams and their HHI, the shares of
     networks and users at a domestic IXP, the foreign share of its transit dependency, its top AS
     dependencies over time, with the AS-relationship coverage and the snapshots used (docs/routing-transit.md)."""
-    area, is_group = _area(code)
-    return transit.group_transit(session, area) if is_group else transit.country_transit(session, area)
+    return service.transit_picture(session, area)

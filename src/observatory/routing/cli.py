@@ -17,8 +17,8 @@ from rich.table import Table
 
 from observatory.db import default_engine, transaction
 from observatory.exports import SafeDictWriter, frame_csv
-from observatory.reference import country_code
-from observatory.routing import cti, transit
+from observatory.reference import UnknownArea, resolve_area
+from observatory.routing import cti, service, transit
 from observatory.routing.hegemony import ViewpointScores, country_dependency
 from observatory.routing.mrt import read_rib
 from observatory.routing.service import RoutingResult, RoutingTables
@@ -49,13 +49,24 @@ def _emit(rows: list[dict[str, Any]], fmt: Format, columns: list[str]) -> None:
         writer.writerow(row)
 
 
+def _country(value: str | None) -> str | None:
+    """The alpha-3 code of a ``--country`` option (None without one); exits 2 when it names no country."""
+    if value is None:
+        return None
+    try:
+        area = resolve_area(value)
+    except UnknownArea:
+        area = None
+    if area is None or not area.is_country:
+        err.print(f"[red]error:[/red] unknown country code {value!r}")
+        raise typer.Exit(2)
+    return area.code
+
+
 def _registry(eyeball: bool) -> tuple[pl.DataFrame, pl.DataFrame | None]:
     """The newest RIR registry (and APNIC estimates) loaded by ``observatory network ingest``."""
-    from observatory.network import asn_countries, eyeballs
-
     with transaction(default_engine()) as session:
-        registry = asn_countries(session)
-        users = eyeballs(session) if eyeball else None
+        registry, users = service.registry(session, users=eyeball)
     if registry.height == 0:
         err.print("[red]error:[/red] no RIR delegation data loaded (observatory network ingest rir FILE…)")
         raise typer.Exit(1)
@@ -95,12 +106,7 @@ def hegemony_command(
     if af not in (4, 6):
         err.print("[red]error:[/red] --af must be 4 or 6")
         raise typer.Exit(2)
-    code = None
-    if country is not None:
-        code = country_code(country)
-        if code is None:
-            err.print(f"[red]error:[/red] unknown country code {country!r}")
-            raise typer.Exit(2)
+    code = _country(country)
     registry, users = _registry(weighting is Weighting.eyeball) if (code or store) else (None, None)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as bar:
@@ -223,14 +229,9 @@ def transit_command(
     their concentration (HHI), shares at a domestic IXP, and the foreign share of transit dependency.
 
     --format json with --country prints exactly the body of GET /api/v1/routing/transit/{country}."""
-    code = None
-    if country is not None:
-        code = country_code(country)
-        if code is None:
-            err.print(f"[red]error:[/red] unknown country code {country!r}")
-            raise typer.Exit(2)
+    code = _country(country)
     with transaction(default_engine()) as session:
-        inputs = transit.load_inputs(session)
+        inputs = service.load_inputs(session)
         if inputs.links.height == 0 and code is None:
             _no_data()
         if code is None:
@@ -238,7 +239,7 @@ def transit_command(
             frame = frame.filter(pl.col("known_asns") > 0).drop(pl.selectors.ends_with("_num", "_den"))
             _emit_frame(frame, format, "Transit vs. peering per country (AS relationships)")
             return
-        picture = transit.country_transit(session, code, inputs)
+        picture = service.country_transit(session, code, inputs)
     if format is TransitFormat.json:
         sys.stdout.write(json.dumps(picture, indent=1, default=str) + "\n")
         return
@@ -292,7 +293,7 @@ def cti_command(
         err.print(f"[red]error:[/red] {e}")
         raise typer.Exit(1) from e
     with transaction(default_engine()) as session:
-        inputs = transit.load_inputs(session)
+        inputs = service.load_inputs(session)
     if inputs.links.height == 0:
         _no_data()
     result = cti.compare(transit.transit_table(inputs.links, inputs.registry, inputs.users), theirs, column)

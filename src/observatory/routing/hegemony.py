@@ -387,7 +387,9 @@ class Hegemony:
 
 @njit(cache=True)
 def _trim(values: Array, n: int) -> float:
-    """Mean of ``values`` padded with zeros to ``n`` after dropping ⌊0.1·n⌋ at each end."""
+    """Mean of ``values`` padded with zeros to ``n`` after dropping ⌊0.1·n⌋ at each end: scipy's
+    ``trim_mean(padded, 0.1)``, written here because it runs inside the compiled loop of :func:`_combine`
+    (once per AS and origin) and counts the zeros without building the padded array."""
     k = int(np.floor(n * TRIM))
     ordered = np.sort(values)
     zeros = n - values.shape[0]

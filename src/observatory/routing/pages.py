@@ -1,5 +1,5 @@
 """Routing on the web: the transit/peering section (``#routing``) of country and group pages. Thin: the
-figures come from :mod:`observatory.routing.transit`."""
+figures come from :mod:`observatory.routing.service`; charts are drawn on the server (``web.charts``)."""
 
 from __future__ import annotations
 
@@ -7,17 +7,17 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter
 from markupsafe import Markup
 
-from observatory import reference
-from observatory.routing import transit
+from observatory.reference import Area, countries, resolve_area
+from observatory.routing import service
 from observatory.web import charts
 from observatory.web.labels import label
 from observatory.web.render import Web, add_templates
 
-router = APIRouter(include_in_schema=False)
 add_templates(Path(__file__).parent / "templates")
+# How the reader's language names a group of each kind (``web.labels``).
+LABEL_KINDS = {"un_group": "country_group", "itu_region": "region"}
 
 
 def _has_data(data: dict[str, Any], is_group: bool) -> bool:
@@ -45,17 +45,21 @@ def _dependency_chart(web: Web, top: dict[str, Any]) -> Markup | None:
     )
 
 
-def section(web: Web, area: str) -> tuple[dict[str, Any] | None, dict[str, Any]]:
-    """The routing section of a country (alpha-3) or group page: its data (the JSON twin's ``routing``,
-    None when nothing it needs is loaded) and the template's context (charts, names)."""
-    is_group = area in reference.COUNTRY_GROUPS or area in reference.ITU_REGIONS
-    data = transit.group_transit(web.session, area) if is_group else transit.country_transit(web.session, area)
+def section(web: Web, area: Area | str) -> tuple[dict[str, Any] | None, dict[str, Any]]:
+    """The routing section of a country or group page (an area, or its code): its data (the JSON twin's
+    ``routing``, None when nothing it needs is loaded or the area has no transit figures) and the template's
+    context (charts, names)."""
+    area = area if isinstance(area, Area) else resolve_area(area)
+    if area.kind not in service.TRANSIT_KINDS:
+        return None, {}
+    is_group = not area.is_country
+    data = service.transit_picture(web.session, area)
     if not _has_data(data, is_group):
         return None, {}
     context: dict[str, Any] = {
         "routing_is_group": is_group,
-        "routing_group_name": lambda g: label(web, "country_group" if g in reference.COUNTRY_GROUPS else "region", g),
-        "routing_country_name": lambda c: label(web, "country", c) if c in reference.countries() else (c or "–"),
+        "routing_group_name": lambda g: label(web, LABEL_KINDS[resolve_area(g).kind], g),
+        "routing_country_name": lambda c: label(web, "country", c) if c in countries() else (c or "–"),
     }
     if not is_group:
         context["routing_dependency_chart"] = _dependency_chart(web, data["top_dependencies"])

@@ -1,31 +1,19 @@
-"""Transit vs. peering per country: who the country's networks buy transit from, how much of it is foreign,
-how concentrated the foreign upstreams are, and how much the country depends on foreign transit.
+"""Transit vs. peering per country, the computation: who the country's networks buy transit from, how much of
+it is foreign, how concentrated the foreign upstreams are, and how much of the country's transit dependency falls
+on foreign networks.
 
-Inputs are snapshots other capabilities load: CAIDA AS relationships (``net_as_link``), the RIR registry
-(``asn_countries``), APNIC user estimates (``eyeballs``), the IXP indicators of ``observatory.network``
-and, when present, the stored country dependency (AS hegemony, ``routing_country_dependency``). The
-figures are computed here, in polars, from whatever is loaded; every definition is in
-docs/routing-transit.md and each result says which inputs and how much coverage it rests on.
+Pure polars over frames: AS relationships (provider, customer, relationship), the RIR registry (asn, country),
+APNIC user estimates (asn, country, users) and stored country dependency. Reading them from the loaded snapshots
+and putting a country's or a group's picture together is :mod:`observatory.routing.service`'s; every definition
+is in docs/routing-transit.md.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import dataclass, field
 from typing import Any
 
 import polars as pl
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from observatory import reference
-from observatory.network import asn_countries, country_indicators, eyeballs, group_indicators
-from observatory.network.models import AsLink
-from observatory.routing.models import CountryDependency
-from observatory.routing.service import top_dependencies
-from observatory.sources import SourceLoad
-
-ASREL = "caida_asrel"
 GROUP_FIGURES = (
     "registered_asns",
     "known_asns",
@@ -36,9 +24,9 @@ GROUP_FIGURES = (
     "median_foreign_upstreams",
     "median_hhi_foreign",
 )
-IXP_CODES = ("asn_at_domestic_ixp_share", "eyeball_share_at_domestic_ixp")
-
+# The frames the figures are computed from.
 LINK_SCHEMA = {"provider": pl.Int64, "customer": pl.Int64, "relationship": pl.Int64}
+REGISTRY_SCHEMA = {"asn": pl.Int64, "country": pl.String}
 COUNTRY_COLUMNS = [
     "country",
     "registered_asns",
@@ -59,9 +47,6 @@ COUNTRY_COLUMNS = [
     "foreign_transit_users_num",
     "foreign_transit_users_den",
 ]
-
-
-# ------------------------------------------------------------------ the computation (pure polars)
 
 
 def _classify(links: pl.DataFrame, registry: pl.DataFrame) -> pl.DataFrame:
@@ -244,168 +229,3 @@ def group_summary(table: pl.DataFrame, members: list[str]) -> dict[str, Any]:
 def _median(values: pl.Series) -> float | None:
     m = values.drop_nulls().median()
     return float(m) if isinstance(m, int | float) else None
-
-
-# ------------------------------------------------------------------ reading the stored snapshots
-
-
-@dataclass
-class Inputs:
-    """What the figures are computed from, with the snapshots they come from."""
-
-    links: pl.DataFrame
-    registry: pl.DataFrame
-    users: pl.DataFrame
-    asrel_loads: list[dict[str, Any]] = field(default_factory=list)
-    date: dt.date | None = None
-
-
-def load_inputs(session: Session, on: dt.date | None = None) -> Inputs:
-    """AS relationships from every loaded CAIDA snapshot dated on or before ``on`` (a pair seen in
-    several keeps the newest snapshot's relationship: the shared data are subsets of one CAIDA release),
-    with the registry state and APNIC estimates as of the newest of them."""
-    stmt = select(SourceLoad).where(SourceLoad.source == ASREL, SourceLoad.id.in_(select(AsLink.load_id).distinct()))
-    loads = [x for x in session.scalars(stmt) if on is None or (x.data_date or dt.date.min) <= on]
-    loads.sort(key=lambda x: (x.data_date or dt.date.min, x.id))
-    if not loads:
-        empty = pl.DataFrame(schema=LINK_SCHEMA)
-        return Inputs(empty, pl.DataFrame(schema={"asn": pl.Int64, "country": pl.String}), pl.DataFrame())
-    rank = {x.id: i for i, x in enumerate(loads)}
-    a = AsLink
-    rows = session.execute(select(a.load_id, a.asn1, a.asn2, a.relationship).where(a.load_id.in_(list(rank)))).all()
-    links = pl.DataFrame(
-        rows,
-        schema={"load_id": pl.Int64, "provider": pl.Int64, "customer": pl.Int64, "relationship": pl.Int64},
-        orient="row",
-    )
-    pair = [
-        pl.min_horizontal("provider", "customer").alias("lo"),
-        pl.max_horizontal("provider", "customer").alias("hi"),
-    ]
-    links = (
-        links.with_columns(pl.col("load_id").replace_strict(rank, return_dtype=pl.Int64).alias("rank"), *pair)
-        .sort("rank")
-        .unique(["lo", "hi"], keep="last")
-        .select(list(LINK_SCHEMA))
-    )
-    date = loads[-1].data_date
-    return Inputs(
-        links,
-        asn_countries(session, date),
-        eyeballs(session, date),
-        [{"edition": x.edition, "data_date": x.data_date.isoformat() if x.data_date else None} for x in loads],
-        date,
-    )
-
-
-def _dependency_frame(session: Session, country: str | None = None) -> dict[str, tuple[dt.date, pl.DataFrame]]:
-    """Per weighting, the newest stored date's IPv4 country dependency (of ``country``, or of all)."""
-    c = CountryDependency
-    out: dict[str, tuple[dt.date, pl.DataFrame]] = {}
-    for weighting in ("as", "eyeball"):
-        where = [c.weighting == weighting, c.af == 4]
-        if country:
-            where.append(c.country == country)
-        latest = session.scalar(select(c.data_date).where(*where).order_by(c.data_date.desc()).limit(1))
-        if latest is None:
-            continue
-        rows = session.execute(
-            select(c.country, c.asn, c.dependency, c.transit_dependency).where(*where, c.data_date == latest)
-        ).all()
-        schema = {"country": pl.String, "asn": pl.Int64, "dependency": pl.Float64, "transit_dependency": pl.Float64}
-        out[weighting] = (latest, pl.DataFrame(rows, schema=schema, orient="row"))
-    return out
-
-
-def _row(table: pl.DataFrame, country: str) -> dict[str, Any] | None:
-    found = table.filter(pl.col("country") == country)
-    return found.row(0, named=True) if found.height else None
-
-
-def country_transit(session: Session, country: str, inputs: Inputs | None = None) -> dict[str, Any]:
-    """The transit/peering picture of one country (alpha-3): AS-relationship figures with their
-    coverage, the providers of its networks, the IXP shares, the foreign share of its transit dependency
-    (from stored AS hegemony when present), its top AS dependencies over time, and its groups' figures."""
-    inputs = inputs or load_inputs(session)
-    table = transit_table(inputs.links, inputs.registry, inputs.users)
-    figures = _row(table, country)
-    provider_rows = providers(inputs.links, inputs.registry, country, inputs.users)
-    ixp = country_indicators(session, country)
-    # Without AS relationships there is no snapshot date to take the registry at: its newest state.
-    registry = inputs.registry if inputs.registry.height else asn_countries(session)
-    hegemony: dict[str, Any] = {}
-    for weighting, (date, frame) in _dependency_frame(session, country).items():
-        found = hegemony_foreign_share(frame, registry, country)
-        if found:
-            hegemony[weighting] = {"date": date.isoformat(), **found}
-    top = top_dependencies(session, country)
-    where = dict(zip(registry["asn"].to_list(), registry["country"].to_list(), strict=True)) if top["top"] else {}
-    for row in top["top"]:
-        row["country"] = where.get(row["asn"])
-        row["foreign"] = where.get(row["asn"]) != country
-    return {
-        "country": country,
-        "as_relationships": {
-            "snapshots": inputs.asrel_loads,
-            "registry_date": inputs.date.isoformat() if inputs.date else None,
-            "eyeballs": bool(inputs.users.height),
-            "figures": _clean(figures),
-            "providers": provider_rows.head(25).to_dicts(),
-            "providers_total": provider_rows.height,
-        },
-        "ixp": {code: ixp[code].as_json() for code in IXP_CODES if code in ixp},
-        "hegemony": hegemony,
-        "top_dependencies": top,
-        "groups": [
-            {"group": g, **group_summary(table, _members(g)), "ixp": _group_ixp(session, g)}
-            for g in country_groups(country)
-        ],
-    }
-
-
-def _group_ixp(session: Session, group: str) -> dict[str, Any]:
-    values = group_indicators(session, group)
-    return {code: values[code]["value"] for code in IXP_CODES if code in values}
-
-
-def group_transit(session: Session, group: str, inputs: Inputs | None = None) -> dict[str, Any]:
-    """The transit/peering figures of a group (LDC, LLDC, SIDS or an ITU region), pooled over its members,
-    and the members' own figures."""
-    inputs = inputs or load_inputs(session)
-    table = transit_table(inputs.links, inputs.registry, inputs.users)
-    members = _members(group)
-    rows = table.filter(pl.col("country").is_in(members) & (pl.col("known_asns") > 0)).sort(
-        "foreign_transit_share", descending=True, nulls_last=True
-    )
-    return {
-        "group": group,
-        "as_relationships": {
-            "snapshots": inputs.asrel_loads,
-            "registry_date": inputs.date.isoformat() if inputs.date else None,
-        },
-        "summary": group_summary(table, members),
-        "ixp": _group_ixp(session, group),
-        "countries": [_clean(r) for r in rows.to_dicts()],
-    }
-
-
-def _members(group: str) -> list[str]:
-    from observatory.network.service import group_countries
-
-    return group_countries(group, dt.date.today())
-
-
-def country_groups(country: str) -> list[str]:
-    """The UN groups the country belongs to today, then its ITU region."""
-    groups = [g for g in reference.COUNTRY_GROUPS if reference.in_group(g, country, dt.date.today())]
-    found = reference.countries().get(country)
-    if found and found.itu_region:
-        groups.append(found.itu_region)
-    return groups
-
-
-def _clean(row: dict[str, Any] | None) -> dict[str, Any] | None:
-    """Drop the numerator/denominator helpers from a figures row (the shares beside them say it)."""
-    if row is None:
-        return None
-    return {k: v for k, v in row.items() if not k.endswith(("_num", "_den"))}

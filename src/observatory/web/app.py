@@ -24,10 +24,9 @@ from observatory.config import Settings, load_settings
 from observatory.db import database_busy, engine_for
 from observatory.errors import Refused
 from observatory.i18n import LANGUAGES, Formatter, negotiate, translations
-from observatory.logs import RequestId
 from observatory.web.openapi import NO_NUL_PARAMETERS
 from observatory.web.render import FiniteJSONResponse, template_gettext, templates
-from observatory.web.security import BodyLimit, SecurityHeaders
+from observatory.web.security import BodyLimit, RequestId, SecurityHeaders
 
 log = logging.getLogger(__name__)
 FORM_LIMIT = 1_000_000  # every request body but a spreadsheet upload: forms and JSON are far smaller

@@ -1,5 +1,6 @@
 """The platform's coded values in the reader's language: the registry's codes (stakeholder types, statuses,
-review states…) and the reference data's names (countries, regions, groups, focus areas, pillars)."""
+review states…), the reference data's names (countries, regions, groups, focus areas, pillars), and the
+names of the forms' fields."""
 
 from __future__ import annotations
 
@@ -39,3 +40,92 @@ def label(web: Web, by: str, key: str) -> str:
     if by == "country_group" and key in reference.COUNTRY_GROUPS:
         return reference.COUNTRY_GROUPS[key][1 if web.language == "fr" else 0]
     return web.gettext(CODE_NAMES.get(key, key.replace("_", " ").capitalize()))
+
+
+_STAKEHOLDER_TYPES = (
+    "government", "private_sector", "international_organisation", "un_entity", "financial_institution", "academia",
+    "civil_society",
+)  # fmt: skip
+
+
+def _named(web: Web, *codes: str) -> dict[str, str]:
+    return {code: web.gettext(CODE_NAMES[code]) for code in codes}
+
+
+def choices(web: Web) -> dict[str, dict[str, str]]:
+    """The coded values the registry's and the accounts' pages show, field by field, in the reader's language."""
+    g = web.gettext
+    return {
+        "review_state": {
+            "draft": g("Draft"),
+            "submitted": g("Submitted for review"),
+            "published": g("Published"),
+            "rejected": g("Rejected"),
+            "withdrawn": g("Withdrawn"),
+        },
+        "pledge_type": _named(web, "financial", "programmatic", "policy", "advocacy"),
+        "status": _named(web, "planned", "in_progress", "completed", "discontinued"),
+        "stakeholder_type": _named(web, *_STAKEHOLDER_TYPES),
+        "itu_membership": {
+            "member_state": g("ITU Member State"),
+            "sector_member": g("ITU Sector Member"),
+            "associate": g("ITU Associate"),
+            "academia": g("ITU Academia member"),
+            "none": g("Not an ITU member"),
+        },
+        "health": {
+            "green": g("Reported in the last 12 months"),
+            "amber": g("Last report 12 to 24 months old"),
+            "red": g("No report for over 24 months, or none yet"),
+            "not_due": g("First report not due yet"),
+        },
+        "report": {"overdue": g("Report overdue"), "due": g("Report due soon")},
+        "role": {"pledger": g("Pledger"), "secretariat": g("Secretariat"), "admin": g("Administrator")},
+    }
+
+
+def health_names(web: Web) -> dict[str, str]:
+    """The short names of a pledge's reporting health (green, amber, red, not yet due)."""
+    return _named(web, "green", "amber", "red", "not_due")
+
+
+def field_labels(web: Web) -> dict[str, str]:
+    """The names of the registry's and the accounts' form fields, in the reader's language."""
+    g = web.gettext
+    return {
+        "organisation": g("Organisation"),
+        "pledger": g("Organisation"),
+        "title": g("Title"),
+        "description": g("Description"),
+        "pledge_type": g("Type of pledge"),
+        "focus_areas": g("Focus areas"),
+        "pillars": g("Pillars"),
+        "target_countries": g("Target countries"),
+        "value": g("Value"),
+        "currency": g("Currency"),
+        "value_usd": g("Value in USD"),
+        "start_year": g("Start year"),
+        "end_year": g("End year"),
+        "announced_on": g("Announcement date"),
+        "event": g("Event"),
+        "status": g("Status"),
+        "sdgs": g("Sustainable Development Goals"),
+        "beneficiary_groups": g("Beneficiary groups"),
+        "partners": g("Partners"),
+        "source_url": g("Source (web address)"),
+        "language": g("Language of the title and description"),
+        "review_state": g("Review state"),
+        "review_note": g("Note from the secretariat"),
+        "year": g("Year"),
+        "percent_complete": g("Per cent complete"),
+        "usd_disbursed": g("USD disbursed"),
+        "people_reached": g("People reached"),
+        "narrative": g("What was done"),
+        "name": g("Name"),
+        "country": g("Country"),
+        "stakeholder_type": g("Type of stakeholder"),
+        "itu_membership": g("ITU membership"),
+        "email": g("E-mail address"),
+        "role": g("Role"),
+        "form": g("Form"),
+    }

@@ -1,6 +1,7 @@
 """The indicator sources, one module each, all of the project's one :class:`~observatory.sources.Source` shape.
 
-``SOURCES`` names them for the command line (``observatory indicators ingest SOURCE LOCATION``).
+They are in the source registry by their ``NAME`` (``observatory indicators ingest SOURCE LOCATION``,
+``observatory data load``): :func:`observatory.indicators.service.sources`.
 """
 
 from __future__ import annotations
@@ -11,12 +12,7 @@ from observatory.indicators.sources.owid_coverage import OwidMobileCoverage
 from observatory.indicators.sources.wdi_api import WorldBankApiCsv
 from observatory.indicators.sources.wdi_datapackage import WdiDatapackage
 
-SOURCES: dict[str, type[IndicatorSource]] = {
-    s.NAME: s for s in (WorldBankApiCsv, WdiDatapackage, OwidMobileCoverage, ItuPriceBaskets)
-}
-
 __all__ = [
-    "SOURCES",
     "IndicatorData",
     "IndicatorSource",
     "ItuPriceBaskets",

@@ -15,8 +15,9 @@ from sqlalchemy.orm import Session
 
 from observatory import reference
 from observatory.db import bulk_insert
-from observatory.indicators.catalog import INDICATORS, WB_AGGREGATES, WB_NON_ISO_ECONOMIES
+from observatory.indicators.catalogue import CONNECTIVITY
 from observatory.indicators.models import AreaClassification, Observation
+from observatory.reference.areas import WB_AGGREGATES, WB_NON_ISO_ECONOMIES
 from observatory.sources import LoadResult, Source, SourceError, SourceLoad, open_text, sha256_of
 
 FIRST_YEAR, LAST_YEAR = 1950, 2100
@@ -36,19 +37,18 @@ class IndicatorData:
 
 
 class IndicatorSource(Source[IndicatorData]):
-    """A source of indicator observations. ``edition`` overrides the edition read from the file (for files
-    that do not state one)."""
-
-    def __init__(self, edition: str | None = None) -> None:
-        self.edition = edition
+    """A source of indicator observations. Its ``edition`` (``--edition``, or the data folder's ``EDITION``)
+    overrides the edition read from the file."""
 
     def describe(self, path: Path, parsed: IndicatorData) -> dict[str, Any]:
+        """The edition given (``--edition``, the folder's), else the file's own, else its content's hash."""
         # A file that states no edition is named by its content, so two different files never share one.
         edition = self.edition or parsed.edition or f"sha256:{sha256_of(path)[:12]}"
         return {"edition": edition, "data_date": parsed.data_date or release_date(edition)}
 
     def load(self, session: Session, parsed: IndicatorData, load: SourceLoad) -> LoadResult:
-        units = pl.DataFrame({"indicator": list(INDICATORS), "unit": [i.unit for i in INDICATORS.values()]})
+        """Write the observations (with each indicator's unit from the catalogue) and classifications."""
+        units = pl.DataFrame({"indicator": list(CONNECTIVITY), "unit": [i.unit for i in CONNECTIVITY.values()]})
         rows = (
             parsed.observations.join(units, on="indicator", how="left")
             .with_columns(load_id=pl.lit(load.id), imputed=pl.lit(False))
@@ -129,6 +129,7 @@ def read_table(path: Path, *, header_first_cell: str | None = None) -> tuple[lis
 
 
 def require_columns(path: Path, frame: pl.DataFrame, names: list[str]) -> None:
+    """Refuse a file whose header lacks any of ``names`` (line 1 names what it has)."""
     missing = [n for n in names if n not in frame.columns]
     if missing:
         raise SourceError(path, f"missing column(s) {', '.join(missing)}; found {', '.join(frame.columns)}", line=1)
@@ -156,6 +157,7 @@ def numbers(path: Path, frame: pl.DataFrame, column: str, dtype: type[pl.DataTyp
 
 
 def check_years(path: Path, frame: pl.DataFrame) -> None:
+    """Refuse a year outside ``FIRST_YEAR``-``LAST_YEAR``, naming its line."""
     first_bad(
         path,
         frame,
@@ -183,12 +185,14 @@ def world_bank_areas(path: Path, frame: pl.DataFrame, column: str) -> tuple[pl.D
 
 
 def no_duplicates(path: Path, frame: pl.DataFrame) -> None:
+    """Refuse the same indicator, area and year twice, naming the line of the first repeated one."""
     dup = frame.select("indicator", "area", "year").is_duplicated()
     first_bad(path, frame.with_columns(dup=dup), pl.col("dup"), "the same indicator, area and year twice", "area")
 
 
 def known_indicator(path: Path, code: str, line: int | None = None) -> str:
+    """The catalogue's code for ``code`` (upper-cased); an indicator the catalogue lacks is refused."""
     upper = code.strip().upper()
-    if upper not in INDICATORS:
-        raise SourceError(path, f"unknown indicator code {code!r} (known: {', '.join(INDICATORS)})", line=line)
+    if upper not in CONNECTIVITY:
+        raise SourceError(path, f"unknown indicator code {code!r} (known: {', '.join(CONNECTIVITY)})", line=line)
     return upper

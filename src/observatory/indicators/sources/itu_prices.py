@@ -49,6 +49,9 @@ class ItuPriceBaskets(IndicatorSource):
         "itu_affordability_latest.csv"
     )
     INFO_URL = "https://www.itu.int/en/ITU-D/Statistics/Pages/ICTprices/default.aspx"
+    LICENCE = "ITU's terms of use (cited elsewhere as CC BY-NC-SA 3.0 IGO; the copy used states none)"
+    FILES = ("indicators/itu_price_baskets_via_noah-taehwan/*.csv",)
+    EDITION = "2025-12-02"  # the Dec 2025 release (workbook of 2 December 2025)
 
     def parse(self, path: Path) -> IndicatorData:
         _, frame = read_table(path)

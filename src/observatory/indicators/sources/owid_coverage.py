@@ -48,6 +48,8 @@ class OwidMobileCoverage(IndicatorSource):
     DATASET = "SDG 9.c.1 Population covered by a mobile network, by technology"
     URL = "https://ourworldindata.org/grapher/population-covered-by-mobile-network-by-network-capability.csv"
     INFO_URL = "https://ourworldindata.org/grapher/population-covered-by-mobile-network-by-network-capability"
+    LICENCE = "CC BY 4.0 (Our World in Data); the underlying series: UN SDG database, ITU"
+    FILES = ("indicators/owid_sdg9c1_mobile_network_coverage/*.csv",)
 
     def parse(self, path: Path) -> IndicatorData:
         _, frame = read_table(path)

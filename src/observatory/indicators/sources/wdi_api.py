@@ -14,7 +14,6 @@ from pathlib import Path
 
 import polars as pl
 
-from observatory.indicators.catalog import INCOME_GROUPS
 from observatory.indicators.sources.base import (
     IndicatorData,
     IndicatorSource,
@@ -26,6 +25,7 @@ from observatory.indicators.sources.base import (
     require_columns,
     world_bank_areas,
 )
+from observatory.reference.areas import INCOME_GROUPS
 from observatory.sources import MIB, TABLE_LIMIT_MB, SourceError, input_limit
 
 INCOME_CODES = {name: code for code, name in INCOME_GROUPS.items()}
@@ -37,6 +37,10 @@ class WorldBankApiCsv(IndicatorSource):
     DATASET = "World Development Indicators (API CSV download)"
     URL = "https://api.worldbank.org/v2/en/indicator/IT.NET.USER.ZS?downloadformat=csv"
     INFO_URL = "https://data.worldbank.org/indicator/IT.NET.USER.ZS"
+    LICENCE = "CC BY 4.0 (World Bank terms of use for datasets)"
+    FEEDS = "the World Bank region and income group of every economy (the income groups' members)"
+    FILES = ("indicators/worldbank_it.net.user.zs_2024-11/API_*.csv",)
+    EDITION = "2024-11"
 
     def parse(self, path: Path) -> IndicatorData:
         data_path, metadata_path = _files(path)

@@ -29,6 +29,8 @@ from observatory.sources import Progress, SourceError, download, is_url, read_by
 
 BASE_URL = "https://raw.githubusercontent.com/datasets/world-development-indicators/main/indicators"
 FIELD_TYPES = {"Country Name": "string", "Country Code": "string", "Year": "year", "Value": "number"}
+# The series of shared/data's copy of the data package, one CSV (and its descriptor) each.
+SERIES = ("sp.pop.totl", "it.net.user.zs", "it.net.bbnd.p2", "it.cel.sets.p2", "it.mlt.main.p2")
 
 
 class WdiDatapackage(IndicatorSource):
@@ -37,6 +39,9 @@ class WdiDatapackage(IndicatorSource):
     DATASET = "World Development Indicators (data package, one CSV per indicator)"
     URL = f"{BASE_URL}/sp.pop.totl/data.csv"
     INFO_URL = "https://github.com/datasets/world-development-indicators"
+    LICENCE = "CC BY 4.0 (World Bank terms of use for datasets)"
+    FILES = tuple(f"indicators/worldbank_wdi_datasets-wdi/{series}.csv" for series in SERIES)
+    EDITION = "2026-07-01"
 
     def fetch(self, location: str | Path | None = None, *, progress: Progress | None = None) -> Path:
         """A URL of ``data.csv`` (or of ``datapackage.json``) brings both files of the package."""

@@ -2,113 +2,129 @@
 ``facilities_YYYYMM.jsonl`` (colocation facilities), one quarterly release per file since 2018.
 
 The release month in the file name is the snapshot date (the first of that month). ``#`` lines are
-CAIDA's build metadata; ``ixs_201802.jsonl`` holds pretty-printed objects, read all the same.
+CAIDA's build metadata; ``ixs_201802.jsonl`` holds pretty-printed objects, read all the same
+(:func:`observatory.network.common.json_records`).
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any, ClassVar
 
 import polars as pl
 from sqlalchemy.orm import Session
 
-from observatory.network.common import (
-    check_prefixes,
-    header_date,
-    insert_frame,
-    json_records,
-    replace_previous,
-    with_country,
-)
-from observatory.network.ixp import IXP_COLUMNS, IxpSnapshot, frame, load_snapshot, stem
+from observatory.i18n import N_
+from observatory.network.common import TableSource, check_prefixes, header_date, json_records, stem, with_country
+from observatory.network.compute import refresh_facilities
+from observatory.network.ixp import IXP_COLUMNS, IxpSnapshot, IxpSource
 from observatory.network.models import Facility
-from observatory.sources import LoadResult, Source, SourceError, SourceLoad
+from observatory.sources import SourceError, SourceLoad
 
 CAIDA_ORG = "CAIDA (UC San Diego)"
+CAIDA_LICENCE = "CAIDA Acceptable Use Agreement (research and education use, with attribution)"
 INFO = "https://www.caida.org/catalog/datasets/ixps/"
+FOLDER = "network/caida-ixps"
+IXP_FIELDS = {
+    "ix_id": pl.String,
+    "pdb_id": pl.String,
+    "name": pl.String,
+    "country": pl.String,
+    "city": pl.String,
+    "prefixes": pl.Struct({"ipv4": pl.List(pl.String), "ipv6": pl.List(pl.String)}),
+}
+FACILITY_FIELDS = {
+    "fac_id": pl.String,
+    "pdb_fac_id": pl.String,
+    "name": pl.String,
+    "country": pl.String,
+    "city": pl.String,
+    "latitude": pl.Float64,
+    "longitude": pl.Float64,
+}
 
 
-def _text(value: Any) -> str:
-    return "" if value is None else str(value).strip()
+def _text(column: str) -> pl.Expr:
+    """A text field, stripped ("" when absent). CAIDA sometimes writes a list where one value belongs (two
+    cities); polars hands it over as JSON text, kept as the loader always wrote it (Python's ``str``)."""
+    text = pl.col(column).fill_null("").str.strip_chars()
+    nested = text.str.starts_with("[") | text.str.starts_with("{")
+    return pl.when(nested).then(text.map_elements(_as_python_text, return_dtype=pl.String)).otherwise(text)
 
 
-class CaidaIxps(Source[IxpSnapshot]):
+def _as_python_text(text: str) -> str:
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError:
+        return text
+    return str(value).strip() if isinstance(value, list | dict) else text
+
+
+def _keyed(path: Path, records: pl.DataFrame, keys: tuple[str, str], what: str) -> pl.DataFrame:
+    """``records`` with ``key``: its first key column, else its second; a record with neither is an error."""
+    records = records.with_columns(key=pl.coalesce(*keys))
+    missing = records.filter(pl.col("key").is_null())
+    if missing.height:
+        raise SourceError(path, f"{what} without {keys[0]}", line=int(missing["line"][0]))
+    return records
+
+
+class CaidaIxps(IxpSource):
     NAME: ClassVar[str] = "caida_ixp"
     ORG: ClassVar[str] = CAIDA_ORG
     DATASET: ClassVar[str] = "CAIDA IXP dataset (ixs)"
     URL: ClassVar[str] = "https://publicdata.caida.org/datasets/ixps/ixs_202401.jsonl"
     INFO_URL: ClassVar[str] = INFO
+    LICENCE: ClassVar[str] = CAIDA_LICENCE
+    LABEL: ClassVar[str] = N_("CAIDA IXP dataset")
+    FILES: ClassVar[tuple[str, ...]] = (f"{FOLDER}/ixs_*.jsonl",)
+    ALIASES: ClassVar[tuple[str, ...]] = ("caida-ixp",)
 
     def parse(self, path: Path) -> IxpSnapshot:
-        ixps: list[dict[str, Any]] = []
-        prefixes: list[dict[str, Any]] = []
-        for line, obj in json_records(path):
-            key = obj.get("ix_id", obj.get("pdb_id"))
-            if key is None:
-                raise SourceError(path, "an IXP without ix_id", line=line)
-            ixps.append(
-                {
-                    "ixp_key": str(key),
-                    "name": _text(obj.get("name")),
-                    "country": _text(obj.get("country")),
-                    "city": _text(obj.get("city")),
-                    "status": "",
-                }
-            )
-            for family in ("ipv4", "ipv6"):
-                for prefix in (obj.get("prefixes") or {}).get(family) or []:
-                    prefixes.append({"ixp_key": str(key), "prefix": prefix, "line": line})
-        found = frame(prefixes, {"ixp_key": pl.String, "prefix": pl.String, "line": pl.Int64})
-        found = check_prefixes(path, found, "prefix").drop("line")
-        return IxpSnapshot(stem(path), header_date(path), frame(ixps, IXP_COLUMNS), prefixes=found)
-
-    def describe(self, path: Path, parsed: IxpSnapshot) -> dict[str, Any]:
-        return parsed.describe()
-
-    def load(self, session: Session, parsed: IxpSnapshot, load: SourceLoad) -> LoadResult:
-        return load_snapshot(session, parsed, load, self.NAME)
+        records = _keyed(path, json_records(path, IXP_FIELDS), ("ix_id", "pdb_id"), "an IXP")
+        ixps = records.select(
+            ixp_key="key", name=_text("name"), country=_text("country"), city=_text("city"), status=pl.lit("")
+        )
+        families = {f: pl.col("prefixes").struct.field(f) for f in ("ipv4", "ipv6")}
+        prefixes = (
+            records.with_row_index("record")
+            .with_columns(**families)
+            .unpivot(index=["record", "line", "key"], on=list(families), variable_name="family")
+            .explode("value")
+            .drop_nulls("value")
+            .sort("record", "family", maintain_order=True)  # each IXP's IPv4 prefixes, then its IPv6 ones
+            .select(ixp_key="key", line="line", prefix="value")
+        )
+        found = check_prefixes(path, prefixes, "prefix").drop("line")
+        return IxpSnapshot(stem(path), header_date(path), ixps.select(list(IXP_COLUMNS)), prefixes=found)
 
 
-class CaidaFacilities(Source[pl.DataFrame]):
+class CaidaFacilities(TableSource):
     NAME: ClassVar[str] = "caida_facilities"
     ORG: ClassVar[str] = CAIDA_ORG
     DATASET: ClassVar[str] = "CAIDA IXP dataset (facilities)"
     URL: ClassVar[str] = "https://publicdata.caida.org/datasets/ixps/facilities_202401.jsonl"
     INFO_URL: ClassVar[str] = INFO
+    LICENCE: ClassVar[str] = CAIDA_LICENCE
+    LABEL: ClassVar[str] = N_("CAIDA IXP dataset")
+    FILES: ClassVar[tuple[str, ...]] = (f"{FOLDER}/facilities_*.jsonl",)
+    ALIASES: ClassVar[tuple[str, ...]] = ("caida-facilities",)
+    MODEL: ClassVar[Any] = Facility
 
     def parse(self, path: Path) -> pl.DataFrame:
-        rows = []
-        for line, obj in json_records(path):
-            key = obj.get("fac_id", obj.get("pdb_fac_id"))
-            if key is None:
-                raise SourceError(path, "a facility without fac_id", line=line)
-            rows.append(
-                {
-                    "facility_key": str(key),
-                    "name": _text(obj.get("name")),
-                    "country": _text(obj.get("country")),
-                    "city": _text(obj.get("city")),
-                    "latitude": obj.get("latitude"),
-                    "longitude": obj.get("longitude"),
-                }
-            )
-        schema = {
-            "facility_key": pl.String,
-            "name": pl.String,
-            "country": pl.String,
-            "city": pl.String,
-            "latitude": pl.Float64,
-            "longitude": pl.Float64,
-        }
-        return with_country(frame(rows, schema), "country")
+        records = _keyed(path, json_records(path, FACILITY_FIELDS), ("fac_id", "pdb_fac_id"), "a facility")
+        table = records.select(
+            facility_key="key",
+            name=_text("name"),
+            country=_text("country"),
+            city=_text("city"),
+            latitude="latitude",
+            longitude="longitude",
+        )
+        return with_country(table, "country")
 
-    def describe(self, path: Path, parsed: pl.DataFrame) -> dict[str, Any]:
-        return {"edition": stem(path), "data_date": header_date(path)}
-
-    def load(self, session: Session, parsed: pl.DataFrame, load: SourceLoad) -> LoadResult:
-        from observatory.network.compute import refresh_after
-
-        replace_previous(session, load)
-        rows = insert_frame(session, Facility, parsed, load)
-        return LoadResult(load.id, self.NAME, rows, load.edition, load.data_date, {}, refresh_after(session, load))
+    def indicators(self, session: Session, load: SourceLoad) -> list[str]:
+        """``facility_count`` of this snapshot."""
+        session.flush()
+        return [f"{refresh_facilities(session, load)} indicator values"]

@@ -12,19 +12,19 @@ most ``TABLE_LIMIT_MB`` decompressed).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import polars as pl
-from sqlalchemy.orm import Session
 
-from observatory.network.common import check_asn, check_prefixes, country_names, header_date, name_key
-from observatory.network.ixp import IXP_COLUMNS, IxpSnapshot, companion, load_snapshot, stem
-from observatory.sources import LoadResult, Source, SourceError, SourceLoad, line_chunks
+from observatory.network.common import check_asn, check_prefixes, country_names, header_date, name_key, stem
+from observatory.network.ixp import IXP_COLUMNS, IxpSnapshot, IxpSource, companion
+from observatory.sources import SourceError, line_chunks
 
 
 def _read(path: Path, skipped: dict[str, int]) -> pl.DataFrame:
     """PCH exports separate fields by ", " without quoting. A free-text last column keeps its commas;
-    a row whose extra separators fall elsewhere cannot be placed, so it is counted and skipped."""
+    a row whose extra separators fall elsewhere cannot be placed, so it is counted and skipped. (Read by
+    hand: no CSV reader takes a two-character separator without quotes and a last field that may hold it.)"""
     text = "".join(c.data.decode("utf-8", errors="replace") for c in line_chunks(path)).splitlines()
     if not text:
         raise SourceError(path, "empty file")
@@ -110,18 +110,14 @@ def parse_pch(path: Path) -> IxpSnapshot:
     raise SourceError(path, f"not a PCH directory export this loader knows (columns: {', '.join(table.columns[:-1])})")
 
 
-class PchIxps(Source[IxpSnapshot]):
+class PchIxps(IxpSource):
     NAME: ClassVar[str] = "pch"
     ORG: ClassVar[str] = "Packet Clearing House"
     DATASET: ClassVar[str] = "PCH Internet exchange point directory"
     URL: ClassVar[str] = "https://www.pch.net/api/ixp/directory/Active"
     INFO_URL: ClassVar[str] = "https://www.pch.net/ixp/dir"
+    LICENCE: ClassVar[str] = "CC BY-NC-SA 3.0 (PCH's terms for its directory data)"
+    FILES: ClassVar[tuple[str, ...]] = ("network/pch/*.csv",)
 
     def parse(self, path: Path) -> IxpSnapshot:
         return parse_pch(path)
-
-    def describe(self, path: Path, parsed: IxpSnapshot) -> dict[str, Any]:
-        return parsed.describe()
-
-    def load(self, session: Session, parsed: IxpSnapshot, load: SourceLoad) -> LoadResult:
-        return load_snapshot(session, parsed, load, self.NAME)

@@ -17,20 +17,21 @@ the IXP list beside them (``*ixp-info.csv``), since they carry none.
 from __future__ import annotations
 
 import datetime as dt
-import io
 import json
 from pathlib import Path
 from typing import Any, ClassVar
 
 import polars as pl
-from sqlalchemy.orm import Session
 
-from observatory.network.common import check_asn, check_prefixes, header_date
-from observatory.network.ixp import IXP_COLUMNS, MEMBER_COLUMNS, IxpSnapshot, companion, frame, load_snapshot, stem
-from observatory.sources import LoadResult, Source, SourceError, SourceLoad, read_bytes
+from observatory.network.common import check_asn, check_prefixes, header_date, read_csv, stem
+from observatory.network.ixp import IXP_COLUMNS, MEMBER_COLUMNS, IxpSnapshot, IxpSource, companion, frame
+from observatory.sources import SourceError, read_bytes
 
 OBJECTS = ("ix", "ixlan", "ixpfx", "net", "netixlan", "fac", "org")
 INFO = "https://docs.peeringdb.com/"
+FOLDER = "network/peeringdb"
+# The extracts of shared/data's PeeringDB folder that this loader knows, by the end of their names.
+EXTRACTS = ("ixp-peers.csv", "-ixp.csv", "ixp-info.csv", "ixp-prefixes.csv", "participants.csv.gz")
 
 
 def _objects(path: Path, document: Any) -> dict[str, list[dict[str, Any]]]:
@@ -109,14 +110,6 @@ def parse_dump(path: Path) -> IxpSnapshot:
     )
 
 
-def _csv(path: Path) -> pl.DataFrame:
-    try:
-        table = pl.read_csv(io.BytesIO(read_bytes(path)), infer_schema=False)
-    except pl.exceptions.PolarsError as e:
-        raise SourceError(path, f"not a CSV file: {e}") from None
-    return table.with_row_index("line", offset=2)
-
-
 def _ixp_list(table: pl.DataFrame) -> pl.DataFrame:
     key = "ix_id" if "ix_id" in table.columns else "id"
     return table.select(
@@ -130,7 +123,7 @@ def _ixp_list(table: pl.DataFrame) -> pl.DataFrame:
 
 def parse_extract(path: Path) -> IxpSnapshot:
     """Parse one PeeringDB CSV extract (kind recognised by its columns)."""
-    table = _csv(path)
+    table = read_csv(path)
     columns = set(table.columns)
     day, edition = header_date(path), stem(path)
     if {"ix_id", "peer_asn", "ix_cc", "peer_cc"} <= columns:
@@ -156,7 +149,7 @@ def parse_extract(path: Path) -> IxpSnapshot:
         return IxpSnapshot(edition, day, _ixp_list(table))
     if {"ix_id", "asn"} <= columns or {"ix_id", "prefix"} <= columns:
         info = companion(path, "ixp-info.csv")
-        ixps = _ixp_list(_csv(info)) if info else pl.DataFrame(schema=IXP_COLUMNS)
+        ixps = _ixp_list(read_csv(info)) if info else pl.DataFrame(schema=IXP_COLUMNS)
         skipped = {} if info else {"IXPs without a country (no ixp-info.csv beside the file)": 1}
         if "asn" in columns:
             members = check_asn(path, table, "asn").select(
@@ -168,26 +161,24 @@ def parse_extract(path: Path) -> IxpSnapshot:
     raise SourceError(path, f"not a PeeringDB extract this loader knows (columns: {', '.join(table.columns[1:])})")
 
 
-class PeeringDb(Source[IxpSnapshot]):
+class PeeringDb(IxpSource):
     NAME: ClassVar[str] = "peeringdb"
     ORG: ClassVar[str] = "PeeringDB"
     DATASET: ClassVar[str] = "PeeringDB public dump (ix, ixlan, ixpfx, net, netixlan, fac, org)"
     URL: ClassVar[str] = "https://www.peeringdb.com/api/ix"
     INFO_URL: ClassVar[str] = INFO
+    LICENCE: ClassVar[str] = "PeeringDB Acceptable Use Policy (the copies used state their repositories' own)"
+    FILES: ClassVar[tuple[str, ...]] = (f"{FOLDER}/traixroute_*.json",)
 
     def parse(self, path: Path) -> IxpSnapshot:
         return parse_dump(path)
-
-    def describe(self, path: Path, parsed: IxpSnapshot) -> dict[str, Any]:
-        return parsed.describe()
-
-    def load(self, session: Session, parsed: IxpSnapshot, load: SourceLoad) -> LoadResult:
-        return load_snapshot(session, parsed, load, self.NAME)
 
 
 class PeeringDbCsv(PeeringDb):
     NAME: ClassVar[str] = "peeringdb_csv"
     DATASET: ClassVar[str] = "PeeringDB CSV extracts (IXP lists, IXP members, prefixes)"
+    FILES: ClassVar[tuple[str, ...]] = tuple(f"{FOLDER}/*{end}" for end in EXTRACTS)
+    ALIASES: ClassVar[tuple[str, ...]] = ("peeringdb-csv",)
 
     def parse(self, path: Path) -> IxpSnapshot:
         return parse_extract(path)

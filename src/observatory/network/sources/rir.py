@@ -26,7 +26,9 @@ from typing import Any, ClassVar
 import polars as pl
 from sqlalchemy.orm import Session
 
-from observatory.network.common import IPV6, MAX_ASN, insert_frame, replace_previous, text_lines, with_country
+from observatory.i18n import N_
+from observatory.network.common import IPV6, MAX_ASN, text_lines, with_country, write_snapshot
+from observatory.network.compute import refresh_network
 from observatory.network.models import Delegation
 from observatory.sources import TABLE_LIMIT_MB, LoadResult, Progress, Source, SourceError, SourceLoad, input_limit
 
@@ -183,15 +185,26 @@ def _check_resources(path: Path, records: pl.DataFrame) -> None:
 class RirDelegated(Source[RirFile]):
     """Delegation statistics of one RIR (the registry is read from the file's version line)."""
 
-    cascade = True  # recompute dependent indicators in this load (a batch sets False)
     NAME: ClassVar[str] = "rir_delegated"
     ORG: ClassVar[str] = "Regional Internet Registries (AFRINIC, APNIC, ARIN, LACNIC, RIPE NCC)"
     DATASET: ClassVar[str] = "RIR statistics exchange format (delegated, delegated-extended)"
     URL: ClassVar[str] = LATEST["afrinic"]
     INFO_URL: ClassVar[str] = "https://www.nro.net/about/rirs/statistics/"
+    LICENCE: ClassVar[str] = "Public statistics of the RIRs (NRO), free to use"
+    LABEL: ClassVar[str] = N_("Regional Internet registries")
+    FEEDS: ClassVar[str] = "routing: the country of every AS number (asn_countries)"
+    FILES: ClassVar[tuple[str, ...]] = ("network/rir/delegated-*",)
+    ALIASES: ClassVar[tuple[str, ...]] = ("rir",)
 
-    def __init__(self, registry: str = "afrinic") -> None:
+    def __init__(self, edition: str | None = None, registry: str = "afrinic") -> None:
+        super().__init__(edition)
         self.registry = registry
+
+    @classmethod
+    def recompute(cls, session: Session) -> list[str]:
+        """The registry indicators (history and file dates) and those joining the registry with IXP
+        membership, for every IXP snapshot."""
+        return [f"{refresh_network(session, registry=True)} indicator values recomputed"]
 
     def fetch(self, location: str | Path | None = None, *, progress: Progress | None = None) -> Path:
         return super().fetch(location if location is not None else LATEST[self.registry], progress=progress)
@@ -204,9 +217,5 @@ class RirDelegated(Source[RirFile]):
         return {"edition": f"{parsed.registry}{kind}-{parsed.serial}", "data_date": parsed.data_date}
 
     def load(self, session: Session, parsed: RirFile, load: SourceLoad) -> LoadResult:
-        from observatory.network.compute import refresh_after
-
-        replace_previous(session, load)
-        rows = insert_frame(session, Delegation, parsed.records, load)
-        notes = refresh_after(session, load, cascade=self.cascade)
-        return LoadResult(load.id, self.NAME, rows, load.edition, load.data_date, parsed.skipped, notes)
+        rows = write_snapshot(session, Delegation, parsed.records, load)
+        return LoadResult(load.id, self.NAME, rows, load.edition, load.data_date, parsed.skipped)

@@ -14,26 +14,18 @@ Text files are read in pieces of whole lines and CSV files whole, both within th
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 from typing import Any, ClassVar
 
 import polars as pl
 from sqlalchemy.orm import Session
 
-from observatory.network.common import (
-    check_asn,
-    check_prefixes,
-    header_date,
-    insert_frame,
-    replace_previous,
-    text_lines,
-    with_country,
-)
-from observatory.network.ixp import stem
+from observatory.i18n import N_
+from observatory.network.common import TableSource, check_asn, check_prefixes, read_csv, text_lines, with_country
+from observatory.network.compute import refresh_network
 from observatory.network.models import AsLink, Eyeballs, PrefixOrigin
-from observatory.network.sources.caida_ixp import CAIDA_ORG
-from observatory.sources import LoadResult, Source, SourceError, SourceLoad, read_bytes
+from observatory.network.sources.caida_ixp import CAIDA_LICENCE, CAIDA_ORG
+from observatory.sources import SourceError
 
 
 def _fields(path: Path, lines: pl.DataFrame, separator: str, names: list[str], minimum: int) -> pl.DataFrame:
@@ -47,42 +39,26 @@ def _fields(path: Path, lines: pl.DataFrame, separator: str, names: list[str], m
     return split.select("line", *(pl.col("f").list.get(i, null_on_oob=True).alias(n) for i, n in enumerate(names)))
 
 
-class _Simple(Source[pl.DataFrame]):
-    cascade = True  # recompute dependent indicators in this load (a batch sets False)
-    MODEL: ClassVar[Any]
-
-    def describe(self, path: Path, parsed: pl.DataFrame) -> dict[str, Any]:
-        return {"edition": stem(path), "data_date": header_date(path)}
-
-    def load(self, session: Session, parsed: pl.DataFrame, load: SourceLoad) -> LoadResult:
-        from observatory.network.compute import refresh_after
-
-        replace_previous(session, load)
-        rows = insert_frame(session, self.MODEL, parsed, load)
-        return LoadResult(
-            load.id,
-            self.NAME,
-            rows,
-            load.edition,
-            load.data_date,
-            {},
-            refresh_after(session, load, cascade=self.cascade),
-        )
-
-
-class ApnicEyeballs(_Simple):
+class ApnicEyeballs(TableSource):
     NAME: ClassVar[str] = "apnic_eyeballs"
     ORG: ClassVar[str] = "APNIC Labs"
     DATASET: ClassVar[str] = "APNIC AS population (eyeball) estimates"
     URL: ClassVar[str] = "https://stats.labs.apnic.net/cgi-bin/aspop?c=&d=&f=csv"
     INFO_URL: ClassVar[str] = "https://stats.labs.apnic.net/aspop"
+    LICENCE: ClassVar[str] = "APNIC Labs' public estimates, free to use with attribution"
+    LABEL: ClassVar[str] = N_("APNIC user estimates")
+    FEEDS: ClassVar[str] = "routing: the users behind each AS (country dependency weighted by users, transit)"
+    FILES: ClassVar[tuple[str, ...]] = ("network/ipv6/apnic_aspop*",)
+    ALIASES: ClassVar[tuple[str, ...]] = ("apnic-eyeballs",)
     MODEL: ClassVar[Any] = Eyeballs
 
+    @classmethod
+    def recompute(cls, session: Session) -> list[str]:
+        """The indicators joining APNIC's users with IXP membership, for every IXP snapshot."""
+        return [f"{refresh_network(session, registry=False)} indicator values recomputed"]
+
     def parse(self, path: Path) -> pl.DataFrame:
-        try:
-            table = pl.read_csv(io.BytesIO(read_bytes(path)), infer_schema=False).with_row_index("line", offset=2)
-        except pl.exceptions.PolarsError as e:
-            raise SourceError(path, f"not a CSV file: {e}") from None
+        table = read_csv(path)
         missing = {"asn", "cc", "users"} - set(table.columns)
         if missing:
             raise SourceError(path, f"missing columns: {', '.join(sorted(missing))}")
@@ -101,20 +77,24 @@ class ApnicEyeballs(_Simple):
         return table.select("asn", "country", "users", "country_share")
 
 
-class CaidaAsRelationships(_Simple):
+class CaidaAsRelationships(TableSource):
     NAME: ClassVar[str] = "caida_asrel"
     ORG: ClassVar[str] = CAIDA_ORG
     DATASET: ClassVar[str] = "CAIDA AS relationships (serial-1, serial-2)"
     URL: ClassVar[str] = "https://publicdata.caida.org/datasets/as-relationships/serial-2/"
     INFO_URL: ClassVar[str] = "https://www.caida.org/catalog/datasets/as-relationships/"
+    LICENCE: ClassVar[str] = CAIDA_LICENCE
+    LABEL: ClassVar[str] = N_("CAIDA AS relationships")
+    FEEDS: ClassVar[str] = "routing: transit vs. peering per country (providers, customers and peers of each AS)"
+    FILES: ClassVar[tuple[str, ...]] = ("network/caida-asrel/*",)
+    ALIASES: ClassVar[tuple[str, ...]] = ("caida-asrel",)
     MODEL: ClassVar[Any] = AsLink
 
     def parse(self, path: Path) -> pl.DataFrame:
         lines = text_lines(path)
         first = lines.row(0, named=True)["text"] if lines.height else ""
         if "provider" in first and "customer" in first:  # CSV derivative with named columns
-            table = pl.read_csv(io.BytesIO(read_bytes(path)), infer_schema=False, null_values=["NULL"])
-            links = table.with_row_index("line", offset=2).select(
+            links = read_csv(path, null_values=["NULL"]).select(
                 "line",
                 pl.col("provider").alias("asn1"),
                 pl.col("customer").alias("asn2"),
@@ -134,12 +114,17 @@ class CaidaAsRelationships(_Simple):
         return links.select("asn1", "asn2", "relationship", "origin")
 
 
-class CaidaPrefixToAs(_Simple):
+class CaidaPrefixToAs(TableSource):
     NAME: ClassVar[str] = "caida_pfx2as"
     ORG: ClassVar[str] = CAIDA_ORG
     DATASET: ClassVar[str] = "RouteViews prefix-to-AS mappings (pfx2as)"
     URL: ClassVar[str] = "https://publicdata.caida.org/datasets/routing/routeviews6-prefix2as/"
     INFO_URL: ClassVar[str] = "https://www.caida.org/catalog/datasets/routeviews-prefix2as/"
+    LICENCE: ClassVar[str] = CAIDA_LICENCE
+    LABEL: ClassVar[str] = N_("CAIDA prefix-to-AS")
+    FEEDS: ClassVar[str] = "the routed prefixes and their origin ASes, stored for routing (no indicator reads them yet)"
+    FILES: ClassVar[tuple[str, ...]] = ("network/caida-pfx2as/*",)
+    ALIASES: ClassVar[tuple[str, ...]] = ("caida-pfx2as",)
     MODEL: ClassVar[Any] = PrefixOrigin
 
     def parse(self, path: Path) -> pl.DataFrame:

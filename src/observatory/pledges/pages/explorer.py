@@ -7,47 +7,40 @@ Every page has its JSON twin (``?format=json``); the explorer also downloads its
 from __future__ import annotations
 
 import datetime as dt
-import io
 import math
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import asdict, replace
 from typing import Annotated, Any
 
-import numpy as np
 from fastapi import APIRouter, Path
 from fastapi.responses import Response
 from markupsafe import Markup
-from sqlalchemy import func, or_, select
 
 from observatory import reference
 from observatory.audit import AuditEntry
-from observatory.auth import Action
-from observatory.errors import Invalid, NotFound
+from observatory.auth import Action, Role
+from observatory.errors import Invalid
 from observatory.i18n import N_
-from observatory.pledges.csvio import write_csv
+from observatory.pledges.breakdowns import reporting_record, summary
+from observatory.pledges.csvio import csv_text
 from observatory.pledges.index import HEALTH
-from observatory.pledges.models import (
-    PLEDGE_TYPES,
-    STAKEHOLDER_TYPES,
-    STATUSES,
-    Organisation,
-    Pledge,
-    PledgePartner,
-)
-from observatory.pledges.query import PledgeFilter, iter_pledges, list_pledges, selection
+from observatory.pledges.models import PLEDGE_TYPES, STAKEHOLDER_TYPES, STATUSES
+from observatory.pledges.query import PledgeFilter, iter_pledges, list_pledges
 from observatory.pledges.schemas import MAX_ID, Id
 from observatory.pledges.service import (
-    get_pledge,
+    get_organisation,
     history,
     organisation_dict,
-    pledge_dict,
+    organisation_names,
+    organisation_pledges,
+    partner_pledges,
+    public_pledge,
     report_dict,
-    reporting_health,
+    visible_pledge,
 )
-from observatory.pledges.summary import summary
 from observatory.web.deps import WebDep
-from observatory.web.labels import label
+from observatory.web.labels import health_names, label
 from observatory.web.render import Web
 
 router = APIRouter(include_in_schema=False)
@@ -70,15 +63,6 @@ def sort_key(text: str) -> str:
     return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().casefold()
 
 
-def health_names(web: Web) -> dict[str, str]:
-    return {
-        "green": web.gettext("Green"),
-        "amber": web.gettext("Amber"),
-        "red": web.gettext("Red"),
-        "not_due": web.gettext("Not yet due"),
-    }
-
-
 def _day(value: str | dt.date | None) -> dt.date | None:
     if value is None or isinstance(value, dt.date):
         return value
@@ -89,11 +73,6 @@ def _amount(web: Web, value: float | None, currency: str | None) -> str:
     if value is None:
         return "–"
     return f"{currency or ''} {web.fmt.number(value, 0 if float(value).is_integer() else 2)}".strip()
-
-
-def public_pledge(p: Pledge) -> dict[str, Any]:
-    """A pledge as the JSON twins show it (as the API does)."""
-    return {**pledge_dict(p), "reporting_health": reporting_health(p)}
 
 
 def row(web: Web, d: dict[str, Any], max_countries: int = 5) -> dict[str, Any]:
@@ -133,6 +112,7 @@ def chart_rows(
 
 
 def bar(web: Web, rows: list[dict[str, Any]], title: str) -> Markup | None:
+    """A bar chart of USD pledged per group (none when nothing has a USD value)."""
     if not any(r["value_usd"] for r in rows):
         return None
     from observatory.web import charts
@@ -197,6 +177,8 @@ def area_pledges(web: Web, f: PledgeFilter, by: str, key: str, explorer: str) ->
 
 
 def area_pledges_context(web: Web, data: dict[str, Any], params: dict[str, str]) -> dict[str, Any]:
+    """What the template of a country or group page needs to show its pledges section (``area_pledges``): table rows,
+    charts and their table alternatives; ``params`` keep the area in the explorer links."""
     focus = chart_rows(web, "focus_area", data["by_focus_area"], lambda k: web.url("/pledges", focus_area=k, **params))
     years = chart_rows(web, "year", data["by_year"], lambda k: web.url("/pledges", year=k, **params))
     return {
@@ -281,6 +263,8 @@ def filter_options(web: Web, f: PledgeFilter) -> dict[str, list[tuple[str, str, 
 
 
 def filter_controls(web: Web, f: PledgeFilter) -> list[dict[str, Any]]:
+    """The explorer's filters, each with its choices grouped as shown and what is chosen (values the URL names but no
+    choice has are kept, so the URL round-trips)."""
     names = {
         "focus_area": web.gettext("Focus area"),
         "pillar": web.gettext("Pillar"),
@@ -312,13 +296,12 @@ def _applied(f: PledgeFilter) -> dict[str, Any]:
 
 @router.get("/pledges")
 def pledges(web: WebDep) -> Response:
+    """The pledge explorer: the published pledges the URL selects, a page at a time, or all of them as CSV."""
     f = request_filter(web)
     sort, page, per_page = _paging(web)
     if web.request.query_params.get("format") == "csv":
-        out = io.StringIO()
-        write_csv(iter_pledges(web.session, f, sort), out)
         response = Response(
-            out.getvalue(),
+            csv_text(iter_pledges(web.session, f, sort)),
             media_type="text/csv; charset=utf-8",
             headers={"content-disposition": 'attachment; filename="pledges.csv"'},
         )
@@ -336,9 +319,7 @@ def pledges(web: WebDep) -> Response:
         "filter": _applied(f),
         "totals": summary(web.session, "focus_area", replace(f))["total"],
     }
-    organisations = [
-        (o.id, o.name) for o in web.session.scalars(select(Organisation).where(Organisation.id.in_(f.organisation)))
-    ]
+    organisations = list(organisation_names(web.session, f.organisation).items())
     sorts = [
         ("-announced_on", web.gettext("Newest first")),
         ("announced_on", web.gettext("Oldest first")),
@@ -505,9 +486,9 @@ def _health_explanation(web: Web, health: str, reports: list[dict[str, Any]]) ->
 
 @router.get("/pledges/{ref}")
 def pledge_page(ref: str, web: WebDep) -> Response:
-    pledge = get_pledge(web.session, ref)
-    if pledge.review_state != "published" and not web.can(Action.READ_UNPUBLISHED, pledge.pledger_id):
-        raise NotFound(f"no pledge {ref!r}")
+    """One pledge: its record, progress reports and history of changes (who made them for those who may read its
+    unpublished versions)."""
+    pledge = visible_pledge(web.session, ref, web.principal)
     reports = [report_dict(r) for r in pledge.reports]
     data = {
         **public_pledge(pledge),
@@ -558,39 +539,24 @@ def pledge_page(ref: str, web: WebDep) -> Response:
 # ---------------------------------------------------------------- organisations
 
 
+def _unpublished_readable(web: Web) -> Collection[int] | None:
+    """Whose unpublished pledges the reader may see (``observatory.auth`` decides): nobody's, a pledger's own
+    organisations', or (``None``) everyone's."""
+    if not web.can(Action.READ_UNPUBLISHED):
+        return ()
+    return web.principal.organisations if web.principal.role == Role.PLEDGER else None
+
+
 @router.get("/organisations/{organisation_id}")
 def organisation_page(organisation_id: Annotated[Id, Path()], web: WebDep) -> Response:
-    org = web.session.get(Organisation, organisation_id)
-    if org is None:
-        raise NotFound(f"no organisation {organisation_id}")
+    """An organisation: its pledges as pledger and as partner, and its reporting record."""
+    org = get_organisation(web.session, organisation_id)
     own_unpublished = web.can(Action.READ_UNPUBLISHED, org.id)
-    as_pledger_q = select(Pledge).where(Pledge.pledger_id == org.id)
-    if not own_unpublished:
-        as_pledger_q = as_pledger_q.where(Pledge.review_state == "published")
-    partner_of = select(PledgePartner.pledge_id).where(PledgePartner.organisation_id == org.id)
-    as_partner_q = select(Pledge).where(Pledge.id.in_(partner_of))
-    if not web.can(Action.READ_UNPUBLISHED):
-        as_partner_q = as_partner_q.where(Pledge.review_state == "published")
-    elif web.principal.role == "pledger":
-        as_partner_q = as_partner_q.where(
-            or_(Pledge.review_state == "published", Pledge.pledger_id.in_(web.principal.organisations))
-        )
-
-    def listed(q: Any) -> tuple[list[dict[str, Any]], int]:
-        n = web.session.scalar(select(func.count()).select_from(q.subquery())) or 0
-        newest = q.order_by(Pledge.announced_on.desc().nulls_last(), Pledge.reference.desc()).limit(ORGANISATION_LIST)
-        return [public_pledge(p) for p in web.session.scalars(newest)], n
-
-    as_pledger, n_pledger = listed(as_pledger_q)
-    as_partner, n_partner = listed(as_partner_q)
-
-    # Reporting record: the organisation's published pledges as pledger, by the index's health rule.
-    index, mask = selection(web.session, PledgeFilter(organisation=[org.id]))
-    own = web.session.scalars(select(Pledge.id).where(Pledge.pledger_id == org.id, Pledge.review_state == "published"))
-    mask = mask & np.isin(index.ids, np.fromiter(own, np.int64))
-    counts = np.bincount(index.health().code[mask], minlength=len(HEALTH))
-    record = {h: int(counts[i]) for i, h in enumerate(HEALTH)}
-
+    pledged, n_pledger = organisation_pledges(web.session, org.id, own_unpublished, ORGANISATION_LIST)
+    partnered, n_partner = partner_pledges(web.session, org.id, _unpublished_readable(web), ORGANISATION_LIST)
+    as_pledger = [public_pledge(p) for p in pledged]
+    as_partner = [public_pledge(p) for p in partnered]
+    record = reporting_record(web.session, org.id)
     data = {
         "organisation": {
             **organisation_dict(org),

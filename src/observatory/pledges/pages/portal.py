@@ -11,22 +11,21 @@ import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from pydantic import ValidationError
-from pydantic_core import ErrorDetails
-from sqlalchemy import select
 from starlette.datastructures import FormData
 
 from observatory import reference
 from observatory.accounts import service as accounts
-from observatory.accounts.models import ApiToken, User
+from observatory.accounts.models import User
 from observatory.auth import Action, require, require_new_pledge, require_pledge_change
 from observatory.errors import Conflict, Invalid
 from observatory.pledges import service
 from observatory.pledges.models import Organisation, Pledge, ProgressReport
-from observatory.pledges.schemas import MAX_ID, Id, PledgeFields, PledgeIn, ProgressReportIn
-from observatory.web.deps import CsrfDep, FormDep, WebDep, require_user
-from observatory.web.labels import label
+from observatory.pledges.schemas import Id, PledgeFields, PledgeIn, ProgressReportIn
+from observatory.web.deps import CsrfDep, FormDep, WebDep
+from observatory.web.forms import enter, form_errors, integer, lines, many, number_text, redirect, text
+from observatory.web.labels import choices, field_labels, label
 from observatory.web.render import Web
 
 router = APIRouter(prefix="/portal", include_in_schema=False)
@@ -37,221 +36,19 @@ DUE_WINDOW_DAYS = 60
 IN_REVIEW = ("draft", "submitted", "rejected")
 
 
-# ---------------------------------------------------------------- shared by the signed-in pages
-
-
-def enter(web: Web, action: Action = Action.READ_UNPUBLISHED) -> User:
-    """The signed-in user, if allowed to ``action`` at all; others are sent to sign in or refused."""
-    user = require_user(web)
-    require(web.principal, action)
-    return user
-
-
-def redirect(web: Web, url: str) -> Response:
-    response = RedirectResponse(url, status_code=303)
-    web.set_cookies(response)
-    return response
-
-
-def text(form: FormData, name: str) -> str:
-    value = form.get(name)
-    return value.strip() if isinstance(value, str) else ""
-
-
-def many(form: FormData, name: str) -> list[str]:
-    return [v.strip() for v in form.getlist(name) if isinstance(v, str) and v.strip()]
-
-
-def lines(value: str) -> list[str]:
-    return [x.strip() for x in value.splitlines() if x.strip()]
-
-
-def integer(value: str) -> int | None:
-    """A whole number typed in a form, or None; numbers beyond 64 bits are none (no record has them)."""
-    try:
-        number = int(value)
-    except ValueError:
-        return None
-    return number if -MAX_ID - 1 <= number <= MAX_ID else None
-
-
-def number_text(value: float | int | None) -> str:
-    """A number as a form shows it: no exponent, no trailing zeros."""
-    if value is None:
-        return ""
-    return f"{value:.2f}".rstrip("0").rstrip(".") if isinstance(value, float) else str(value)
-
-
-def choices(web: Web) -> dict[str, dict[str, str]]:
-    """The coded values the pages show, in the reader's language."""
-    g = web.gettext
-    return {
-        "review_state": {
-            "draft": g("Draft"),
-            "submitted": g("Submitted for review"),
-            "published": g("Published"),
-            "rejected": g("Rejected"),
-            "withdrawn": g("Withdrawn"),
-        },
-        "pledge_type": {
-            "financial": g("Financial"),
-            "programmatic": g("Programmatic"),
-            "policy": g("Policy"),
-            "advocacy": g("Advocacy"),
-        },
-        "status": {
-            "planned": g("Planned"),
-            "in_progress": g("In progress"),
-            "completed": g("Completed"),
-            "discontinued": g("Discontinued"),
-        },
-        "stakeholder_type": {
-            "government": g("Government"),
-            "private_sector": g("Private sector"),
-            "international_organisation": g("International organisation"),
-            "un_entity": g("UN entity"),
-            "financial_institution": g("Financial institution"),
-            "academia": g("Academia"),
-            "civil_society": g("Civil society"),
-        },
-        "itu_membership": {
-            "member_state": g("ITU Member State"),
-            "sector_member": g("ITU Sector Member"),
-            "associate": g("ITU Associate"),
-            "academia": g("ITU Academia member"),
-            "none": g("Not an ITU member"),
-        },
-        "health": {
-            "green": g("Reported in the last 12 months"),
-            "amber": g("Last report 12 to 24 months old"),
-            "red": g("No report for over 24 months, or none yet"),
-            "not_due": g("First report not due yet"),
-        },
-        "report": {"overdue": g("Report overdue"), "due": g("Report due soon")},
-        "role": {"pledger": g("Pledger"), "secretariat": g("Secretariat"), "admin": g("Administrator")},
-    }
-
-
-def field_labels(web: Web) -> dict[str, str]:
-    g = web.gettext
-    return {
-        "organisation": g("Organisation"),
-        "pledger": g("Organisation"),
-        "title": g("Title"),
-        "description": g("Description"),
-        "pledge_type": g("Type of pledge"),
-        "focus_areas": g("Focus areas"),
-        "pillars": g("Pillars"),
-        "target_countries": g("Target countries"),
-        "value": g("Value"),
-        "currency": g("Currency"),
-        "value_usd": g("Value in USD"),
-        "start_year": g("Start year"),
-        "end_year": g("End year"),
-        "announced_on": g("Announcement date"),
-        "event": g("Event"),
-        "status": g("Status"),
-        "sdgs": g("Sustainable Development Goals"),
-        "beneficiary_groups": g("Beneficiary groups"),
-        "partners": g("Partners"),
-        "source_url": g("Source (web address)"),
-        "language": g("Language of the title and description"),
-        "review_state": g("Review state"),
-        "review_note": g("Note from the secretariat"),
-        "year": g("Year"),
-        "percent_complete": g("Per cent complete"),
-        "usd_disbursed": g("USD disbursed"),
-        "people_reached": g("People reached"),
-        "narrative": g("What was done"),
-        "name": g("Name"),
-        "country": g("Country"),
-        "stakeholder_type": g("Type of stakeholder"),
-        "itu_membership": g("ITU membership"),
-        "email": g("E-mail address"),
-        "role": g("Role"),
-        "form": g("Form"),
-    }
-
-
-def _model_level_field(message: str) -> str:
-    if message.startswith("end_year"):
-        return "end_year"
-    if message.startswith("value needs"):
-        return "currency"
-    if message.startswith("pillar"):
-        return "pillars"
-    return "form"
-
-
-def _message(web: Web, e: ErrorDetails) -> str:
-    """A validation error in words a person filling the form understands."""
-    g = web.gettext
-    kind, msg = e["type"], service.clean_message(e["msg"])
-    limit = (e.get("ctx") or {}).get("ge", (e.get("ctx") or {}).get("le", ""))
-    known = {
-        "missing": g("This field is required."),
-        "too_short": g("This field is required."),
-        "string_too_long": g("This text is too long."),
-        "float_parsing": g("Enter a number, in digits only (such as 250000)."),
-        "float_type": g("Enter a number, in digits only (such as 250000)."),
-        "finite_number": g("Enter a number, in digits only (such as 250000)."),
-        "int_parsing": g("Enter a whole number."),
-        "int_from_float": g("Enter a whole number."),
-        "int_type": g("Enter a whole number."),
-        "date_from_datetime_parsing": g("Enter a date as YYYY-MM-DD."),
-        "date_parsing": g("Enter a date as YYYY-MM-DD."),
-        "date_type": g("Enter a date as YYYY-MM-DD."),
-        "literal_error": g("Choose one of the options."),
-        "greater_than_equal": g("Enter a number no lower than %(limit)s.") % {"limit": limit},
-        "less_than_equal": g("Enter a number no higher than %(limit)s.") % {"limit": limit},
-    }
-    if kind in known:
-        return known[kind]
-    sentences = {
-        "must not be empty": g("This field is required."),
-        "value needs a currency": g("Choose the currency of the value."),
-        "must be an http:// or https:// address": g("Enter an address starting with http:// or https://."),
-    }
-    if msg in sentences:
-        return sentences[msg]
-    if msg.startswith("end_year"):
-        return g("The end year is before the start year.")
-    if msg.startswith("pillar"):
-        return g("A pillar you ticked belongs to a focus area you did not tick: tick that focus area too.")
-    return msg
-
-
-def form_errors(web: Web, exc: ValidationError, rename: dict[str, str] | None = None) -> dict[str, list[str]]:
-    """Validation errors by form field, each in words."""
-    out: dict[str, list[str]] = {}
-    for e in exc.errors():
-        loc = [str(x) for x in e["loc"]]
-        field = loc[0] if loc else _model_level_field(service.clean_message(e["msg"]))
-        field = (rename or {}).get(field, field)
-        message = _message(web, e)
-        if message not in out.setdefault(field, []):
-            out[field].append(message)
-    return out
-
-
 # ---------------------------------------------------------------- the portal's home page
 
 
 def member_organisations(web: Web) -> list[Organisation]:
-    ids = sorted(web.principal.organisations)
-    if not ids:
-        return []
-    orgs = web.session.scalars(select(Organisation).where(Organisation.id.in_(ids)).order_by(Organisation.name_key))
+    """The organisations the signed-in user acts for (and may read the unpublished pledges of), by name."""
+    orgs = service.member_organisations(web.session, sorted(web.principal.organisations))
     return [o for o in orgs if web.can(Action.READ_UNPUBLISHED, o.id)]
 
 
 def organisation_options(web: Web) -> list[Organisation]:
     """The organisations the user may register a pledge for: its own, or any for the secretariat."""
-    own = member_organisations(web)
-    if own:
-        return [o for o in own if web.can(Action.CREATE_PLEDGE, o.id)]
-    everyone = web.session.scalars(select(Organisation).order_by(Organisation.name_key))
-    return [o for o in everyone if web.can(Action.CREATE_PLEDGE, o.id)]
+    orgs = member_organisations(web) or service.organisations(web.session)
+    return [o for o in orgs if web.can(Action.CREATE_PLEDGE, o.id)]
 
 
 def report_flag(pledge: Pledge, today: dt.date) -> str | None:
@@ -266,6 +63,7 @@ def report_flag(pledge: Pledge, today: dt.date) -> str | None:
 
 
 def pledge_row(web: Web, p: Pledge, today: dt.date) -> dict[str, Any]:
+    """A pledge as a line of the portal's list, with what the user may do with it."""
     org, state = p.pledger_id, p.review_state
     last = max((r.filed_on for r in p.reports), default=None)
     return {
@@ -286,9 +84,7 @@ def pledge_row(web: Web, p: Pledge, today: dt.date) -> dict[str, Any]:
 
 
 def _tokens(web: Web, user: User) -> list[dict[str, Any]]:
-    rows = web.session.scalars(
-        select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None)).order_by(ApiToken.id)
-    )
+    rows = accounts.active_api_tokens(web.session, user)
     return [{"id": t.id, "name": t.name, "created_at": t.created_at} for t in rows]
 
 
@@ -301,11 +97,9 @@ def portal_page(
     error: str | None = None,
     status: int = 200,
 ) -> Response:
+    """The portal's home page: the user's organisations' pledges with what is due, and the user's API tokens."""
     orgs = member_organisations(web)
-    pledges: list[Pledge] = []
-    if orgs:
-        query = select(Pledge).where(Pledge.pledger_id.in_([o.id for o in orgs]))
-        pledges = list(web.session.scalars(query.order_by(Pledge.updated_at.desc(), Pledge.id.desc())))
+    pledges = service.pledges_of(web.session, [o.id for o in orgs])
     today = dt.date.today()
     rows = [pledge_row(web, p, today) for p in pledges]
     data = {
@@ -327,12 +121,14 @@ def portal_page(
 
 @router.get("")
 def portal(web: WebDep, saved: str = "") -> Response:
+    """The portal's home page."""
     user = enter(web)
     return portal_page(web, user, saved=saved)
 
 
 @router.post("/tokens", dependencies=[CsrfDep])
 def token_create(web: WebDep, form: FormDep) -> Response:
+    """Issue a personal API token, shown once."""
     user = enter(web)
     name = " ".join(text(form, "name").split())[:100]
     if not name:
@@ -344,6 +140,7 @@ def token_create(web: WebDep, form: FormDep) -> Response:
 
 @router.post("/tokens/{token_id}/revoke", dependencies=[CsrfDep])
 def token_revoke(web: WebDep, token_id: Annotated[Id, Path()]) -> Response:
+    """Revoke one of the user's API tokens."""
     user = enter(web)
     accounts.revoke_api_token(web.session, user, token_id)
     return redirect(web, "/portal")
@@ -351,6 +148,7 @@ def token_revoke(web: WebDep, token_id: Annotated[Id, Path()]) -> Response:
 
 @router.post("/pledges/{ref}/submit", dependencies=[CsrfDep])
 def pledge_submit(web: WebDep, ref: str, form: FormDep) -> Response:
+    """Submit a draft (or rejected) pledge for review."""
     user = enter(web)
     pledge = service.get_pledge(web.session, ref)
     require(web.principal, Action.UPDATE_PLEDGE, pledge.pledger_id, pledge.review_state)
@@ -467,15 +265,17 @@ def values_of(p: Pledge) -> dict[str, Any]:
 
 
 def organisation_input(org: Organisation) -> dict[str, Any]:
+    """An organisation as the registry's input (``OrganisationIn``) names it."""
     return {k: v for k, v in service.organisation_dict(org).items() if k != "id"}
 
 
 def _chosen_organisation(web: Web, value: str) -> Organisation | None:
     org_id = integer(value)
-    return web.session.get(Organisation, org_id) if org_id is not None else None
+    return service.organisation_by_id(web.session, org_id) if org_id is not None else None
 
 
 def taxonomy(web: Web) -> list[dict[str, Any]]:
+    """The focus areas with their pillars, as the pledge form ticks them."""
     pillars = reference.pillars()
     return [
         {
@@ -490,6 +290,7 @@ def taxonomy(web: Web) -> list[dict[str, Any]]:
 
 
 def countries_by_region(web: Web) -> list[dict[str, Any]]:
+    """The countries grouped by ITU region (then the other territories), by name."""
     by_region: dict[str | None, list[dict[str, str]]] = {}
     for c in reference.countries().values():
         by_region.setdefault(c.itu_region, []).append({"code": c.alpha3, "name": label(web, "country", c.alpha3)})
@@ -503,6 +304,7 @@ def countries_by_region(web: Web) -> list[dict[str, Any]]:
 
 
 def country_shortcuts(web: Web) -> list[dict[str, str]]:
+    """The country groups and ITU regions the form can add at once."""
     groups = [{"value": f"group:{g}", "label": label(web, "country_group", g)} for g in reference.COUNTRY_GROUPS]
     regions = [{"value": f"region:{r}", "label": label(web, "region", r)} for r in reference.ITU_REGIONS]
     return groups + regions
@@ -517,6 +319,8 @@ def form_page(
     status: int = 200,
     conflict: dict[str, Any] | None = None,
 ) -> Response:
+    """The pledge form (a new pledge when ``pledge`` is None), with what was typed, its errors, and on a conflict what
+    the user typed that differs from the current version."""
     orgs = organisation_options(web)
     if pledge is not None and all(o.id != pledge.pledger_id for o in orgs):
         orgs.insert(0, pledge.pledger)
@@ -553,6 +357,7 @@ def form_page(
 
 @router.get("/pledges/new")
 def pledge_new_form(web: WebDep) -> Response:
+    """The form for a new pledge."""
     enter(web, Action.CREATE_PLEDGE)
     values = dict(EMPTY_FORM)
     orgs = organisation_options(web)
@@ -563,6 +368,7 @@ def pledge_new_form(web: WebDep) -> Response:
 
 @router.post("/pledges/new", dependencies=[CsrfDep])
 def pledge_new(web: WebDep, form: FormDep) -> Response:
+    """Register a pledge from the form, as a draft or submitted for review."""
     enter(web, Action.CREATE_PLEDGE)
     values = read_pledge_form(form)
     action = text(form, "action")
@@ -596,6 +402,7 @@ def _editable(web: Web, ref: str) -> Pledge:
 
 @router.get("/pledges/{ref}/edit")
 def pledge_edit_form(web: WebDep, ref: str) -> Response:
+    """The form to change a pledge."""
     pledge = _editable(web, ref)
     return form_page(web, pledge, values_of(pledge), {})
 
@@ -609,6 +416,7 @@ def _conflict(web: Web, pledge: Pledge, values: dict[str, Any]) -> Response:
 
 @router.post("/pledges/{ref}/edit", dependencies=[CsrfDep])
 def pledge_edit(web: WebDep, ref: str, form: FormDep) -> Response:
+    """Change a pledge from the form; a pledge changed meanwhile is shown again, nothing overwritten."""
     pledge = _editable(web, ref)
     values = read_pledge_form(form)
     action = text(form, "action")
@@ -665,6 +473,7 @@ EMPTY_REPORT: dict[str, str] = {
 
 
 def report_values(r: ProgressReport) -> dict[str, str]:
+    """A progress report as the report form shows it."""
     return {
         "year": str(r.year),
         "status": r.status,
@@ -692,6 +501,7 @@ def report_page(
     status: int = 200,
     conflict: bool = False,
 ) -> Response:
+    """The progress report form of a pledge, with its earlier reports."""
     data = {
         "pledge": {
             "reference": pledge.reference,
@@ -711,6 +521,7 @@ def report_page(
 
 @router.get("/pledges/{ref}/report")
 def report_form(web: WebDep, ref: str, year: int | None = None) -> Response:
+    """The form for a year's progress report (the current year unless asked), filled in when it exists."""
     pledge = _reportable(web, ref)
     year = year or dt.date.today().year
     existing = next((r for r in pledge.reports if r.year == year), None)
@@ -720,6 +531,7 @@ def report_form(web: WebDep, ref: str, year: int | None = None) -> Response:
 
 @router.post("/pledges/{ref}/report", dependencies=[CsrfDep])
 def report_file(web: WebDep, ref: str, form: FormDep) -> Response:
+    """File or correct a year's progress report from the form."""
     pledge = _reportable(web, ref)
     values = {k: text(form, k) for k in EMPTY_REPORT}
     year = integer(values["year"])

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import csv
 import difflib
-import io
 import itertools
 import json
 import math
@@ -16,47 +15,31 @@ import shutil
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Query
 from fastapi.responses import FileResponse, Response, StreamingResponse
 from pydantic import ValidationError
-from sqlalchemy import Engine, func, select
-from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
 from observatory import reference
 from observatory.accounts import service as accounts
-from observatory.accounts.models import Membership
 from observatory.audit import AuditEntry
 from observatory.auth import Action
 from observatory.db import transaction
-from observatory.errors import Conflict, Invalid, NotFound, Refused
-from observatory.exports import SafeDictWriter
+from observatory.errors import Conflict, Invalid, NotFound
 from observatory.pledges import service
-from observatory.pledges.csvio import (
-    COLUMNS,
-    OPTIONAL_COLUMNS,
-    ImportRejected,
-    ImportResult,
-    import_pledges,
-    pledge_row,
-)
-from observatory.pledges.models import REVIEW_STATES, Organisation, Pledge
-from observatory.pledges.pages.portal import (
-    choices,
-    enter,
-    field_labels,
-    form_errors,
-    integer,
-    redirect,
-    text,
-)
+from observatory.pledges.csvio import ImportRejected, ImportResult, check_file, csv_chunks, import_file
+from observatory.pledges.models import REVIEW_STATES, Pledge
 from observatory.pledges.query import PledgeFilter, iter_pledges, list_pledges
 from observatory.pledges.schemas import OrganisationIn, Version
 from observatory.web.deps import CsrfDep, FormDep, WebDep
-from observatory.web.labels import label
+from observatory.web.forms import enter, form_errors, integer, invitation_error, redirect, text
+from observatory.web.labels import choices, field_labels, label
 from observatory.web.render import Web, finite
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 router = APIRouter(prefix="/secretariat", include_in_schema=False)
 
@@ -92,16 +75,10 @@ def _brief(p: Pledge) -> dict[str, Any]:
 
 @router.get("")
 def workspace(web: WebDep) -> Response:
+    """The secretariat's home: pledges by review state, the review queue and overdue reports."""
     enter(web, Action.REVIEW_PLEDGE)
-    counts = {state: 0 for state in REVIEW_STATES}
-    for state, n in web.session.execute(select(Pledge.review_state, func.count()).group_by(Pledge.review_state)):
-        counts[state] = int(n)
-    queue = web.session.scalars(
-        select(Pledge)
-        .where(Pledge.review_state == "submitted")
-        .order_by(Pledge.updated_at, Pledge.id)
-        .limit(QUEUE_LIMIT)
-    )
+    counts = {state: 0 for state in REVIEW_STATES} | service.count_by_review_state(web.session)
+    queue = service.review_queue(web.session, QUEUE_LIMIT)
     overdue = list_pledges(
         web.session, PledgeFilter(health=["amber", "red"]), sort="announced_on", per_page=OVERDUE_LIMIT
     )
@@ -204,6 +181,8 @@ def versions_of(entries: list[AuditEntry]) -> dict[int, dict[str, Any]]:
 def review_page(
     web: Web, pledge: Pledge, *, old: int | None = None, new: int | None = None, error: str = "", status: int = 200
 ) -> Response:
+    """A pledge under review: its record, the differences between two of its versions (the last two unless asked), its
+    history and the decisions open to it."""
     entries = service.history(web.session, pledge.reference)
     versions = versions_of(entries)
     numbers = sorted(versions)
@@ -258,6 +237,7 @@ def review(
     old: Annotated[Version | None, Query(alias="from")] = None,
     new: Annotated[Version | None, Query(alias="to")] = None,
 ) -> Response:
+    """Review a pledge; ``from`` and ``to`` choose the versions compared."""
     enter(web, Action.REVIEW_PLEDGE)
     return review_page(web, service.get_pledge(web.session, ref), old=old, new=new)
 
@@ -288,17 +268,20 @@ def _decide(web: Web, ref: str, version_text: str, state: str, note: str, note_n
 
 @router.post("/pledges/{ref}/publish", dependencies=[CsrfDep])
 def publish(web: WebDep, ref: str, form: FormDep) -> Response:
+    """Publish a pledge."""
     return _decide(web, ref, text(form, "version"), "published", "")
 
 
 @router.post("/pledges/{ref}/reject", dependencies=[CsrfDep])
 def reject(web: WebDep, ref: str, form: FormDep) -> Response:
+    """Reject a pledge, saying why."""
     needed = web.gettext("Give the reason for rejecting the pledge: the pledger will see it.")
     return _decide(web, ref, text(form, "version"), "rejected", text(form, "note"), needed)
 
 
 @router.post("/pledges/{ref}/changes", dependencies=[CsrfDep])
 def ask_for_changes(web: WebDep, ref: str, form: FormDep) -> Response:
+    """Send a pledge back to its pledger as a draft, saying which changes to make."""
     needed = web.gettext("Say which changes the pledger should make.")
     return _decide(web, ref, text(form, "version"), "draft", text(form, "note"), needed)
 
@@ -315,6 +298,7 @@ def _uploads(web: Web) -> Path:
 
 
 def _engine(web: Web) -> Engine:
+    """The application's database engine, for work done in a transaction of its own."""
     engine: Engine = web.request.app.state.engine
     return engine
 
@@ -365,6 +349,7 @@ def _outcome(result: ImportResult | None, rejected: list[Any], count: int, lines
 
 
 def import_page(web: Web, data: dict[str, Any], status: int = 200) -> Response:
+    """The import page at one of its stages: upload, preview, refused or done."""
     page = {
         "stage": "upload",
         "upload": None,
@@ -382,6 +367,7 @@ def import_page(web: Web, data: dict[str, Any], status: int = 200) -> Response:
 
 @router.get("/import")
 def import_form(web: WebDep) -> Response:
+    """The import page, to upload a file."""
     enter(web, Action.IMPORT_PLEDGES)
     forget_old_uploads(_uploads(web), web.request.app.state.settings.upload_kept_hours)
     return import_page(web, {})
@@ -405,12 +391,8 @@ def import_preview(web: WebDep, form: FormDep) -> Response:
     paths = (folder / f"{upload_id}.csv", folder / f"{upload_id}.rejected.csv", folder / f"{upload_id}.json")
     with paths[0].open("wb") as fh:
         shutil.copyfileobj(upload.file, fh)
-    with Session(_engine(web)) as dry_run, paths[1].open("w", encoding="utf-8", newline="") as rejected_to:
-        try:
-            result = import_pledges(dry_run, paths[0], web.principal.name, skip_invalid=True, review_state=state,
-                                    dry_run=True, rejected_to=rejected_to)  # fmt: skip
-        finally:
-            dry_run.rollback()
+    with paths[1].open("w", encoding="utf-8", newline="") as rejected_to:
+        result = check_file(_engine(web), paths[0], web.principal.name, state, rejected_to)
     summary = {
         "stage": "preview",
         "upload": upload_id,
@@ -462,6 +444,7 @@ def import_cancel(web: WebDep, form: FormDep) -> Response:
 
 @router.post("/import/commit", dependencies=[CsrfDep])
 def import_commit(web: WebDep, form: FormDep) -> Response:
+    """Import a checked upload, all or nothing or skipping its invalid rows, and forget the file."""
     enter(web, Action.IMPORT_PLEDGES)
     upload_id = text(form, "upload")
     state = text(form, "review_state") or "published"
@@ -472,17 +455,12 @@ def import_commit(web: WebDep, form: FormDep) -> Response:
         return import_page(web, {"error": message}, status=404)
     if state not in IMPORT_STATES:
         return import_page(web, {"error": web.gettext("Choose one of the review states.")}, status=422)
-    with Session(_engine(web)) as session:
-        try:
-            result = import_pledges(
-                session, paths[0], web.principal.name, skip_invalid=skip_invalid, review_state=state
-            )
-        except ImportRejected as exc:
-            session.rollback()
-            data = {"stage": "refused", "upload": upload_id, "review_state": state,
-                    **_outcome(None, exc.errors, exc.count, exc.lines)}  # fmt: skip
-            return import_page(web, data, status=422)
-        session.commit()
+    try:
+        result = import_file(_engine(web), paths[0], web.principal.name, skip_invalid=skip_invalid, review_state=state)
+    except ImportRejected as exc:
+        data = {"stage": "refused", "upload": upload_id, "review_state": state,
+                **_outcome(None, exc.errors, exc.count, exc.lines)}  # fmt: skip
+        return import_page(web, data, status=422)
     _remove(paths)
     outcome = _outcome(result, [e for _row, e in result.rejected], result.rejected_count, result.rejected_lines)
     return import_page(web, {"stage": "done", "review_state": state, **outcome})
@@ -500,6 +478,7 @@ def _export_filter(review_state: list[str]) -> PledgeFilter:
 
 @router.get("/export")
 def export_page(web: WebDep) -> Response:
+    """The export page: links to every pledge, or those in one review state, as CSV or JSON."""
     enter(web, Action.REVIEW_PLEDGE)
     links = {
         kind: {"all": f"/secretariat/export.{kind}"}
@@ -512,35 +491,23 @@ def export_page(web: WebDep) -> Response:
 
 
 def _csv_chunks(engine: Engine, f: PledgeFilter) -> Iterator[str]:
-    """The export in the import format (``write_csv``'s columns and rows), a few hundred rows at a time."""
+    """The export in the import format, a few hundred rows at a time, read in a transaction of its own."""
     with transaction(engine) as session:
-        buffer = io.StringIO()
-        writer = SafeDictWriter(buffer, COLUMNS + OPTIONAL_COLUMNS)
-        writer.writeheader()
-        for n, p in enumerate(iter_pledges(session, f), start=1):
-            writer.writerow(pledge_row(p))
-            if n % 500 == 0:
-                yield buffer.getvalue()
-                buffer.seek(0)
-                buffer.truncate()
-        yield buffer.getvalue()
+        yield from csv_chunks(iter_pledges(session, f))
 
 
 def _json_chunks(engine: Engine, f: PledgeFilter) -> Iterator[str]:
     with transaction(engine) as session:
         yield "["
         for n, p in enumerate(iter_pledges(session, f)):
-            record = {
-                **service.pledge_dict(p),
-                "reporting_health": service.reporting_health(p),
-                "reports": [service.report_dict(r) for r in p.reports],
-            }
+            record = {**service.public_pledge(p), "reports": [service.report_dict(r) for r in p.reports]}
             yield ("," if n else "") + "\n" + json.dumps(finite(record), ensure_ascii=False, allow_nan=False)
         yield "\n]\n"
 
 
 @router.get("/export.csv")
 def export_csv(web: WebDep, review_state: States = []) -> Response:  # noqa: B006  (FastAPI copies defaults)
+    """Every pledge (or those in the review states asked) in the import format, streamed."""
     enter(web, Action.REVIEW_PLEDGE)
     return StreamingResponse(
         _csv_chunks(_engine(web), _export_filter(review_state)),
@@ -551,6 +518,7 @@ def export_csv(web: WebDep, review_state: States = []) -> Response:  # noqa: B00
 
 @router.get("/export.json")
 def export_json(web: WebDep, review_state: States = []) -> Response:  # noqa: B006
+    """Every pledge (or those in the review states asked) with its progress reports, as JSON, streamed."""
     enter(web, Action.REVIEW_PLEDGE)
     return StreamingResponse(
         _json_chunks(_engine(web), _export_filter(review_state)),
@@ -573,19 +541,13 @@ def organisations_page(
     notice: str = "",
     status: int = 200,
 ) -> Response:
-    query = select(Organisation)
-    if q.strip():
-        query = query.where(Organisation.name_key.contains(service.name_key(q)))
-    total = web.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    """The organisations page: a page of the organisations matching ``q`` with their pledges and pledgers, and the forms
+    to register one and invite its pledgers."""
     page = max(1, page)
-    first = (page - 1) * ORGANISATIONS_PER_PAGE
-    ordered = query.order_by(Organisation.name_key)
-    orgs = list(web.session.scalars(ordered.offset(first).limit(ORGANISATIONS_PER_PAGE)))
+    orgs, total = service.search_organisations(web.session, q, page, ORGANISATIONS_PER_PAGE)
     ids = [o.id for o in orgs]
-    by_pledger = select(Pledge.pledger_id, func.count()).where(Pledge.pledger_id.in_(ids))
-    pledges = {org: n for org, n in web.session.execute(by_pledger.group_by(Pledge.pledger_id))}
-    by_member = select(Membership.organisation_id, func.count()).where(Membership.organisation_id.in_(ids))
-    members = {org: n for org, n in web.session.execute(by_member.group_by(Membership.organisation_id))}
+    pledges = service.pledges_by_pledger(web.session, ids)
+    members = accounts.member_counts(web.session, ids)
     data = {
         "organisations": [
             {**service.organisation_dict(o), "pledges": pledges.get(o.id, 0), "pledgers": members.get(o.id, 0)}
@@ -618,6 +580,7 @@ def organisations_page(
 def organisations(
     web: WebDep, q: str = "", page: Annotated[int, Query(ge=1, le=1_000_000)] = 1, created: str = "", invited: str = ""
 ) -> Response:
+    """The registered organisations, searched by name."""
     enter(web, Action.MANAGE_ORGANISATIONS)
     notice = ""
     if created:
@@ -629,6 +592,7 @@ def organisations(
 
 @router.post("/organisations", dependencies=[CsrfDep])
 def organisation_create(web: WebDep, form: FormDep) -> Response:
+    """Register an organisation."""
     enter(web, Action.MANAGE_ORGANISATIONS)
     values = {k: text(form, k) for k in ("name", "stakeholder_type", "country", "itu_membership")}
     try:
@@ -642,28 +606,18 @@ def organisation_create(web: WebDep, form: FormDep) -> Response:
     return redirect(web, web.url("/secretariat/organisations", q=org.name, created=org.name))
 
 
-def send_invitation(web: Web, email: str, role: str, organisations: list[int]) -> str:
-    """Create the account and mail its invitation link; the audit log records who invited whom."""
-    user = accounts.create_user(web.session, email, role, organisations, actor=web.principal.name)
-    accounts.invite(web.session, user, web.request.app.state.settings)
-    return user.email
-
-
-def invitation_error(web: Web, exc: Refused) -> str:
-    if isinstance(exc, Conflict):
-        return web.gettext("This address already has an account.")
-    return web.gettext("This is not a valid e-mail address.")
-
-
 @router.post("/organisations/invite", dependencies=[CsrfDep])
 def invite_pledger(web: WebDep, form: FormDep) -> Response:
+    """Invite a pledger for an organisation: the account is created and its invitation link mailed."""
     enter(web, Action.MANAGE_ORGANISATIONS)
     org_id = integer(text(form, "organisation"))
-    org = web.session.get(Organisation, org_id) if org_id is not None else None
+    org = service.organisation_by_id(web.session, org_id) if org_id is not None else None
     if org is None:
         raise NotFound(f"no organisation {text(form, 'organisation')!r}")
+    settings = web.request.app.state.settings
     try:
-        email = send_invitation(web, text(form, "email"), "pledger", [org.id])
+        user, _link = accounts.invite_user(web.session, text(form, "email"), "pledger", [org.id], settings,
+                                           web.principal.name)  # fmt: skip
     except (Invalid, Conflict) as exc:
         return organisations_page(web, q=org.name, invite_error=invitation_error(web, exc), status=exc.status)
-    return redirect(web, web.url("/secretariat/organisations", q=org.name, invited=email))
+    return redirect(web, web.url("/secretariat/organisations", q=org.name, invited=user.email))

@@ -9,9 +9,9 @@ from sqlalchemy import Engine
 
 from observatory.db import transaction
 from observatory.pledges import service
+from observatory.pledges.breakdowns import BY_VALUES, summary
 from observatory.pledges.query import PledgeFilter
 from observatory.pledges.schemas import PledgeIn
-from observatory.pledges.summary import BY_VALUES, summary
 
 
 def add(engine: Engine, org: str, kind: str, **data: Any) -> str:

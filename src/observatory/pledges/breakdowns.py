@@ -20,9 +20,12 @@ from __future__ import annotations
 from typing import Any, Literal, get_args
 
 import numpy as np
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from observatory import reference
+from observatory.pledges.index import HEALTH
+from observatory.pledges.models import Pledge
 from observatory.pledges.query import PledgeFilter, selection
 
 By = Literal[
@@ -88,3 +91,15 @@ def summary(session: Session, by: str, f: PledgeFilter | None = None) -> dict[st
         "total": total,
         "groups": [{"key": k, "label": _label(by, k), "pledges": c, "value_usd": round(v, 2)} for k, c, v in rows],
     }
+
+
+def reporting_record(session: Session, organisation_id: int) -> dict[str, int]:
+    """How many of an organisation's published pledges (as pledger) are in each reporting health (green,
+    amber, red, not yet due), by the pledge index's health rule."""
+    index, mask = selection(session, PledgeFilter(organisation=[organisation_id]))
+    own = session.scalars(
+        select(Pledge.id).where(Pledge.pledger_id == organisation_id, Pledge.review_state == "published")
+    )
+    mask = mask & np.isin(index.ids, np.fromiter(own, np.int64))
+    counts = np.bincount(index.health().code[mask], minlength=len(HEALTH))
+    return {h: int(counts[i]) for i, h in enumerate(HEALTH)}
