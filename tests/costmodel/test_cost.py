@@ -221,10 +221,13 @@ def test_cli_api_and_page_agree(loaded: Engine, client: TestClient, monkeypatch:
     assert cli_json.exit_code == 0, cli_json.output
     answer = json.loads(cli_json.stdout)
     query = "country=KEN&transit_price=4&domestic_share=0.35"
-    assert client.get(f"/api/v1/cost-model?{query}").json() == answer
+    assumptions = "transit_price=4&domestic_share=0.35"
+    assert client.get(f"/api/v1/areas/KEN/cost?{assumptions}").json() == answer
     assert client.get(f"/cost-model?{query}&format=json").json() == answer
+    moved = client.get(f"/api/v1/cost-model?{query}", follow_redirects=False)  # the path used before
+    assert moved.status_code == 308 and moved.headers["location"] == f"/api/v1/areas/KEN/cost?{assumptions}"
     cli_csv = runner.invoke(app, [*args, "--format", "csv"]).stdout
-    api_csv = client.get(f"/api/v1/cost-model?{query}&format=csv")
+    api_csv = client.get(f"/api/v1/areas/KEN/cost?{assumptions}&format=csv")
     assert api_csv.headers["content-type"].startswith("text/csv")
     assert api_csv.text == cli_csv == client.get(f"/cost-model?{query}&format=csv").text
     rows = list(csv.DictReader(io.StringIO(cli_csv)))
@@ -253,9 +256,17 @@ def test_cli_api_and_page_agree(loaded: Engine, client: TestClient, monkeypatch:
     ],
 )
 def test_api_refuses_bad_input(client: TestClient, query: str, message: str) -> None:
-    response = client.get(f"/api/v1/cost-model?{query}")
-    assert response.status_code == 422
-    assert message in response.json()["detail"]
+    params = dict(p.split("=") for p in query.split("&"))
+    country = params.pop("country", None)
+    if country is None:  # the path used before needs its country
+        response = client.get(f"/api/v1/cost-model?{query}")
+    else:
+        response = client.get(f"/api/v1/areas/{country}/cost", params=params)
+    if country == "QQQ":  # the path names no area
+        assert response.status_code == 404 and "unknown area 'QQQ'" in response.json()["detail"]
+    else:
+        assert response.status_code == 422
+        assert message in response.json()["detail"]
     if "country=" in query:  # without a country the page shows the form alone
         page = client.get(f"/cost-model?{query}")
         assert page.status_code == 422 and str(escape(message)) in page.text and "<form" in page.text
@@ -277,8 +288,8 @@ def test_page_in_both_languages(loaded: Engine, client: TestClient) -> None:
     assert "Situation de référence" in french.text and "Télécharger le scénario en CSV" in french.text
     empty = client.get("/cost-model?lang=en")  # the form alone, before a country is chosen
     assert empty.status_code == 200 and "<select" in empty.text and "Scenarios side by side" not in empty.text
-    docs = client.get("/api/openapi.json").json()["paths"]["/api/v1/cost-model"]["get"]["parameters"]
-    assert {p["name"] for p in docs} >= set(cost.PARAMETERS) | {"country", "scenario", "format"}
+    docs = client.get("/api/openapi.json").json()["paths"]["/api/v1/areas/{code}/cost"]["get"]["parameters"]
+    assert {p["name"] for p in docs} >= set(cost.PARAMETERS) | {"code", "scenario", "format"}
 
 
 def test_csv_is_one_table_with_the_assumptions() -> None:

@@ -69,19 +69,19 @@ def test_group_page_and_world_map(client: TestClient, engine: Engine) -> None:
 
 def test_api_country_group_series_export(client: TestClient, engine: Engine) -> None:
     _load(engine)
-    ke = client.get("/api/v1/network/countries/KE").json()
+    ke = client.get("/api/v1/areas/KE/infrastructure").json()
     assert ke["country"] == "KEN" and ke["indicators"]["asn_count"]["source"] == "rir_delegated"
-    old = client.get("/api/v1/network/countries/KEN", params={"date": "2019-01-01"}).json()
+    old = client.get("/api/v1/areas/KEN/infrastructure", params={"date": "2019-01-01"}).json()
     assert old["indicators"]["ixp_count"] == {"value": 3.0, "source": "caida_ixp", "snapshot_date": "2018-02-01",
                                               "date": "2018-02-01"}  # fmt: skip
-    assert client.get("/api/v1/network/countries/QQQ").status_code == 404
-    assert client.get("/api/v1/network/countries/WB:WLD").status_code == 404  # a published aggregate: no members
-    world = client.get("/api/v1/network/countries/world").json()  # the one area rule: any case, the world too
+    assert client.get("/api/v1/areas/QQQ/infrastructure").status_code == 404
+    assert client.get("/api/v1/areas/WB:WLD/infrastructure").status_code == 404  # a published aggregate: no members
+    world = client.get("/api/v1/areas/world/infrastructure").json()  # the one area rule: any case, the world too
     assert world["country"] == "WORLD" and world["indicators"]["asn_count"]["countries"] >= 2
-    assert client.get("/api/v1/network/countries/EU").json()["indicators"]["ipv4_addresses"]["value"] == 256
-    series = client.get("/api/v1/network/countries/LDC/series", params={"indicator": "ixp_count"}).json()
+    assert client.get("/api/v1/areas/EU/infrastructure").json()["indicators"]["ipv4_addresses"]["value"] == 256
+    series = client.get("/api/v1/areas/LDC/infrastructure/series", params={"indicator": "ixp_count"}).json()
     assert [r["date"] for r in series] == ["2018-02-01", "2020-01-01", "2024-01-01"]
-    assert client.get("/api/v1/network/countries/KEN/series", params={"indicator": "nope"}).status_code == 422
+    assert client.get("/api/v1/areas/KEN/infrastructure/series", params={"indicator": "nope"}).status_code == 422
     csv = client.get("/api/v1/network/export")
     assert csv.text.startswith("country,code,date,value")
     assert len(client.get("/api/v1/network/indicators").json()) == len(INFRASTRUCTURE)

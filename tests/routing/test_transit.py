@@ -174,18 +174,18 @@ def test_country_and_group_pages_and_api(client: TestClient, loaded: Engine) -> 
     assert page.text.index('id="infrastructure"') < page.text.index('id="routing"')
     assert len(gzip.compress(page.content)) < 20_000
     assert "Transit et peering" in client.get("/countries/KEN?lang=fr").text
-    api = client.get("/api/v1/routing/transit/KE").json()
+    api = client.get("/api/v1/areas/KE/transit").json()
     assert api["hegemony"]["as"]["share"] == pytest.approx(0.7)
-    assert client.get("/api/v1/routing/transit/QQ").status_code == 404
+    assert client.get("/api/v1/areas/QQ/transit").status_code == 404
     # Areas the one rule knows but that have no transit figures are not found either, with the reason.
     for code in ("WORLD", "LIC", "WB:WLD", "ZZ"):
-        refused = client.get(f"/api/v1/routing/transit/{code}")
+        refused = client.get(f"/api/v1/areas/{code}/transit")
         assert refused.status_code == 404 and "no transit figures" in refused.json()["detail"], code
     group = client.get("/groups/africa?format=json").json()["routing"]
     assert group["summary"]["countries"] == 2 and [c["country"] for c in group["countries"]] == ["KEN", "ZAF"]
     assert 'id="routing"' in client.get("/groups/africa").text
-    assert client.get("/api/v1/routing/transit/ldc").json()["group"] == "LDC"
-    assert client.get("/api/v1/routing/transit/Africa").json()["summary"] == group["summary"]
+    assert client.get("/api/v1/areas/ldc/transit").json()["group"] == "LDC"
+    assert client.get("/api/v1/areas/Africa/transit").json()["summary"] == group["summary"]
 
 
 def test_empty_database_says_what_to_load(client: TestClient, engine: Engine) -> None:

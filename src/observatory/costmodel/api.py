@@ -1,4 +1,4 @@
-"""The cost model's API, ``GET /api/v1/cost-model``: what ``observatory cost-model show`` prints."""
+"""The cost model's API, ``GET /api/v1/areas/{code}/cost``: what ``observatory cost-model show`` prints."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pydantic import Field
 from observatory.costmodel import model as cost
 from observatory.costmodel import service
 from observatory.costmodel.labels import PARAMETER_NAMES
-from observatory.web.deps import SessionDep
+from observatory.web.deps import AreaDep, SessionDep
 from observatory.web.openapi import Out, responses
 
 router = APIRouter(prefix="/api/v1", tags=["cost model"])
@@ -27,8 +27,6 @@ def csv_response(answer: dict[str, Any]) -> Response:
 
 
 _API_PARAMETERS: list[dict[str, Any]] = [
-    {"name": "country", "in": "query", "required": True, "schema": {"type": "string"},
-     "description": "ISO 3166-1 alpha-2 or alpha-3 code"},
     {"name": "scenario", "in": "query", "required": False,
      "schema": {"type": "array", "items": {"type": "string", "enum": list(cost.SCENARIOS)}},
      "description": "Scenarios besides the baseline (repeatable; default all)"},
@@ -103,22 +101,25 @@ class CostModelOut(Out):
 
 
 @router.get(
-    "/cost-model",
+    "/areas/{code}/cost",
     openapi_extra={"parameters": _API_PARAMETERS},
     response_model=CostModelOut,
-    responses=responses(csv="The model's answer (JSON), or as one CSV table with `format=csv`."),
+    responses=responses(404, csv="The model's answer (JSON), or as one CSV table with `format=csv`."),
 )
-def cost_model_api(request: Request, session: SessionDep) -> Any:
-    """Annual cost of a country's international connectivity by scenario (baseline, more local exchange at an
-    IXP, additional upstreams, cheaper cross-border backhaul, all together), every assumption with its origin
-    and source, and the sensitivity of the result to each parameter's low and high value. Any assumption can be
-    set as a query parameter; unknown names and out-of-range values answer 422. ``format=csv`` gives the same
-    as one CSV table. Method: docs/cost-model.md."""
+def cost_model_api(area: AreaDep, request: Request, session: SessionDep) -> Any:
+    """The cost of a country's international connectivity: annual cost by scenario (baseline, more local
+    exchange at an IXP, additional upstreams, cheaper cross-border backhaul, all together), every assumption
+    with its origin and source, and the sensitivity of the result to each parameter's low and high value. Any
+    assumption can be set as a query parameter; unknown names and out-of-range values answer 422.
+    ``format=csv`` gives the same as one CSV table. Method: docs/cost-model.md."""
     unknown = [f for f in request.query_params.getlist("format") if f not in ("json", "csv")]
     if unknown:
         raise HTTPException(422, f"unknown format {unknown[0]!r} (json or csv)")
     try:
-        answer = service.answer_query(session, request.query_params.multi_items())
+        query = request.query_params.multi_items()
+        if any(name == "country" for name, _ in query):
+            raise cost.CostModelError("the country is the area of the path (/api/v1/areas/{code}/cost)")
+        answer = service.answer_query(session, [("country", area.code), *query])
     except cost.CostModelError as e:
         raise HTTPException(422, str(e)) from e
     return csv_response(answer) if request.query_params.get("format") == "csv" else answer

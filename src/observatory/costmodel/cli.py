@@ -43,7 +43,7 @@ def cost_command(
 ) -> None:
     """Annual cost of a country's international connectivity, by scenario, with every assumption and its source.
 
-    --format json prints exactly the body of GET /api/v1/cost-model; csv the page's CSV."""
+    --format json prints exactly the body of GET /api/v1/areas/{country}/cost; csv the page's CSV."""
     pairs: list[tuple[str, str]] = []
     for item in set_ or []:
         name, sep, value = item.partition("=")

@@ -1,12 +1,13 @@
 """The international connectivity cost model on the web: the page ``/cost-model``, a plain GET form of every
 assumption, the scenarios side by side and the sensitivity table, with JSON and CSV twins. It answers exactly
-what ``GET /api/v1/cost-model`` (:mod:`observatory.costmodel.api`) and ``observatory cost-model show`` do; the
+what ``GET /api/v1/areas/{code}/cost`` (:mod:`observatory.costmodel.api`) and ``observatory cost-model show`` do; the
 chart is drawn on the server (``web.charts``)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -48,6 +49,10 @@ def cost_model_page(request: Request, web: WebDep) -> Response:
         "query": request.query_params,
     }
     if answer is not None:
+        assumptions = [(k, v) for k, v in request.query_params.multi_items() if k not in ("country", "lang", "format")]
+        context["api_url"] = web.url(f"/api/v1/areas/{answer['country']}/cost") + (
+            "?" + urlencode(assumptions) if assumptions else ""
+        )
         context["country_name"] = label(web, "country", answer["country"])
         context["cost_chart"] = charts.bar_chart(
             [(context["scenario_names"][s["scenario"]], s["total_cost_usd"]) for s in answer["scenarios"]],

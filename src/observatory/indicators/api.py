@@ -22,7 +22,7 @@ from observatory.indicators import CONNECTIVITY, report, service
 from observatory.indicators.store import EditionNotFound, compare_editions, editions, observations
 from observatory.reference import UnknownArea
 from observatory.reference.areas import AGGREGATES
-from observatory.web.deps import SessionDep
+from observatory.web.deps import AreaDep, SessionDep
 from observatory.web.openapi import Out, Timestamp, YearParam, responses
 
 router = APIRouter(prefix="/api/v1", tags=["indicators"])
@@ -382,12 +382,11 @@ def get_need(
     return _answer(result["countries" if by == "country" else "groups"], format, f"need-{result['year']}")
 
 
-@router.get("/connectivity/{area}", response_model=AreaSectionOut, responses=responses(404))
-def get_area(area: str, session: SessionDep) -> Any:
-    """Everything the country and group pages show in their connectivity section, with the edition of every
-    figure."""
-    code = (_areas([area]) or [area])[0]
-    section = report.area_section(session, code)
+@router.get("/areas/{code}/connectivity", response_model=AreaSectionOut, responses=responses(404))
+def get_area(area: AreaDep, session: SessionDep) -> Any:
+    """An area's connectivity: everything the country and group pages show in their connectivity section, with
+    the edition of every figure."""
+    section = report.area_section(session, area.code)
     if section is None:
         raise HTTPException(404, "population and Internet use are not loaded")
     return section

@@ -16,7 +16,7 @@ from observatory.network import service
 from observatory.web.deps import SessionDep
 from observatory.web.openapi import IsoDate, Out, responses
 
-router = APIRouter(prefix="/api/v1/network", tags=["network"])
+router = APIRouter(prefix="/api/v1", tags=["network"])
 
 
 class CatalogueEntryOut(Out):
@@ -71,7 +71,7 @@ class ExportRowOut(Out):
     snapshot_date: dt.date
 
 
-@router.get("/indicators", response_model=list[CatalogueEntryOut], responses=responses())
+@router.get("/network/indicators", response_model=list[CatalogueEntryOut], responses=responses())
 def catalogue() -> Any:
     """The indicator catalogue: code, name, definition, unit, group aggregation, sources."""
     return [
@@ -87,14 +87,14 @@ def catalogue() -> Any:
     ]
 
 
-@router.get("/countries/{code}", response_model=AreaIndicatorsOut, responses=responses(404))
+@router.get("/areas/{code}/infrastructure", response_model=AreaIndicatorsOut, responses=responses(404))
 def country(code: str, session: SessionDep, date: IsoDate | None = None, source: str | None = None) -> Any:
-    """Latest value of each indicator on or before ``date`` for a country (alpha-2 or alpha-3) or group
-    (LDC, LLDC, SIDS, an ITU region), with its source and snapshot date."""
+    """An area's Internet infrastructure: the latest value of each indicator on or before ``date`` for a country
+    (alpha-2 or alpha-3) or group (LDC, LLDC, SIDS, an ITU region), with its source and snapshot date."""
     return service.area_indicators(session, code, date, source)
 
 
-@router.get("/countries/{code}/series", response_model=list[SeriesPointOut], responses=responses(404))
+@router.get("/areas/{code}/infrastructure/series", response_model=list[SeriesPointOut], responses=responses(404))
 def country_series(
     code: str,
     session: SessionDep,
@@ -110,7 +110,7 @@ def country_series(
 
 
 @router.get(
-    "/export",
+    "/network/export",
     response_model=list[ExportRowOut],
     responses=responses(csv="Every stored value: CSV by default, JSON with `format=json`."),
 )

@@ -1,20 +1,23 @@
 """The Partner2Connect pledge registry: organisations, pledges, progress reports and their review.
 
 Besides its ``models``, ``service``, ``api``, ``pages`` and ``cli``, other capabilities use these names:
-selecting pledges (``PledgeFilter``, ``selection``, ``list_pledges``, ``iter_pledges``), counting them
-(``summary``, its dimensions ``BY_VALUES``, the reporting ``HEALTH`` states) and importing a pledge file
+selecting pledges (``PledgeFilter``, ``selection``, ``list_pledges``, ``iter_pledges``, and the pledges
+touching an area, ``area_selection``), counting them (``summary``, an area's ``area_figures``, the
+dimensions ``BY_VALUES``, the reporting ``HEALTH`` states) and importing a pledge file
 (``import_pledges``, ``import_file``, ``sample_path``).
 """
 
-from observatory.pledges.breakdowns import BY_VALUES, summary
+from observatory.pledges.breakdowns import BY_VALUES, area_figures, summary
 from observatory.pledges.csvio import import_file, import_pledges, sample_path
 from observatory.pledges.index import HEALTH
-from observatory.pledges.query import PledgeFilter, iter_pledges, list_pledges, selection
+from observatory.pledges.query import PledgeFilter, area_selection, iter_pledges, list_pledges, selection
 
 __all__ = [
     "BY_VALUES",
     "HEALTH",
     "PledgeFilter",
+    "area_figures",
+    "area_selection",
     "import_file",
     "import_pledges",
     "iter_pledges",

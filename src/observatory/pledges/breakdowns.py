@@ -17,6 +17,7 @@ however many pledges there are.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, Literal, get_args
 
 import numpy as np
@@ -103,3 +104,17 @@ def reporting_record(session: Session, organisation_id: int) -> dict[str, int]:
     mask = mask & np.isin(index.ids, np.fromiter(own, np.int64))
     counts = np.bincount(index.health().code[mask], minlength=len(HEALTH))
     return {h: int(counts[i]) for i, h in enumerate(HEALTH)}
+
+
+def area_figures(session: Session, f: PledgeFilter, by: str, key: str) -> dict[str, Any]:
+    """What is pledged for an area (``f`` selects the pledges touching it; ``by``/``key`` is its own
+    breakdown group, ``key`` empty for the world): the totals of those pledges with ``value_usd_here``, the
+    part of their value that falls on the area, and their breakdowns by focus area and by year."""
+    own = summary(session, by, replace(f))
+    group = next((g for g in own["groups"] if g["key"] == key), {"pledges": 0, "value_usd": 0.0})
+    here = group["value_usd"] if key else own["total"]["value_usd"]
+    return {
+        "totals": {**own["total"], "value_usd_here": here},
+        "by_focus_area": summary(session, "focus_area", replace(f))["groups"],
+        "by_year": summary(session, "year", replace(f))["groups"],
+    }

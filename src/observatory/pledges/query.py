@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from observatory import reference
 from observatory.pledges.index import BoolArray, PledgeIndex, order, pledge_index, search_ids
 from observatory.pledges.models import Pledge
+from observatory.reference import Area
 
 SortKey = Literal[
     "announced_on", "-announced_on", "value_usd", "-value_usd", "reference", "-reference",
@@ -104,3 +105,19 @@ def iter_pledges(session: Session, f: PledgeFilter, sort: str = "reference", chu
     ids = [int(i) for i in index.ids[order(index, mask, sort)]]
     for start in range(0, len(ids), chunk):
         yield from _load(session, ids[start : start + chunk])
+
+
+def area_selection(area: Area) -> tuple[PledgeFilter, str, str] | None:
+    """The pledges touching an area, and the breakdown group that is the area's own (``by``, ``key``): a
+    country's pledges by target country, a UN group's by country group, an ITU region's by region, every
+    pledge for the world. None for the areas the registry does not count pledges by (income groups,
+    published aggregates, registry codes)."""
+    if area.kind == "country":
+        return PledgeFilter(country=[area.code]), "country", area.code
+    if area.kind == "un_group":
+        return PledgeFilter(country_group=[area.code]), "country_group", area.code
+    if area.kind == "itu_region":
+        return PledgeFilter(region=[area.code]), "region", area.code
+    if area.kind == "world":
+        return PledgeFilter(), "country_group", ""
+    return None

@@ -1,4 +1,4 @@
-"""The routing API, ``GET /api/v1/routing/transit/{code}``: transit vs. peering per country and group. Thin:
+"""The routing API, ``GET /api/v1/areas/{code}/transit``: transit vs. peering per country and group. Thin:
 the area is resolved by the one rule (``AreaDep``: ``reference.resolve_area``), the figures come from
 :mod:`observatory.routing.service`."""
 
@@ -14,7 +14,7 @@ from observatory.routing import service
 from observatory.web.deps import AreaDep, SessionDep
 from observatory.web.openapi import Out, responses
 
-router = APIRouter(prefix="/api/v1/routing", tags=["routing"])
+router = APIRouter(prefix="/api/v1", tags=["routing"])
 
 
 class SnapshotOut(Out):
@@ -152,7 +152,7 @@ class GroupTransitOut(Out):
     countries: list[TransitFiguresOut]
 
 
-@router.get("/transit/{code}", response_model=CountryTransitOut | GroupTransitOut, responses=responses(404))
+@router.get("/areas/{code}/transit", response_model=CountryTransitOut | GroupTransitOut, responses=responses(404))
 def transit_figures(area: AreaDep, session: SessionDep) -> Any:
     """Transit vs. peering for a country (alpha-2 or alpha-3) or a group (LDC, LLDC, SIDS, an ITU region):
     providers of its networks (domestic or foreign), distinct foreign upstreams and their HHI, the shares of

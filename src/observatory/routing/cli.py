@@ -228,7 +228,7 @@ def transit_command(
     """Transit vs. peering: providers of the country's networks (domestic or foreign), foreign upstreams and
     their concentration (HHI), shares at a domestic IXP, and the foreign share of transit dependency.
 
-    --format json with --country prints exactly the body of GET /api/v1/routing/transit/{country}."""
+    --format json with --country prints exactly the body of GET /api/v1/areas/{country}/transit."""
     code = _country(country)
     with transaction(default_engine()) as session:
         inputs = service.load_inputs(session)

@@ -66,6 +66,7 @@ def capability_routers() -> list[APIRouter]:
         portal.router,
         secretariat.router,
         accounts_pages.admin,
+        areas_api.moved,  # last: the old paths, redirected, never before a route that shares their shape
     ]
 
 

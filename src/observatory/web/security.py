@@ -33,6 +33,18 @@ HEADERS = [
 HSTS = (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
 
 
+def adding_headers(send: Send, headers: list[tuple[bytes, bytes]]) -> Send:
+    """``send`` that adds ``headers`` to the response, each unless the application set it already."""
+
+    async def send_with_headers(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            present = {name.lower() for name, _ in message.get("headers", [])}
+            message["headers"] = [*message.get("headers", []), *((k, v) for k, v in headers if k not in present)]
+        await send(message)
+
+    return send_with_headers
+
+
 class SecurityHeaders:
     """Adds the security headers to every HTTP response; HSTS only when the request came over HTTPS
     (directly, or through a trusted proxy that said so)."""
@@ -44,18 +56,8 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        https = scope.get("scheme") == "https"
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                present = {name.lower() for name, _ in message.get("headers", [])}
-                extra = [(k, v) for k, v in HEADERS if k not in present]
-                if https:
-                    extra.append(HSTS)
-                message["headers"] = [*message.get("headers", []), *extra]
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
+        extra = [*HEADERS, HSTS] if scope.get("scheme") == "https" else HEADERS
+        await self.app(scope, receive, adding_headers(send, extra))
 
 
 class BodyTooLarge(Exception):
@@ -136,13 +138,7 @@ class RequestId:
         given = next((v.decode("latin-1") for k, v in scope.get("headers", []) if k == b"x-request-id"), "")
         rid = given if _SAFE_ID.match(given) else secrets.token_hex(8)
         token = request_id.set(rid)
-
-        async def send_with_id(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), (b"x-request-id", rid.encode())]
-            await send(message)
-
         try:
-            await self.app(scope, receive, send_with_id)
+            await self.app(scope, receive, adding_headers(send, [(b"x-request-id", rid.encode())]))
         finally:
             request_id.reset(token)

@@ -22,7 +22,7 @@ from observatory.audit import AuditEntry
 from observatory.auth import Action, Role
 from observatory.errors import Invalid
 from observatory.i18n import N_
-from observatory.pledges.breakdowns import reporting_record, summary
+from observatory.pledges.breakdowns import area_figures, reporting_record, summary
 from observatory.pledges.csvio import csv_text
 from observatory.pledges.index import HEALTH
 from observatory.pledges.models import PLEDGE_TYPES, STAKEHOLDER_TYPES, STATUSES
@@ -160,16 +160,9 @@ def _first_pledges(web: Web, f: PledgeFilter) -> tuple[list[dict[str, Any]], int
 def area_pledges(web: Web, f: PledgeFilter, by: str, key: str, explorer: str) -> dict[str, Any]:
     """The pledges section of a country or group page: the pledges touching it (``by``/``key``: its own
     summary group), their totals, breakdowns by focus area and year, and the first few."""
-    own = summary(web.session, by, replace(f))
-    group = next((g for g in own["groups"] if g["key"] == key), {"pledges": 0, "value_usd": 0.0})
     items, total = _first_pledges(web, f)
     return {
-        "totals": {
-            **own["total"],
-            "value_usd_here": group["value_usd"],
-        },
-        "by_focus_area": summary(web.session, "focus_area", replace(f))["groups"],
-        "by_year": summary(web.session, "year", replace(f))["groups"],
+        **area_figures(web.session, f, by, key),
         "pledges": items,
         "all_pledges": explorer,
         "more_pledges": total > len(items),
