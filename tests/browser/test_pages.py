@@ -186,8 +186,6 @@ def test_api_documentation_works_offline_under_the_csp(new_context: ContextFacto
     operations = live_server.api("/api/openapi.json")["paths"]
     assert page.locator(".opblock").count() == sum(len(ops) for ops in operations.values())
     assert elsewhere == [] and refused == []
-    if screenshots_wanted():
-        screenshot(page, "api-docs")
 
 
 def link_kind(href: str) -> tuple[str, ...]:
