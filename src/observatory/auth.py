@@ -13,6 +13,8 @@ from enum import StrEnum
 
 
 class Role(StrEnum):
+    """Who someone is to the platform; each role's actions are in :data:`PERMISSIONS`."""
+
     PUBLIC = "public"
     PLEDGER = "pledger"
     SECRETARIAT = "secretariat"
@@ -20,6 +22,8 @@ class Role(StrEnum):
 
 
 class Action(StrEnum):
+    """What someone may do; :func:`can` says whether a principal may."""
+
     READ_PUBLISHED = "read_published"
     READ_UNPUBLISHED = "read_unpublished"
     CREATE_PLEDGE = "create_pledge"
@@ -63,6 +67,8 @@ DECISIONS = frozenset({"published", "rejected"})
 
 @dataclass(frozen=True)
 class Principal:
+    """Who is asking: a signed-in user or an API token's owner (with its organisations), or the public."""
+
     name: str
     role: Role
     user_id: int | None = None
@@ -78,6 +84,8 @@ class Unauthenticated(Exception):
 
 
 class Forbidden(Exception):
+    """An action the principal may not take (403, or 401 when nobody is signed in)."""
+
     def __init__(self, principal: Principal, action: Action, why: str = ""):
         super().__init__(f"{principal.role} may not {action.value.replace('_', ' ')}{why}")
 
@@ -99,6 +107,7 @@ def can(
 def require(
     principal: Principal, action: Action, organisation_id: int | None = None, review_state: str | None = None
 ) -> None:
+    """Raise :class:`Forbidden` unless :func:`can` allows the action."""
     if not can(principal, action, organisation_id, review_state):
         why = " for this organisation" if organisation_id is not None else ""
         raise Forbidden(principal, action, why)

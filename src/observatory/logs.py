@@ -71,4 +71,5 @@ def logging_config(fmt: str = "text", level: str = "INFO") -> dict[str, Any]:
 
 
 def configure(fmt: str = "text", level: str = "INFO") -> None:
+    """Configure logging for this process (the command line and the server call it once)."""
     logging.config.dictConfig(logging_config(fmt, level))

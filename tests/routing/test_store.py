@@ -16,7 +16,8 @@ from sqlalchemy import Engine, delete, func, select
 
 from observatory.db import transaction
 from observatory.routing.models import AsHegemony, CountryDependency
-from observatory.routing.service import RoutingTables, top_dependencies
+from observatory.routing.service import top_dependencies
+from observatory.routing.sources.routing_tables import RoutingTables
 from observatory.sources import SourceError, SourceLoad
 from tests.routing import mrtbuild as mb
 
@@ -99,7 +100,7 @@ def test_storing_a_date_again_replaces_it_and_a_failure_changes_nothing(db: Engi
 def test_files_read_results_stored_and_files_refused_are_logged(
     db: Engine, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.INFO, logger="observatory.routing.service")
+    caplog.set_level(logging.INFO, logger="observatory.routing.sources.routing_tables")
     source = RoutingTables(REGISTRY)
     source.run_many([rib_file(tmp_path)], db)
     lines = [(r.levelname, r.getMessage()) for r in caplog.records]

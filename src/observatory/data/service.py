@@ -28,7 +28,7 @@ from observatory.db import transaction
 from observatory.sources import Registry, Source, SourceLoad, find_source, registry, sha256_of
 
 # The capabilities with a ``sources`` package, in loading order: the one list the registry is built from.
-CAPABILITIES = ("indicators", "network")
+CAPABILITIES = ("indicators", "network", "routing")
 log = logging.getLogger(__name__)
 
 

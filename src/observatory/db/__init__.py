@@ -30,11 +30,14 @@ NAMING = {
 
 
 class Base(DeclarativeBase):
+    """The declarative base of every table, with the naming convention of constraints and indexes."""
+
     metadata = MetaData(naming_convention=NAMING)
     type_annotation_map = {dict[str, Any]: JSON, list[str]: JSON, list[int]: JSON}  # noqa: RUF012
 
 
 def utcnow() -> dt.datetime:
+    """Now, in UTC, as every stored moment is."""
     return dt.datetime.now(dt.UTC)
 
 
@@ -71,6 +74,7 @@ def make_engine(url: str, busy_seconds: float = DEFAULT_BUSY_SECONDS) -> Engine:
 
 @cache
 def engine_for(url: str, busy_seconds: float = DEFAULT_BUSY_SECONDS) -> Engine:
+    """The engine of ``url``, made once per process (its connection pool is shared)."""
     return make_engine(url, busy_seconds)
 
 
@@ -88,6 +92,7 @@ def database_busy(exc: BaseException) -> bool:
 
 
 def default_engine() -> Engine:
+    """The engine of this process's configured database."""
     settings = load_settings()
     return engine_for(settings.database_url, settings.db_busy_seconds)
 

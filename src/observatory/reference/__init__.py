@@ -34,6 +34,8 @@ COUNTRY_GROUPS: dict[str, tuple[str, str]] = {
 
 @dataclass(frozen=True, slots=True)
 class Country:
+    """A country or territory of ISO 3166-1: its codes, UN M49 number, English and French names and ITU region."""
+
     alpha2: str
     alpha3: str
     m49: str
@@ -58,6 +60,8 @@ class Membership:
 
 @dataclass(frozen=True, slots=True)
 class Currency:
+    """An ISO 4217 currency and the number of digits of its minor unit."""
+
     code: str
     name: str
     minor_unit: str
@@ -65,6 +69,8 @@ class Currency:
 
 @dataclass(frozen=True, slots=True)
 class Pillar:
+    """A pillar of the P2C action plan, under one of the four focus areas."""
+
     focus_area: str
     code: str
     name_en: str
@@ -73,6 +79,8 @@ class Pillar:
 
 @dataclass(frozen=True, slots=True)
 class ExchangeRate:
+    """An annual average rate: USD for one unit of the currency in the year, with its source."""
+
     currency: str
     year: int
     usd_per_unit: float
@@ -101,6 +109,7 @@ def countries() -> dict[str, Country]:
 
 @cache
 def alpha2_index() -> dict[str, str]:
+    """ISO alpha-2 code → alpha-3 code, for every country."""
     return {c.alpha2: c.alpha3 for c in countries().values()}
 
 
@@ -124,6 +133,7 @@ def group_code(value: str) -> str | None:
 
 @cache
 def memberships() -> tuple[Membership, ...]:
+    """Every dated membership of a country in a UN group (LDC, LLDC, SIDS)."""
     return tuple(
         Membership(r["group"], r["alpha3"], _date(r["since"]), _date(r["until"]), r["note"])
         for r in _rows("groups.csv")
@@ -144,16 +154,19 @@ def in_group(group: str, alpha3: str, day: dt.date) -> bool:
 
 
 def group_members(group: str, day: dt.date) -> list[str]:
+    """The alpha-3 codes of the members of a UN group on ``day``."""
     return sorted({m.alpha3 for m in memberships() if m.group == group and m.covers(day)})
 
 
 @cache
 def currencies() -> dict[str, Currency]:
+    """The ISO 4217 currencies by code."""
     return {r["code"]: Currency(r["code"], r["name"], r["minor_unit"]) for r in _rows("currencies.csv")}
 
 
 @cache
 def exchange_rates() -> tuple[ExchangeRate, ...]:
+    """The curated annual USD exchange rates used to convert pledges."""
     return tuple(
         ExchangeRate(r["currency"], int(r["year"]), float(r["usd_per_unit"]), r["source"])
         for r in _rows("exchange_rates.csv")

@@ -21,7 +21,7 @@ from observatory.reference import UnknownArea, resolve_area
 from observatory.routing import cti, service, transit
 from observatory.routing.hegemony import ViewpointScores, country_dependency
 from observatory.routing.mrt import read_rib
-from observatory.routing.service import RoutingResult, RoutingTables
+from observatory.routing.sources.routing_tables import RoutingResult, RoutingTables
 from observatory.sources import SourceError
 
 app = typer.Typer(help="BGP routing tables: AS hegemony and country dependency (Resolution 101).", no_args_is_help=True)

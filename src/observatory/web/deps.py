@@ -42,6 +42,7 @@ SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
 def new_csrf_token() -> str:
+    """A fresh, unguessable CSRF token."""
     return secrets.token_urlsafe(32)
 
 
@@ -58,6 +59,7 @@ def expected_csrf(request: Request, session: Session) -> str:
 
 
 def web_context(request: Request, session: SessionDep) -> Web:
+    """The request as pages see it: the signed-in user, the reader's language, the form token, cookies to set."""
     found = _signed_in_session(request, session)
     user = found[0] if found else None
     principal = accounts.principal_for(user) if user else ANONYMOUS
@@ -101,6 +103,7 @@ def require_user(web: Web) -> User:
 
 
 def current_user(web: WebDep) -> User:
+    """The signed-in user (``CurrentUser``); others are sent to the sign-in page."""
     return require_user(web)
 
 
