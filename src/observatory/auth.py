@@ -1,8 +1,9 @@
 """Who may do what: every permission decision of the platform is taken here.
 
 Roles: ``public`` (no account), ``pledger`` (acts for its organisations: drafts, submits and edits their
-pledges until they are published, files their progress reports), ``secretariat`` (reviews, publishes,
-rejects or asks for changes; manages organisations and imports) and ``admin`` (also users and roles).
+pledges until they are published, files their progress reports and keeps their deliverables), ``secretariat``
+(reviews, publishes, rejects or asks for changes; publishes or returns progress reports and reminds pledgers;
+manages organisations and imports) and ``admin`` (also users and roles).
 """
 
 from __future__ import annotations
@@ -30,10 +31,12 @@ class Action(StrEnum):
     UPDATE_PLEDGE = "update_pledge"
     WITHDRAW_PLEDGE = "withdraw_pledge"
     FILE_REPORT = "file_report"
+    MANAGE_DELIVERABLES = "manage_deliverables"
     REVIEW_PLEDGE = "review_pledge"
     MANAGE_ORGANISATIONS = "manage_organisations"
     IMPORT_PLEDGES = "import_pledges"
     MANAGE_USERS = "manage_users"
+    REVIEW_REPORT = "review_report"  # publish or return progress reports, remind pledgers
 
 
 _PUBLIC = {Action.READ_PUBLISHED}
@@ -43,8 +46,14 @@ _PLEDGER = _PUBLIC | {
     Action.UPDATE_PLEDGE,
     Action.WITHDRAW_PLEDGE,
     Action.FILE_REPORT,
+    Action.MANAGE_DELIVERABLES,
 }
-_SECRETARIAT = _PLEDGER | {Action.REVIEW_PLEDGE, Action.MANAGE_ORGANISATIONS, Action.IMPORT_PLEDGES}
+_SECRETARIAT = _PLEDGER | {
+    Action.REVIEW_PLEDGE,
+    Action.REVIEW_REPORT,
+    Action.MANAGE_ORGANISATIONS,
+    Action.IMPORT_PLEDGES,
+}
 
 PERMISSIONS: dict[Role, frozenset[Action]] = {
     Role.PUBLIC: frozenset(_PUBLIC),
@@ -55,7 +64,14 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
 
 # What a pledger may do only for its own organisations.
 ORGANISATION_SCOPED = frozenset(
-    {Action.READ_UNPUBLISHED, Action.CREATE_PLEDGE, Action.UPDATE_PLEDGE, Action.WITHDRAW_PLEDGE, Action.FILE_REPORT}
+    {
+        Action.READ_UNPUBLISHED,
+        Action.CREATE_PLEDGE,
+        Action.UPDATE_PLEDGE,
+        Action.WITHDRAW_PLEDGE,
+        Action.FILE_REPORT,
+        Action.MANAGE_DELIVERABLES,
+    }
 )
 # Review states in which a pledger may still change its pledge; after that, the secretariat decides.
 PLEDGER_EDITABLE = frozenset({"draft", "submitted", "rejected"})

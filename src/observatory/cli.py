@@ -18,10 +18,11 @@ from observatory.db import default_engine, migrate, transaction
 from observatory.indicators.cli import app as indicators_app
 from observatory.logs import configure, logging_config
 from observatory.network.cli import app as network_app
-from observatory.pledges import import_pledges, sample_path
+from observatory.pledges import import_sample
 from observatory.pledges import service as pledges_service
 from observatory.pledges.cli import app as pledges_app
 from observatory.pledges.cli import demo as demo_app
+from observatory.pledges.cli import reminders as reminders_app
 from observatory.reference.models import load_reference
 from observatory.routing.cli import app as routing_app
 
@@ -30,6 +31,7 @@ app = typer.Typer(help=__doc__, no_args_is_help=True, pretty_exceptions_enable=F
 for group, name in (
     (pledges_app, "pledges"),
     (demo_app, "demo"),
+    (reminders_app, "reminders"),
     (accounts_app, "users"),
     (indicators_app, "indicators"),
     (network_app, "network"),
@@ -62,7 +64,8 @@ def init(
     out.print("Reference data: " + ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in counts.items()))
     if sample:
         with transaction(engine) as session:
-            result = import_pledges(session, sample_path(), CLI.name)
+            (orgs_new, orgs_corrected), result = import_sample(session, CLI.name)
+        out.print(f"Sample organisations: {orgs_new} new, {orgs_corrected} corrected")
         out.print(f"Sample pledges: {result.created} new, {result.updated} updated, {result.unchanged} unchanged")
 
 

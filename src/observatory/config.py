@@ -55,6 +55,12 @@ class Settings(BaseSettings):
         description="the folder of the npm package world-atlas (or its countries-110m.json) for the world map; "
         "unset, it is looked for in node_modules/",
     )
+    reminder_interval_days: int = Field(
+        default=14,
+        ge=1,
+        le=366,
+        description="days before `observatory reminders send` mails the same reminder (pledge, due or overdue) again",
+    )
     log_format: Literal["text", "json"] = Field(default="text", description="log lines as text or as JSON lines")
     db_busy_seconds: float = Field(
         default=5.0,

@@ -33,14 +33,16 @@ def test_what_is_pledged_for_an_area_agrees_with_the_summary(client: TestClient)
     senegal = client.get("/api/v1/areas/SN/pledges").json()
     by_country = {g["key"]: g for g in client.get("/api/v1/pledges/summary", params={"by": "country"}).json()["groups"]}
     assert senegal["totals"]["pledges"] == 1  # the global pledge has no target country
-    assert senegal["totals"]["value_usd_here"] == by_country["SEN"]["value_usd"] == 1_500_000
+    assert senegal["totals"]["value_usd_attributed"] == by_country["SEN"]["value_usd_attributed"] == 1_500_000
+    assert senegal["totals"]["value_usd"] == by_country["SEN"]["value_usd"] == 3_000_000
     listed = client.get(senegal["pledges"]).json()
     assert listed["total"] == senegal["totals"]["pledges"]
     world = client.get("/api/v1/areas/world/pledges").json()
-    assert world["totals"]["pledges"] == 2 and world["totals"]["value_usd_here"] == world["totals"]["value_usd"]
+    assert world["totals"]["pledges"] == 2 and world["totals"]["value_usd_attributed"] == world["totals"]["value_usd"]
     ldc = client.get("/api/v1/areas/LDC/pledges").json()
     by_group = client.get("/api/v1/pledges/summary", params={"by": "country_group"}).json()["groups"]
-    assert ldc["totals"]["value_usd_here"] == next(g["value_usd"] for g in by_group if g["key"] == "LDC")
+    ldc_row = next(g for g in by_group if g["key"] == "LDC")
+    assert ldc["totals"]["value_usd_attributed"] == ldc_row["value_usd_attributed"]
     assert client.get("/api/v1/areas/LIC/pledges").status_code == 404
 
 

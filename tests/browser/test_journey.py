@@ -4,8 +4,8 @@ The secretariat invites a pledger for Microsoft; the pledger opens the mailed li
 drafts a pledge for Malawi through the guided form and submits it; the secretariat asks for a change;
 the pledger reads the note, fixes the pledge and submits it again; the secretariat publishes it; the
 pledge then counts on the dashboard, is found by the explorer's search and is listed on Malawi's page,
-in English and in French; finally the pledger files a progress report and the pledge's reporting
-health turns green.
+in English and in French; finally the pledger files a progress report, the secretariat publishes it, and
+the pledge's reporting health turns green.
 
 Assertions rest on the pages' structure (ids, form actions, links, ``class="health-…"``) and on the
 pledge's own title, which stays in its language: the French catalog may still be growing.
@@ -13,6 +13,7 @@ pledge's own title, which stays in its language: the French catalog may still be
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
@@ -64,7 +65,7 @@ def invite_pledger(server: LiveServer, secretariat: BrowserContext) -> str:
     """The secretariat invites the pledger from the organisations page; the invitation link from the mail."""
     page = secretariat.new_page()
     visit(page, f"/secretariat/organisations?q={ORGANISATION}")
-    row = page.locator("main tbody tr").filter(has=page.get_by_role("cell", name=ORGANISATION, exact=True))
+    row = page.locator("main tbody tr").filter(has=page.get_by_role("link", name=ORGANISATION, exact=True))
     assert row.count() == 1, f"no single row for {ORGANISATION} on {page.url}"
     row.locator("input[name=email]").fill(PLEDGER)
     row.locator("button[type=submit]").click()
@@ -95,7 +96,8 @@ def draft_pledge(page: Page) -> str:
     page.locator("#pledge_type").select_option("financial")
     page.locator("#fa-access").check()
     page.locator("#fa-access ~ ul input[name=pillars]").first.check()
-    page.locator("#target_countries").select_option("MWI")
+    page.locator("#country-search").fill("Malawi")  # the country picker's search, then the box
+    page.locator("#country-MWI").check()
     page.locator("#value").fill("2500000")
     page.locator("#currency").select_option("USD")
     page.locator("#start_year").fill("2025")
@@ -207,11 +209,20 @@ def test_pledge_journey(live_server: LiveServer, secretariat: Account, new_conte
     pledger.wait_for_url(f"**/portal/pledges/{ref}/report")
     pledger.locator("#status").select_option("in_progress")
     pledger.locator("#percent_complete").fill("30")
+    pledger.locator("#usd_committed").fill("1000000")
     pledger.locator("#usd_disbursed").fill("750000")
     pledger.locator("#people_reached").fill("18000")
     pledger.locator("#narrative").fill("45 schools connected; the next 60 are surveyed.")
-    pledger.locator(f"main form[action='/portal/pledges/{ref}/report'] button[type=submit]").click()
+    pledger.locator(f"main form[action='/portal/pledges/{ref}/report'] button[type=submit]:not(.secondary)").click()
     assert saved_reference(pledger) == ref
+
+    # Filed, the report counts for the pledger's reporting health; the secretariat publishes it.
+    visit(public, f"/pledges/{ref}")
+    assert "45 schools connected" not in public.locator("main").inner_text(), "an unreviewed report is public"
+    year = dt.date.today().year - 1
+    visit(review, f"/secretariat/pledges/{ref}")
+    review.locator(f"form[action='/secretariat/pledges/{ref}/reports/{year}/publish'] button[type=submit]").click()
+    review.wait_for_load_state()
 
     visit(public, f"/pledges/{ref}")
     assert public.locator("main .badge.health-green").count() >= 1, "reporting health is not green after a report"

@@ -85,7 +85,9 @@ def submitted(browser: Browser, live_server: LiveServer, pledger: Account) -> st
         visit(page, "/portal/pledges/new")
         page.locator("#title").fill("Rural 4G sites in the Sahel (pages test)")
         page.locator("#fa-access").check()
-        page.locator("#target_countries").select_option(["NER", "MLI"])
+        for name, code in (("Niger", "NER"), ("Mali", "MLI")):  # the country picker's search, then the box
+            page.locator("#country-search").fill(name)
+            page.locator(f"#country-{code}").check()
         page.locator("#value").fill("1200000")
         page.locator("#currency").select_option("EUR")
         page.locator("#start_year").fill("2026")

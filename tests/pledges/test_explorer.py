@@ -15,11 +15,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
 from observatory.db import transaction
-from observatory.pledges.csvio import COLUMNS, OPTIONAL_COLUMNS
+from observatory.pledges.csvio import COLUMNS, COMPUTED_COLUMNS, OPTIONAL_COLUMNS
 from observatory.pledges.models import Organisation
 from observatory.pledges.pages.explorer import changed_fields
+from observatory.pledges.reports import file_report, publish_report
 from observatory.pledges.schemas import PledgeIn, ProgressReportIn
-from observatory.pledges.service import create_pledge, file_report, update_pledge
+from observatory.pledges.service import create_pledge, update_pledge
 from tests.web.conftest import sign_in
 
 MALAWI_MINISTRY = {"name": "Malawi Ministry of ICT", "stakeholder_type": "government", "country": "MWI"}
@@ -64,9 +65,10 @@ def seed(engine: Engine) -> dict[str, str]:
         }  # fmt: skip
         update_pledge(s, refs["rural"], 1, {"value": 1_500_000, "status": "in_progress"}, "secretariat@itu.example")
         file_report(s, refs["rural"], ProgressReportIn(
-            year=2025, status="in_progress", percent_complete=40, usd_disbursed=600_000, people_reached=12_000,
-            narrative="Forty towers built.", filed_on=dt.date.today() - dt.timedelta(days=30),
+            year=2025, status="in_progress", percent_complete=40, usd_committed=1_000_000, usd_disbursed=600_000,
+            people_reached=12_000, narrative="Forty towers built.", filed_on=dt.date.today() - dt.timedelta(days=30),
         ), "test")  # fmt: skip
+        publish_report(s, refs["rural"], 2025, 1, "secretariat@itu.example")
     return refs
 
 
@@ -152,7 +154,7 @@ def test_csv_download_of_the_selection(client: TestClient, engine: Engine) -> No
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
     assert "attachment" in response.headers["content-disposition"]
     rows = list(csv.DictReader(io.StringIO(response.text)))
-    assert tuple(csv.reader(io.StringIO(response.text)).__next__()) == COLUMNS + OPTIONAL_COLUMNS
+    assert tuple(csv.reader(io.StringIO(response.text)).__next__()) == COLUMNS + OPTIONAL_COLUMNS + COMPUTED_COLUMNS
     assert {r["reference"] for r in rows} == {refs["rural"], refs["fibre"]}
     everything = list(csv.DictReader(io.StringIO(client.get("/pledges?format=csv").text)))
     assert len(everything) == 4 and {r["synthetic"] for r in everything} == {"", "true"}
@@ -170,7 +172,7 @@ def test_pledge_page_reports_history_and_drafts(client: TestClient, engine: Engi
     assert "A progress report was filed in the last 12 months" in text
     assert "<del>1,000,000</del> → <ins>1,500,000</ins>" in text
     assert "secretariat@itu.example" not in text  # the public sees what changed, not who changed it
-    assert "Progress report for 2025 filed" in text
+    assert "Progress report for 2025 published" in text and "Progress report for 2025 filed" not in text
 
     fibre = client.get(f"/pledges/{refs['fibre']}").text
     assert "converted at 1 EUR = 1.0824 USD (2024 average)" in fibre and 'href="/countries/KEN"' in fibre
@@ -180,7 +182,7 @@ def test_pledge_page_reports_history_and_drafts(client: TestClient, engine: Engi
     data = client.get(f"/pledges/{refs['rural']}?format=json").json()
     assert data["reference"] == refs["rural"] and data["value"] == 1_500_000
     assert [r["year"] for r in data["reports"]] == [2025] and data["reporting_health"] == "green"
-    assert [h["action"] for h in data["history"]] == ["create", "update", "report"]
+    assert [h["action"] for h in data["history"]] == ["create", "update", "publish"]  # not the unpublished filing
     assert data["history"][1]["changed"] == ["value", "value_usd", "status"]
 
     assert client.get(f"/pledges/{refs['draft']}").status_code == 404
@@ -219,7 +221,7 @@ def test_country_pages(client: TestClient, engine: Engine) -> None:
     assert data["country"]["alpha3"] == "MWI" and data["country"]["groups"] == ["LDC", "LLDC"]
     assert data["totals"]["pledges"] == 2
     # All of the first pledge falls on Malawi; half of the second (two target countries).
-    assert data["totals"]["value_usd_here"] == pytest.approx(1_500_000 + 2_164_800 / 2)
+    assert data["totals"]["value_usd_attributed"] == pytest.approx(1_500_000 + 2_164_800 / 2)
     assert {g["key"] for g in data["by_focus_area"]} == {"access", "adoption"}
     assert [g["key"] for g in data["by_year"]] == ["2023", "2024"]
     assert client.get("/countries/mw").status_code == 200 and "<h1>Malawi</h1>" in client.get("/countries/mw").text
@@ -251,7 +253,7 @@ def test_groups(client: TestClient, engine: Engine) -> None:
 
     africa = client.get("/groups/africa?format=json").json()
     assert africa["group"]["name"] == "Africa" and africa["totals"]["pledges"] == 2
-    assert africa["totals"]["value_usd_here"] == pytest.approx(1_500_000 + 2_164_800)  # both targets in Africa
+    assert africa["totals"]["value_usd_attributed"] == pytest.approx(1_500_000 + 2_164_800)  # both targets in Africa
     assert 'href="/pledges?region=africa"' in client.get("/groups/africa").text
     assert client.get("/groups/ldc", follow_redirects=False).headers["location"] == "/groups/LDC"
     assert client.get("/groups/nowhere").status_code == 404

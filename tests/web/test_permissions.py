@@ -18,7 +18,9 @@ from observatory.accounts import service as accounts
 from observatory.accounts.models import ApiToken, User
 from observatory.config import Settings
 from observatory.db import transaction
+from observatory.pledges import reports, service
 from observatory.pledges.models import Organisation
+from observatory.pledges.schemas import DeliverableIn, OrganisationIn, ProgressReportIn
 from tests.pledges.test_portal import make_organisation, make_pledge, pledge_form, portal_json
 from tests.web.conftest import csrf, sign_in
 
@@ -35,16 +37,25 @@ MATRIX: dict[str, tuple[Any, ...]] = {
     "/portal/pledges/{ref}/edit":                (SIGN_IN, SEE_OTHER, NO, SEE_OTHER, SEE_OTHER),
     "/portal/pledges/{ref}/submit":              (SIGN_IN, SEE_OTHER, NO, SEE_OTHER, SEE_OTHER),
     "/portal/pledges/{ref}/report":              (SIGN_IN, SEE_OTHER, NO, SEE_OTHER, SEE_OTHER),
+    "/portal/pledges/{ref}/reports/{year}":      (SIGN_IN, SEE_OTHER, NO, SEE_OTHER, SEE_OTHER),
+    "/portal/pledges/{ref}/deliverables":        (SIGN_IN, SEE_OTHER, NO, SEE_OTHER, SEE_OTHER),
+    "/portal/pledges/{ref}/deliverables/{deliverable_id}": (SIGN_IN, SEE_OTHER, NO, SEE_OTHER, SEE_OTHER),
+    "/portal/pledges/{ref}/deliverables/{deliverable_id}/remove": (SIGN_IN, SEE_OTHER, NO, SEE_OTHER, SEE_OTHER),
     "/portal/tokens":                            (SIGN_IN, OK, OK, OK, OK),
     "/portal/tokens/{token_id}/revoke":          (SIGN_IN, SEE_OTHER, SEE_OTHER, SEE_OTHER, SEE_OTHER),
     "/secretariat/pledges/{ref}/publish":        (SIGN_IN, NO, NO, SEE_OTHER, SEE_OTHER),
     "/secretariat/pledges/{ref}/reject":         (SIGN_IN, NO, NO, SEE_OTHER, SEE_OTHER),
     "/secretariat/pledges/{ref}/changes":        (SIGN_IN, NO, NO, SEE_OTHER, SEE_OTHER),
+    "/secretariat/pledges/{ref}/reports/{year}/publish": (SIGN_IN, NO, NO, SEE_OTHER, SEE_OTHER),
+    "/secretariat/pledges/{ref}/reports/{year}/return": (SIGN_IN, NO, NO, SEE_OTHER, SEE_OTHER),
+    "/secretariat/pledges/{ref}/remind":         (SIGN_IN, NO, NO, SEE_OTHER, SEE_OTHER),
     "/secretariat/import":                       (SIGN_IN, NO, NO, OK, OK),
     "/secretariat/import/commit":                (SIGN_IN, NO, NO, OK, OK),
     "/secretariat/import/cancel":                (SIGN_IN, NO, NO, SEE_OTHER, SEE_OTHER),
     "/secretariat/organisations":                (SIGN_IN, NO, NO, SEE_OTHER, SEE_OTHER),
     "/secretariat/organisations/invite":         (SIGN_IN, NO, NO, SEE_OTHER, SEE_OTHER),
+    "/secretariat/organisations/{org_id}/edit":  (SIGN_IN, NO, NO, SEE_OTHER, SEE_OTHER),
+    "/secretariat/organisations/{org_id}/merge": (SIGN_IN, NO, NO, SEE_OTHER, SEE_OTHER),
     "/admin/users/invite":                       (SIGN_IN, NO, NO, NO, SEE_OTHER),
     "/admin/users/{user_id}/role":               (SIGN_IN, NO, NO, NO, SEE_OTHER),
     "/admin/users/{user_id}/deactivate":         (SIGN_IN, NO, NO, NO, SEE_OTHER),
@@ -68,6 +79,26 @@ class World:
     def pledge(self, state: str) -> str:
         return make_pledge(self.engine, self.org, review_state=state)
 
+    def reported(self) -> str:
+        """A published pledge with a submitted report for 2025 (version 1)."""
+        ref = self.pledge("published")
+        with transaction(self.engine) as session:
+            reports.file_report(session, ref, ProgressReportIn(year=2025, status="in_progress"), "tests")
+        return ref
+
+    def deliverable(self) -> tuple[str, int]:
+        """A published pledge with one deliverable (version 1)."""
+        ref = self.pledge("published")
+        with transaction(self.engine) as session:
+            return ref, reports.add_deliverable(session, ref, DeliverableIn(title="Towers built"), "tests").id
+
+    def with_pledger_account(self) -> str:
+        """A published pledge whose organisation has a pledger account to remind."""
+        with transaction(self.engine) as session:
+            address = f"reminded-{secrets.token_hex(3)}@numerique.example"
+            accounts.create_user(session, address, "pledger", [self.org])
+        return self.pledge("published")
+
     def target_user(self, active: bool = True) -> int:
         with transaction(self.engine) as session:
             user = accounts.create_user(session, f"target-{secrets.token_hex(4)}@example.org", "pledger", [self.org])
@@ -81,6 +112,16 @@ class World:
             )
             accounts.create_api_token(session, owner, "script")
             return max(session.scalars(select(ApiToken.id).where(ApiToken.user_id == owner.id)))
+
+    def fingerprint(self, org: int) -> str:
+        with transaction(self.engine) as session:
+            return str(service.organisation_record(session.get_one(Organisation, org))["fingerprint"])
+
+    def spare_organisation(self) -> int:
+        """An organisation of its own, for an allowed merge to delete."""
+        with transaction(self.engine) as session:
+            data = OrganisationIn(name=f"Office {secrets.token_hex(3)}", stakeholder_type="government")
+            return service.upsert_organisation(session, data, "tests").id
 
     def upload(self) -> str:
         upload_id = secrets.token_hex(16)
@@ -103,6 +144,22 @@ REQUESTS: dict[str, Request] = {
         f"/portal/pledges/{w.pledge('published')}/report",
         {"year": "2025", "status": "in_progress", "percent_complete": "10", "narrative": "Started."},
     ),
+    "/portal/pledges/{ref}/reports/{year}": lambda w: (
+        f"/portal/pledges/{w.reported()}/reports/2025",
+        {"status": "in_progress", "percent_complete": "20", "version": "1"},
+    ),
+    "/portal/pledges/{ref}/deliverables": lambda w: (
+        f"/portal/pledges/{w.pledge('published')}/deliverables",
+        {"title": "50 schools connected", "due_on": "2027-06-30", "status": "planned"},
+    ),
+    "/portal/pledges/{ref}/deliverables/{deliverable_id}": lambda w: (
+        "/portal/pledges/{}/deliverables/{}".format(*w.deliverable()),
+        {"title": "60 towers built", "status": "in_progress", "version": "1"},
+    ),
+    "/portal/pledges/{ref}/deliverables/{deliverable_id}/remove": lambda w: (
+        "/portal/pledges/{}/deliverables/{}/remove".format(*w.deliverable()),
+        {"version": "1"},
+    ),
     "/portal/tokens": lambda w: ("/portal/tokens", {"name": "script"}),
     "/portal/tokens/{token_id}/revoke": lambda w: (f"/portal/tokens/{w.own_token()}/revoke", {}),
     "/secretariat/pledges/{ref}/publish": lambda w: (
@@ -117,6 +174,15 @@ REQUESTS: dict[str, Request] = {
         f"/secretariat/pledges/{w.pledge('submitted')}/changes",
         {"version": "1", "note": "Add a target."},
     ),
+    "/secretariat/pledges/{ref}/reports/{year}/publish": lambda w: (
+        f"/secretariat/pledges/{w.reported()}/reports/2025/publish",
+        {"version": "1"},
+    ),
+    "/secretariat/pledges/{ref}/reports/{year}/return": lambda w: (
+        f"/secretariat/pledges/{w.reported()}/reports/2025/return",
+        {"version": "1", "note": "Give the people reached."},
+    ),
+    "/secretariat/pledges/{ref}/remind": lambda w: (f"/secretariat/pledges/{w.with_pledger_account()}/remind", {}),
     "/secretariat/import": lambda w: ("/secretariat/import", {"review_state": "submitted"}),
     "/secretariat/import/commit": lambda w: (
         "/secretariat/import/commit",
@@ -130,6 +196,25 @@ REQUESTS: dict[str, Request] = {
     "/secretariat/organisations/invite": lambda w: (
         "/secretariat/organisations/invite",
         {"organisation": str(w.org), "email": f"josé.{secrets.token_hex(3)}@exemple.fr"},
+    ),
+    "/secretariat/organisations/{org_id}/edit": lambda w: (
+        f"/secretariat/organisations/{w.org}/edit",
+        {
+            "name": f"Ministère {secrets.token_hex(3)}",
+            "stakeholder_type": "government",
+            "itu_membership": "member_state",
+            "country": "SEN",
+            "other_names": "",
+            "fingerprint": w.fingerprint(w.org),
+        },
+    ),
+    "/secretariat/organisations/{org_id}/merge": lambda w: (
+        f"/secretariat/organisations/{w.org}/merge",
+        {
+            "merged": str(spare := w.spare_organisation()),
+            "fingerprint": w.fingerprint(w.org),
+            "merged_fingerprint": w.fingerprint(spare),
+        },
     ),
     "/admin/users/invite": lambda w: (
         "/admin/users/invite",

@@ -119,10 +119,6 @@ def groups_list(on: OnDay = None) -> Any:
     return [_group(code, day) for code in (*reference.COUNTRY_GROUPS, *reference.ITU_REGIONS)]
 
 
-class AreaTotalsOut(SummaryTotal):
-    value_usd_here: float = Field(description="the part of the pledges' USD value that falls on the area")
-
-
 class OtherAreaOut(Out):
     """An area without members in the reference data: the world (every country), an income group (members as
     the loaded World Bank metadata says), an aggregate as a source published it, a registry code."""
@@ -162,10 +158,11 @@ def area_get(area: AreaDep, on: OnDay = None) -> Any:
 
 class AreaPledgesOut(Out):
     """What is pledged for an area, by the registry's counting rules: the pledges with at least one target in
-    it; ``value_usd_here``, the part of their value that falls on its countries."""
+    it (or every pledge, for the world); ``value_usd_attributed``, the part of their value that falls on its
+    countries; the breakdowns split that attributed value."""
 
     area: str
-    totals: AreaTotalsOut
+    totals: SummaryTotal
     by_focus_area: list[SummaryGroup]
     by_year: list[SummaryGroup]
     pledges: str = Field(description="the API address that lists these pledges")
@@ -181,8 +178,8 @@ def area_pledges(area: AreaDep, session: SessionDep) -> Any:
     chosen = pledges.area_selection(area)
     if chosen is None:
         raise NotFound(f"pledges are counted for countries, UN groups, ITU regions and the world, not {area.code}")
-    f, by, key = chosen
-    figures = pledges.area_figures(session, f, by, key)
+    f = chosen
+    figures = pledges.area_figures(session, f)
     params = {
         k: v for k, v in {"country": f.country, "country_group": f.country_group, "region": f.region}.items() if v
     }

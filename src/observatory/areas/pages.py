@@ -16,10 +16,11 @@ from fastapi.responses import Response
 
 from observatory import reference
 from observatory.errors import NotFound
+from observatory.i18n import N_
 from observatory.indicators import pages as connectivity
 from observatory.network.pages import section as infrastructure_section
 from observatory.pledges import HEALTH, PledgeFilter, selection, summary
-from observatory.pledges.pages.explorer import area_pledges, area_pledges_context, sort_key
+from observatory.pledges.pages.explorer import area_pledges, area_pledges_context, pledge_note, sort_key
 from observatory.routing.pages import section as routing_section
 from observatory.web.deps import WebDep
 from observatory.web.labels import label
@@ -35,6 +36,7 @@ def dashboard_data(web: Web) -> dict[str, Any]:
     """Everything the dashboard shows, by the registry's counting rules."""
     by = {b: summary(web.session, b) for b in (*BREAKDOWNS, "country", "country_group", "year")}
     total = by["focus_area"]["total"]
+    all_usd = total["value_usd_attributed"]
     index, mask = selection(web.session, PledgeFilter())
     health = index.health()
     counts = np.bincount(health.code[mask], minlength=len(HEALTH))
@@ -44,21 +46,34 @@ def dashboard_data(web: Web) -> dict[str, Any]:
         if g["key"] == "unspecified":
             continue
         pledges += g["pledges"]
-        value += g["value_usd"]
-        cumulative.append({"year": int(g["key"]), "pledges": pledges, "value_usd": round(value, 2)})
+        value += g["value_usd_attributed"]
+        cumulative.append({"year": int(g["key"]), "pledges": pledges, "value_usd_attributed": round(value, 2)})
     return {
         "total": {**total, "countries_reached": len(countries)},
         "breakdowns": {b: by[b]["groups"] for b in BREAKDOWNS},
         "country_groups": [
-            {**g, "value_share": g["value_usd"] / total["value_usd"] if total["value_usd"] else None}
+            {**g, "value_share": g["value_usd_attributed"] / all_usd if all_usd else None}
             for g in by["country_group"]["groups"]
         ],
         "over_time": cumulative,
         "undated_pledges": next((g["pledges"] for g in by["year"]["groups"] if g["key"] == "unspecified"), 0),
         "reporting_health": {h: int(counts[i]) for i, h in enumerate(HEALTH)},
         "countries": countries,
+        "not_on_map": next((g for g in by["country"]["groups"] if g["key"] == "global"), None),
         "as_of": dt.date.today().isoformat(),
     }
+
+
+def cumulative_by_year(rows: list[dict[str, Any]], key: str) -> dict[int, float]:
+    """A cumulative figure for every year from the first row's to the last's (rows: ``year`` and ``key``, in
+    year order); a year without a row keeps the figure of the year before."""
+    given = {int(r["year"]): float(r[key]) for r in rows}
+    out: dict[int, float] = {}
+    running = 0.0
+    for year in range(min(given, default=0), max(given, default=-1) + 1):
+        running = given.get(year, running)
+        out[year] = running
+    return out
 
 
 @router.get("/")
@@ -75,35 +90,43 @@ def dashboard(web: WebDep) -> Response:
 
     bars = {
         b: charts.bar_chart(
-            [(label(web, b, g["key"]), g["value_usd"]) for g in data["breakdowns"][b]],
+            [(label(web, b, g["key"]), g["value_usd_attributed"]) for g in data["breakdowns"][b]],
             title=web.gettext("USD pledged"),
             value_format=fmt.usd,
             href=explorer_link(b),
             width=520,
+            **pledge_note(web, N_("US dollars")),
         )
         for b in BREAKDOWNS
     }
-    years = [(float(p["year"]), float(p["pledges"])) for p in data["over_time"]]
-    values = [(float(p["year"]), float(p["value_usd"])) for p in data["over_time"]]
-    ticks = [x for x, _ in years]
+    # Cumulative totals at the end of each year: a year without pledges keeps the total before it.
+    pledges = cumulative_by_year(data["over_time"], "pledges")
+    value = cumulative_by_year(data["over_time"], "value_usd_attributed")
+
+    def year_link(year: int) -> str:
+        return web.url("/pledges", year=str(year))
+
     timeline = {
-        "pledges": charts.line_chart(
-            [(web.gettext("Pledges"), years)], title=web.gettext("Pledges, cumulative"),
-            x_format=lambda x: str(int(x)), y_format=fmt.number, x_ticks=ticks, width=520,
+        "pledges": charts.year_bars(
+            pledges, title=web.gettext("Pledges, cumulative"), value_format=fmt.number, href=year_link, width=520,
+            **pledge_note(web, N_("pledges announced up to the end of each year")),
         ),
-        "value": charts.line_chart(
-            [(web.gettext("USD pledged"), values)], title=web.gettext("USD pledged, cumulative"),
-            x_format=lambda x: str(int(x)), y_format=fmt.usd, x_ticks=ticks, width=520,
+        "value": charts.year_bars(
+            value, title=web.gettext("USD pledged, cumulative"), value_format=fmt.usd, href=year_link, width=520,
+            **pledge_note(web, N_("US dollars pledged up to the end of each year")),
         ),
     }  # fmt: skip
     world = charts.world_map(
-        {g["key"]: g["value_usd"] for g in data["countries"]},
+        {g["key"]: g["value_usd_attributed"] for g in data["countries"]},
         title=web.gettext("USD pledged per target country"),
         value_format=fmt.usd,
         href=lambda code: web.url("/countries/" + code),
         legend_title=web.gettext("USD pledged"),
-        no_data_label=web.gettext("No data"),
+        no_data_label=web.gettext("No pledge"),
+        zero_label=fmt.usd(0),
+        up_to_label=web.gettext("up to %(value)s"),
         labels={code: label(web, "country", code) for code in reference.countries()},
+        **pledge_note(web, N_("US dollars pledged to each target country")),
     )
     return web.render(
         "areas/dashboard.html", data, bars=bars, timeline=timeline, over_time_rows=data["over_time"], world=world,
@@ -134,7 +157,7 @@ def country_page(code: str, web: WebDep) -> Response:
         raise NotFound(f"unknown country code {code!r}")
     country = _country(web, reference.countries()[alpha3], dt.date.today())
     f = PledgeFilter(country=[alpha3])
-    data = {"country": country, **area_pledges(web, f, "country", alpha3, web.url("/pledges", country=alpha3))}
+    data = {"country": country, **area_pledges(web, f, web.url("/pledges", country=alpha3))}
     data["connectivity"], connectivity_context = connectivity.section(web, alpha3)
     data["infrastructure"], infrastructure_context = infrastructure_section(web, alpha3)
     data["routing"], routing_context = routing_section(web, alpha3)
@@ -203,7 +226,8 @@ def group_page(code: str, web: WebDep) -> Response:
             "alpha3": m,
             "name": label(web, "country", m),
             "pledges": per_country.get(m, {}).get("pledges", 0),
-            "value_usd": per_country.get(m, {}).get("value_usd", 0.0),
+            "value_usd_attributed": per_country.get(m, {}).get("value_usd_attributed", 0.0),
+            "itu_member_state": reference.countries()[m].itu_member_state,
         }
         for m in members
     ]
@@ -214,7 +238,7 @@ def group_page(code: str, web: WebDep) -> Response:
         "as_of": today.isoformat(),
         "members": sorted(listed, key=lambda m: sort_key(m["name"])),
     }
-    data = {"group": group, **area_pledges(web, f, by, key, web.url("/pledges", **{by: key}))}
+    data = {"group": group, **area_pledges(web, f, web.url("/pledges", **{by: key}))}
     data["connectivity"], connectivity_context = connectivity.section(web, key)
     data["infrastructure"], infrastructure_context = infrastructure_section(web, key)
     data["routing"], routing_context = routing_section(web, key)

@@ -59,6 +59,9 @@ def cost_model_page(request: Request, web: WebDep) -> Response:
             title=web.gettext("Annual international connectivity cost by scenario"),
             value_format=web.fmt.usd,
             width=900,
+            unit=web.gettext("Unit: %(unit)s") % {"unit": web.gettext("US dollars a year")},
+            source=web.gettext("Source: %(source)s")
+            % {"source": web.gettext("the cost model, with the assumptions in the table above")},
         )
     data: dict[str, Any] = answer if answer is not None else {"detail": error} if error else {}
     return web.render("costmodel/cost_model.html", data, status=422 if error else 200, **context)

@@ -83,6 +83,18 @@ def _year(x: float) -> str:
     return str(int(x))
 
 
+def chart_note(web: Web, unit: str, editions: dict[str, Any], codes: tuple[str, ...]) -> charts.ChartNote:
+    """The unit (an English msgid) and the sources (the editions read for ``codes``) of a chart, as shown."""
+    found = [e for code in codes if (e := editions.get(code))]
+    return {
+        "unit": web.gettext("Unit: %(unit)s") % {"unit": web.gettext(unit)},
+        "source": web.gettext("Source: %(source)s")
+        % {"source": "; ".join(dict.fromkeys(f"{e['dataset']} ({e['edition']})" for e in found))}
+        if found
+        else "",
+    }
+
+
 def _names(web: Web) -> dict[str, dict[str, str]]:
     def translate(names: dict[str, str]) -> dict[str, str]:
         return {k: web.gettext(v) for k, v in names.items()}
@@ -111,20 +123,25 @@ def section(web: Web, area: str) -> tuple[dict[str, Any] | None, dict[str, Any]]
     lines: list[tuple[str, list[tuple[float, float]]]] = [(web.gettext("Internet use"), use)]
     if use_estimated:
         lines.append((web.gettext("Internet use, estimated (imputed)"), use_estimated))
+    gaps: list[float | None] = [1.0] * len(lines)  # yearly measurements: a year without a value breaks the line
     for score in data["scores"]:
         if score["indicator"] == INTERNET_USE:
             goal = 95.0 if score["target"] == "umc_internet_use" else float(score["target_value"])
             end = float(data["targets"][score["target"]]["year"])
             name = TARGET_NAMES[score["target"]]
             lines.append((web.gettext(name), [(2005.0, goal), (end, goal)]))
+            gaps.append(None)  # a target holds for the whole period
     ticks = [float(y) for y in range(2005, 2031, 5)]
+    editions = data.get("editions", {})
     use_chart = charts.line_chart(
         lines,
         title=web.gettext("Internet use against the targets"),
         x_format=_year,
         y_format=lambda y: fmt.number(y) + " %",
         x_ticks=ticks,
+        max_gap=gaps,
         width=560,
+        **chart_note(web, N_("percentage of individuals using the Internet"), editions, (INTERNET_USE,)),
     )
     offline, offline_estimated = split("people_offline")
     offline_lines = [(web.gettext("People offline"), offline)]
@@ -136,7 +153,9 @@ def section(web: Web, area: str) -> tuple[dict[str, Any] | None, dict[str, Any]]
         x_format=_year,
         y_format=fmt.compact,
         x_ticks=[float(y) for y in range(2005, series[-1]["year"] + 1, 5)],
+        max_gap=1.0,
         width=560,
+        **chart_note(web, N_("people"), editions, (POPULATION, INTERNET_USE)),
     )
     return data, {
         "connectivity_charts": {"use": use_chart, "offline": offline_chart},
@@ -185,7 +204,9 @@ def world_picture(web: Web) -> tuple[dict[str, Any] | None, dict[str, Any]]:
         x_format=_year,
         y_format=fmt.compact,
         x_ticks=[float(y) for y in range(2005, year + 1, 5)],
+        max_gap=1.0,
         width=520,
+        **chart_note(web, N_("people"), data["editions"], (POPULATION, INTERNET_USE)),
     )
     group_chart = charts.bar_chart(
         [(area_name(web, r["area"]), r["people_offline"]) for r in data["by_group"]],
@@ -198,6 +219,7 @@ def world_picture(web: Web) -> tuple[dict[str, Any] | None, dict[str, Any]]:
         ),
         max_items=len(data["by_group"]),
         width=520,
+        **chart_note(web, N_("people"), data["editions"], (POPULATION, INTERNET_USE)),
     )
     context: dict[str, Markup | Any] = {
         "offline_chart": offline_chart,
@@ -218,6 +240,7 @@ def connectivity_page(web: WebDep) -> Response:
         data["need"] = {
             "year": result["year"],
             "total_usd_pledged_to_countries": result["total_usd_pledged_to_countries"],
+            "left_out": result["left_out"],
             "countries": result["countries"].head(25).to_dicts(),
             "groups": result["groups"].to_dicts(),
         }
@@ -229,6 +252,8 @@ def connectivity_page(web: WebDep) -> Response:
             href=lambda code: web.url("/countries/" + code),
             legend_title=web.gettext("Internet use"),
             no_data_label=web.gettext("No data"),
+            up_to_label=web.gettext("up to %(value)s"),
             labels={code: label(web, "country", code) for code in reference.countries()},
+            **chart_note(web, N_("percentage of individuals using the Internet"), picture["editions"], (INTERNET_USE,)),
         )
     return web.render("indicators/connectivity.html", data, **context, label=label)

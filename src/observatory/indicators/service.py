@@ -231,11 +231,14 @@ def need_and_pledges(session: Session, c: Connectivity, year: int | None = None)
     """People offline against USD pledged, per country and per group, in ``year`` (default
     :func:`measured_year`), by the registry's counting rules (published pledges; a pledge's value split equally
     over its target countries). Countries are ranked most underserved first: by their share of the world's
-    offline people minus their share of the USD pledged to countries."""
+    offline people minus their share of the USD pledged to countries. ``left_out`` says what these figures
+    leave out: global pledges (no target country) and the USD pledged to countries without data that year."""
     year = year if year is not None else measured_year(c)
-    pledged = {g["key"]: g for g in pledges.summary(session, "country", pledges.PledgeFilter())["groups"]}
+    by_country = pledges.summary(session, "country", pledges.PledgeFilter())["groups"]
+    pledged = {g["key"]: g for g in by_country if g["key"] != "global"}
+    everywhere = next((g for g in by_country if g["key"] == "global"), {"pledges": 0, "value_usd_attributed": 0.0})
     usd = pl.DataFrame(
-        [(k, float(g["value_usd"]), int(g["pledges"])) for k, g in pledged.items()],
+        [(k, float(g["value_usd_attributed"]), int(g["pledges"])) for k, g in pledged.items()],
         schema={"area": pl.String, "usd_pledged": pl.Float64, "pledges": pl.Int64},
         orient="row",
     )
@@ -246,6 +249,14 @@ def need_and_pledges(session: Session, c: Connectivity, year: int | None = None)
     )
     total_offline = float(countries["people_offline"].sum())
     total_usd = float(countries["usd_pledged"].sum())
+    measured = set(countries["area"].to_list())
+    unmeasured = [g for k, g in pledged.items() if k not in measured and g["value_usd_attributed"]]
+    left_out = {
+        "global_pledges": int(everywhere["pledges"]),
+        "global_usd": float(everywhere["value_usd_attributed"]),
+        "unmeasured_countries": len(unmeasured),
+        "unmeasured_usd": round(sum(g["value_usd_attributed"] for g in unmeasured), 2),
+    }
     countries = (
         countries.with_columns(
             usd_per_offline_person=pl.when(pl.col("people_offline") > 0).then(
@@ -284,4 +295,10 @@ def need_and_pledges(session: Session, c: Connectivity, year: int | None = None)
     )
     order = {a: i for i, a in enumerate(AGGREGATES)}
     groups = groups.sort(pl.col("area").replace_strict(order, default=len(order), return_dtype=pl.Int32))
-    return {"year": year, "total_usd_pledged_to_countries": total_usd, "countries": countries, "groups": groups}
+    return {
+        "year": year,
+        "total_usd_pledged_to_countries": total_usd,
+        "left_out": left_out,
+        "countries": countries,
+        "groups": groups,
+    }

@@ -12,6 +12,7 @@ from fastapi.responses import Response
 from markupsafe import Markup
 
 from observatory import reference
+from observatory.i18n import N_
 from observatory.indicators import INFRASTRUCTURE
 from observatory.network import service
 from observatory.web import charts
@@ -39,17 +40,30 @@ def _value_text(web: Web, code: str, value: float | None) -> str:
     return web.fmt.number(value)
 
 
+UNIT_WORDS = {"count": N_("number"), "share": N_("share"), "addresses_per_person": N_("addresses per person")}
+
+
 def _line(web: Web, points: list[dict[str, Any]], name: str, code: str) -> Markup:
-    xy = [(float(p["date"].toordinal()), float(p["value"])) for p in points]
+    # Each point keeps its source: the line is broken where the source changes, never joining two sources.
+    xy = [
+        (float(p["date"].toordinal()), None if p["value"] is None else float(p["value"]), p.get("source"))
+        for p in points
+    ]
     first, last = dt.date.fromordinal(int(xy[0][0])).year, dt.date.fromordinal(int(xy[-1][0])).year
     ticks = [float(dt.date(y, 1, 1).toordinal()) for y in range(first + 1, last + 1, max(1, (last - first) // 6))]
+    stored = list(dict.fromkeys(str(s) for _, _, s in xy if s))
+    names = {s: service.source_label(s, web.gettext) for s in stored}
+    unit = INFRASTRUCTURE[code].unit
     return charts.line_chart(
         [(name, xy)],
         title=name,
         x_format=_ordinal_year,
         y_format=lambda v: _value_text(web, code, v),
         x_ticks=ticks or None,
+        source_names=names,
         width=560,
+        unit=web.gettext("Unit: %(unit)s") % {"unit": web.gettext(UNIT_WORDS.get(unit, unit))},
+        source=web.gettext("Source: %(source)s") % {"source": "; ".join(names.values())} if names else "",
     )
 
 
@@ -118,13 +132,19 @@ def infrastructure_page(web: WebDep) -> Response:
     context: dict[str, Any] = {}
     if rows:
         context["ixp_map"] = charts.world_map(
-            {c: float(v.value or 0) for c, v in ordered},
+            {c: None if v.value is None else float(v.value) for c, v in ordered},
             title=web.gettext("Internet exchange points per country"),
             value_format=lambda v: web.fmt.number(v),
             href=lambda code: web.url("/countries/" + code),
             legend_title=web.gettext("IXPs"),
-            no_data_label=web.gettext("No IXP"),
+            no_data_label=web.gettext("No data"),
+            zero_label=web.gettext("No IXP"),
+            counts=True,
+            up_to_label=web.gettext("up to %(value)s"),
             labels={code: label(web, "country", code) for code in reference.countries()},
+            unit=web.gettext("Unit: %(unit)s") % {"unit": web.gettext("IXPs")},
+            source=web.gettext("Source: %(source)s")
+            % {"source": "; ".join(sorted({service.source_label(v.source, web.gettext) for _, v in ordered}))},
         )
     return web.render("network/infrastructure.html", data, **context)
 

@@ -4,11 +4,11 @@ Besides its ``models``, ``service``, ``api``, ``pages`` and ``cli``, other capab
 selecting pledges (``PledgeFilter``, ``selection``, ``list_pledges``, ``iter_pledges``, and the pledges
 touching an area, ``area_selection``), counting them (``summary``, an area's ``area_figures``, the
 dimensions ``BY_VALUES``, the reporting ``HEALTH`` states) and importing a pledge file
-(``import_pledges``, ``import_file``, ``sample_path``).
+(``import_pledges``, ``import_file``, ``sample_path``, and the sample with its organisations, ``import_sample``).
 """
 
 from observatory.pledges.breakdowns import BY_VALUES, area_figures, summary
-from observatory.pledges.csvio import import_file, import_pledges, sample_path
+from observatory.pledges.csvio import import_file, import_pledges, import_sample, sample_path
 from observatory.pledges.index import HEALTH
 from observatory.pledges.query import PledgeFilter, area_selection, iter_pledges, list_pledges, selection
 
@@ -20,6 +20,7 @@ __all__ = [
     "area_selection",
     "import_file",
     "import_pledges",
+    "import_sample",
     "iter_pledges",
     "list_pledges",
     "sample_path",

@@ -10,6 +10,7 @@ import math
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Response
+from pydantic import Field
 
 from observatory import reference
 from observatory.auth import (
@@ -21,14 +22,17 @@ from observatory.auth import (
     require_pledge_change,
 )
 from observatory.errors import Conflict
-from observatory.pledges import service
-from observatory.pledges.breakdowns import By, summary
+from observatory.pledges import reports, service
+from observatory.pledges.breakdowns import By, attributed_values, summary
 from observatory.pledges.csvio import csv_text
 from observatory.pledges.models import Organisation
 from observatory.pledges.query import PledgeFilter, SortKey, iter_pledges, list_pledges
 from observatory.pledges.schemas import (
     HistoryEntryOut,
     Id,
+    MergeIn,
+    MergeOut,
+    OrganisationChange,
     OrganisationIn,
     OrganisationOut,
     PledgeDetailOut,
@@ -37,6 +41,7 @@ from observatory.pledges.schemas import (
     PledgePage,
     PledgeUpdate,
     ProgressReportIn,
+    ReportDecisionIn,
     ReportOut,
     WithdrawIn,
 )
@@ -97,21 +102,36 @@ FilterDep = Annotated[PledgeFilter, Depends(pledge_filter)]
 
 
 class SummaryTotal(Out):
-    """The totals of the selected published pledges."""
+    """The totals of the selected published pledges: the full value of the pledges the selection touches and
+    the part of it attributed to the selection (by the counting rules), and the same for the USD committed
+    and disbursed that their published progress reports record."""
 
     pledges: int
     organisations: int
-    value_usd: float
-    unconverted_pledges: int
+    value_usd: float = Field(description="full USD value of the selected pledges")
+    value_usd_attributed: float = Field(description="the part of their USD value that falls on the selection")
+    committed_usd: float = Field(description="USD committed, by the selected pledges' published reports")
+    committed_usd_attributed: float = Field(description="the part of it that falls on the selection")
+    disbursed_usd: float = Field(description="USD disbursed, by the selected pledges' published reports")
+    disbursed_usd_attributed: float = Field(description="the part of it that falls on the selection")
+    disbursed_share: float | None = Field(
+        description="attributed USD disbursed by pledges with a USD value over their attributed value (0–1); "
+        "null when nothing is pledged in USD"
+    )
+    reporting_pledges: int = Field(description="selected pledges with at least one published progress report")
+    unconverted_pledges: int = Field(description="selected pledges with an amount but no USD value: not in USD sums")
+    global_pledges: int = Field(description="selected pledges without target countries")
 
 
 class SummaryGroup(Out):
-    """One group of a breakdown."""
+    """One group of a breakdown: the pledges touching it, their full value and the part of the selection's
+    attributed value that falls on it."""
 
     key: str
     label: str
     pledges: int
-    value_usd: float
+    value_usd: float = Field(description="full USD value of the pledges in this group")
+    value_usd_attributed: float = Field(description="the part of the selection's attributed value in this group")
 
 
 class Summary(Out):
@@ -149,7 +169,7 @@ def pledges_list(
 ) -> Any:
     if format == "csv":
         return Response(
-            csv_text(iter_pledges(session, f, sort)),
+            csv_text(iter_pledges(session, f, sort), attributed_values(session, f)),
             media_type="text/csv; charset=utf-8",
             headers={"content-disposition": 'attachment; filename="pledges.csv"'},
         )
@@ -183,7 +203,7 @@ def pledges_summary(session: SessionDep, f: FilterDep, by: By) -> Any:
 )
 def pledge_get(reference: str, session: SessionDep, principal: PrincipalDep) -> Any:
     pledge = service.visible_pledge(session, reference, principal)
-    return {**public_pledge(pledge), "reports": [service.report_dict(r) for r in pledge.reports]}
+    return {**public_pledge(pledge), **reports.pledge_detail(pledge, principal)}
 
 
 @router.post(
@@ -255,18 +275,19 @@ def pledge_withdraw(
     response_model=list[ReportOut],
     responses=responses(*READ_ONE),
     openapi_extra=OPTIONAL_TOKEN,
-    summary="A pledge's progress reports",
+    summary="A pledge's progress reports (the published ones; all of them for its pledger and the secretariat)",
 )
 def reports_list(reference: str, session: SessionDep, principal: PrincipalDep) -> Any:
-    return [service.report_dict(r) for r in service.visible_pledge(session, reference, principal).reports]
+    pledge = service.visible_pledge(session, reference, principal)
+    return [reports.report_dict(r) for r in reports.visible_reports(pledge, principal)]
 
 
 @router.post(
     "/pledges/{reference}/reports",
     status_code=201,
     response_model=ReportOut,
-    responses=responses(*WRITE),
-    summary="File or correct an annual progress report",
+    responses=responses(*WRITE, 422),
+    summary="File a year's progress report (a year that has one: 409; with its version, correct it)",
 )
 def report_file(
     principal: WriterDep,
@@ -276,7 +297,61 @@ def report_file(
     session: SessionDep,
 ) -> Any:
     require(principal, Action.FILE_REPORT, service.visible_pledge(session, reference, principal).pledger_id)
-    return service.report_dict(service.file_report(session, reference, data, principal.name))
+    return reports.report_dict(reports.file_report(session, reference, data, principal.name))
+
+
+@router.put(
+    "/pledges/{reference}/reports/{year}",
+    response_model=ReportOut,
+    responses=responses(*WRITE, 422),
+    summary="Correct a year's progress report (send its version; the year cannot change)",
+)
+def report_correct(
+    principal: WriterDep,
+    _: Annotated[None, strict_json(ProgressReportIn)],
+    reference: str,
+    year: Annotated[YearParam, Path()],
+    data: ProgressReportIn,
+    session: SessionDep,
+) -> Any:
+    require(principal, Action.FILE_REPORT, service.visible_pledge(session, reference, principal).pledger_id)
+    return reports.report_dict(reports.correct_report(session, reference, year, data, principal.name))
+
+
+@router.post(
+    "/pledges/{reference}/reports/{year}/publish",
+    response_model=ReportOut,
+    responses=responses(*WRITE, 422),
+    summary="Publish a submitted progress report (secretariat)",
+)
+def report_publish(
+    principal: WriterDep,
+    _: Annotated[None, strict_json(ReportDecisionIn)],
+    reference: str,
+    year: Annotated[YearParam, Path()],
+    data: ReportDecisionIn,
+    session: SessionDep,
+) -> Any:
+    require(principal, Action.REVIEW_REPORT)
+    return reports.report_dict(reports.publish_report(session, reference, year, data.version, principal.name))
+
+
+@router.post(
+    "/pledges/{reference}/reports/{year}/return",
+    response_model=ReportOut,
+    responses=responses(*WRITE, 422),
+    summary="Return a progress report to its pledger with a note (secretariat)",
+)
+def report_return(
+    principal: WriterDep,
+    _: Annotated[None, strict_json(ReportDecisionIn)],
+    reference: str,
+    year: Annotated[YearParam, Path()],
+    data: ReportDecisionIn,
+    session: SessionDep,
+) -> Any:
+    require(principal, Action.REVIEW_REPORT)
+    return reports.report_dict(reports.return_report(session, reference, year, data.version, data.note, principal.name))
 
 
 @router.get(
@@ -289,6 +364,7 @@ def report_file(
 def pledge_history(reference: str, session: SessionDep, principal: PrincipalDep) -> Any:
     pledge = service.visible_pledge(session, reference, principal)
     show_actor = can(principal, Action.READ_UNPUBLISHED, pledge.pledger_id)  # the public sees what, not who
+    entries = service.history(session, reference)
     return [
         {
             "at": e.at.isoformat(),
@@ -299,12 +375,16 @@ def pledge_history(reference: str, session: SessionDep, principal: PrincipalDep)
             "before": e.before,
             "after": e.after,
         }
-        for e in service.history(session, reference)
+        for e in (entries if show_actor else reports.public_history(entries))
     ]
 
 
 def _organisation(org: Organisation, pledges: int) -> dict[str, Any]:
-    return {**service.organisation_dict(org), "pledges": pledges}
+    return {**service.organisation_record(org), "pledges": pledges}
+
+
+def _published(session: Any, org: Organisation) -> int:
+    return service.pledges_by_pledger(session, [org.id], published_only=True).get(org.id, 0)
 
 
 @router.get(
@@ -343,6 +423,56 @@ def organisation_create(
     if service.find_organisation(session, data.name) is not None:
         raise Conflict(f"organisation {data.name!r} already exists")
     return _organisation(service.upsert_organisation(session, data, principal.name), 0)
+
+
+@router.patch(
+    "/organisations/{organisation_id}",
+    response_model=OrganisationOut,
+    responses=responses(*WRITE, 422),
+    summary="Correct an organisation (secretariat)",
+    description="Send the fields to change with the record's `fingerprint`; a change made against a record that "
+    "changed since is refused (409), and so is a name that is another organisation's name or other name (409: "
+    "merge the two instead).",
+)
+def organisation_update(
+    organisation_id: Annotated[Id, Path()],
+    principal: WriterDep,
+    _: Annotated[None, strict_json(OrganisationChange)],
+    data: OrganisationChange,
+    session: SessionDep,
+) -> Any:
+    require(principal, Action.MANAGE_ORGANISATIONS)
+    changes = data.model_dump(exclude={"fingerprint"}, exclude_unset=True)
+    org = service.update_organisation(session, organisation_id, changes, data.fingerprint, principal.name)
+    return _organisation(org, _published(session, org))
+
+
+@router.post(
+    "/organisations/{organisation_id}/merge",
+    response_model=MergeOut,
+    responses=responses(*WRITE, 422),
+    summary="Merge another organisation into this one (secretariat)",
+    description="The merged organisation's pledges (as pledger and as partner) and pledger accounts move to this "
+    "one, its names become other names of this one, and it is deleted; the audit log keeps both records.",
+)
+def organisation_merge(
+    organisation_id: Annotated[Id, Path()],
+    principal: WriterDep,
+    _: Annotated[None, strict_json(MergeIn)],
+    data: MergeIn,
+    session: SessionDep,
+) -> Any:
+    require(principal, Action.MANAGE_ORGANISATIONS)
+    merged = service.organisation_dict(service.get_organisation(session, data.merged))
+    plan = service.merge_organisations(
+        session,
+        organisation_id,
+        data.merged,
+        principal.name,
+        seen=data.fingerprint,
+        merged_seen=data.merged_fingerprint,
+    )
+    return {"organisation": _organisation(plan.kept, _published(session, plan.kept)), "merged": merged, **plan.counts()}
 
 
 class PillarOut(Out):

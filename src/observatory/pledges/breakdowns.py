@@ -1,13 +1,29 @@
-"""Pledge totals and breakdowns without double counting.
+"""Pledge totals and breakdowns without double counting, with the value attributed to any selection.
 
 Counting rules:
 - only published pledges count; a total counts each pledge once;
-- a breakdown over a many-valued dimension (focus area, pillar, target country, ITU region) splits a
-  pledge's USD value equally over its values (regions: over its target countries, then summed per
-  region), so a breakdown adds up to the total; a group's ``pledges`` is the number of pledges touching it;
-- pledges without target countries appear under ``global``; missing single values under ``unspecified``;
-- country groups (LDC, LLDC, SIDS; membership as of the announcement date) give the pledges with at
-  least one target in the group and the share of their value that falls on those targets; groups overlap;
+- every figure about a selection of pledges comes in two: the *full value* (``value_usd``) of the
+  pledges the selection touches, and the *attributed value* (``value_usd_attributed``), the part of their
+  value that falls on the selection:
+  - geography (target countries, ITU regions, country groups): a pledge's value is split equally over its
+    target countries; the attributed part is that of its targets meeting every geographic criterion of the
+    selection (a group's membership as of the pledge's announcement date); a pledge without target
+    countries is global and counts whole;
+  - themes: the part of the pledge's pillars that are chosen when pillars are chosen, else the part of its
+    focus areas that are chosen;
+  - single-valued criteria (type of pledger, type of pledge, status, year, organisation, text) count whole;
+- a breakdown of a selection splits its attributed value, so the rows of a breakdown over a dimension
+  that partitions pledges (focus area, pillar, target country, ITU region, and the single-valued ones) add
+  up to the selection's attributed value; country groups overlap, so theirs need not;
+  - focus areas and pillars split a pledge's attributed part equally over those of its focus areas
+    (pillars) the selection allows (a chosen pillar allows its focus area, a chosen focus area its
+    pillars); pledges with none are ``unspecified``;
+  - target countries and regions split it as the target countries do; pledges without targets are
+    ``global``;
+- the same rules apply to the USD committed and disbursed that published progress reports record;
+- amounts are rounded to the cent per pledge (per pledge and group in a breakdown) before they are
+  added, so the explorer's CSV column ``value_usd_attributed`` adds up to the page's figure exactly and a
+  breakdown's rows add up to it within a cent per pledge;
 - a pledge with an amount but no USD value (no stated value, no rate for its year) is counted as a
   pledge, left out of USD sums and reported in ``unconverted_pledges``.
 
@@ -17,7 +33,8 @@ however many pledges there are.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from collections.abc import Collection
+from dataclasses import dataclass, replace
 from typing import Any, Literal, get_args
 
 import numpy as np
@@ -25,7 +42,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from observatory import reference
-from observatory.pledges.index import HEALTH
+from observatory.pledges.index import HEALTH, BoolArray, FloatArray, IntArray, Links, PledgeIndex
 from observatory.pledges.models import Pledge
 from observatory.pledges.query import PledgeFilter, selection
 
@@ -52,45 +69,216 @@ def _label(by: str, key: str) -> str:
     return key.replace("_", " ").capitalize()
 
 
-def summary(session: Session, by: str, f: PledgeFilter | None = None) -> dict[str, Any]:
-    """Totals and the breakdown ``by`` one dimension of the published pledges matching ``f``."""
-    if by not in BY_VALUES:
-        raise ValueError(f"unknown breakdown {by!r} (one of {', '.join(BY_VALUES)})")
-    f = f or PledgeFilter()
-    f.review_state = ["published"]
+def _cents(usd: FloatArray) -> FloatArray:
+    """USD amounts rounded to whole cents (as floats: exact up to USD 90 trillion)."""
+    return np.rint(usd * 100.0)
+
+
+def _usd(cents: float) -> float:
+    return round(float(cents) / 100.0, 2)
+
+
+@dataclass(frozen=True)
+class Attribution:
+    """Which pledges a selection takes and which part of each pledge's value falls on it."""
+
+    index: PledgeIndex
+    mask: BoolArray  # the selected pledges
+    geo: FloatArray  # part on the targets meeting every geographic criterion (1 for global pledges)
+    theme: FloatArray  # part on the chosen pillars, else the chosen focus areas (1 when none is chosen)
+    target: BoolArray | None  # per country link: meets every geographic criterion (None: no criterion)
+    focus: BoolArray | None  # per focus-area link: allowed by the chosen themes (None: no theme chosen)
+    pillar: BoolArray | None  # per pillar link: allowed by the chosen themes (None: no theme chosen)
+
+    @property
+    def weight(self) -> FloatArray:
+        """Part of each pledge's value attributed to the selection (0 for pledges it does not take)."""
+        return np.where(self.mask, self.geo * self.theme, 0.0)
+
+    def usd(self, amounts: FloatArray) -> FloatArray:
+        """Per-pledge amounts of the selected pledges, 0 elsewhere and where there is no USD value."""
+        return np.where(self.mask & ~np.isnan(amounts), amounts, 0.0)
+
+
+def _keys_index(links: Links, wanted: list[str]) -> list[int]:
+    index = {k: i for i, k in enumerate(links.keys)}
+    return [index[k] for k in wanted if k in index]
+
+
+def _part(links: Links, chosen: BoolArray, n: int) -> FloatArray:
+    """Per pledge, the sum of the shares of its chosen links."""
+    return np.bincount(links.pledge[chosen], weights=links.share[chosen], minlength=n).astype(np.float64)
+
+
+def attribution(session: Session, f: PledgeFilter) -> Attribution:
+    """The pledges ``f`` selects and the part of each one's value attributed to it (see the module's rules)."""
     index, mask = selection(session, f)
     n = index.size
-    usd = np.where(mask & ~np.isnan(index.value), index.value, 0.0)
-    orgs = index.many["organisation"]
-    total = {
-        "pledges": int(mask.sum()),
-        "organisations": int(np.count_nonzero(np.bincount(orgs.key[mask[orgs.pledge]], minlength=len(orgs.keys)))),
-        "value_usd": round(float(usd.sum()), 2),
-        "unconverted_pledges": int((mask & index.unconverted).sum()),
-    }
-    groups: list[tuple[str, int, float]] = []
+    countries = index.many["country"]
+    target: BoolArray | None = None
+    named = [reference.country_code(c) or c for c in f.country if c != "global"]
+    regions = [r for r in f.region if r != "global"]
+    if f.country or f.region or f.country_group:
+        target = np.ones(len(countries.key), dtype=np.bool_)
+        if f.country:
+            target &= np.isin(countries.key, _keys_index(countries, named))
+        if f.region:
+            target &= np.isin(index.country_region, _keys_index(index.many["region"], regions))
+        if f.country_group:
+            in_any = np.zeros(len(countries.key), dtype=np.bool_)
+            for g in f.country_group:
+                if g in index.country_in_group:
+                    in_any |= index.country_in_group[g]
+            target &= in_any
+    linked = countries.linked(n)
+    geo = np.where(linked, _part(countries, target, n), 1.0) if target is not None else np.ones(n)
+
+    focus_links, pillar_links = index.many["focus_area"], index.many["pillar"]
+    focus_of = {p.code: p.focus_area for p in reference.pillars().values()}
+    focus: BoolArray | None = None
+    pillar: BoolArray | None = None
+    theme = np.ones(n)
+    if f.pillar:
+        pillar = np.isin(pillar_links.key, _keys_index(pillar_links, f.pillar))
+        if f.focus_area:
+            allowed = [i for i, k in enumerate(pillar_links.keys) if focus_of.get(k) in f.focus_area]
+            pillar &= np.isin(pillar_links.key, allowed)
+        theme = _part(pillar_links, pillar, n)
+        # The focus areas of the chosen pillars, pledge by pledge.
+        focus_key = {k: i for i, k in enumerate(focus_links.keys)}
+        of_pillar = np.array([focus_key.get(focus_of.get(k, ""), -1) for k in pillar_links.keys], dtype=np.int64)
+        width = len(focus_links.keys) + 1
+        pairs = pillar_links.pledge[pillar] * width + of_pillar[pillar_links.key[pillar]]
+        focus = np.isin(focus_links.pledge * width + focus_links.key, pairs)
+    elif f.focus_area:
+        focus = np.isin(focus_links.key, _keys_index(focus_links, f.focus_area))
+        theme = _part(focus_links, focus, n)
+        allowed = [i for i, k in enumerate(pillar_links.keys) if focus_of.get(k) in f.focus_area]
+        pillar = np.isin(pillar_links.key, allowed)
+    return Attribution(index, mask, geo, theme, target, focus, pillar)
+
+
+def _rows(
+    a: Attribution, pledge: IntArray, key: IntArray, keys: list[str], part: FloatArray
+) -> list[tuple[str, int, float, float]]:
+    """(key, pledges, full cents, attributed cents) per key from links (pledge, key, part of the pledge's
+    value), links of unselected pledges ignored; several links of one pledge to one key are added."""
+    usd = a.usd(a.index.value)
+    keep = a.mask[pledge]
+    pledge, key, part = pledge[keep], key[keep], part[keep]
+    width = max(len(keys), 1)
+    pair, inverse = np.unique(pledge * width + key, return_inverse=True)
+    pair_pledge, pair_key = pair // width, pair % width
+    pair_part = np.bincount(inverse, weights=part, minlength=len(pair))
+    attributed = np.bincount(pair_key, weights=_cents(usd[pair_pledge] * pair_part), minlength=len(keys))
+    full = np.bincount(pair_key, weights=_cents(usd[pair_pledge]), minlength=len(keys))
+    counts = np.bincount(pair_key, minlength=len(keys))
+    return [(k, int(counts[i]), float(full[i]), float(attributed[i])) for i, k in enumerate(keys)]
+
+
+def _rest(a: Attribution, which: BoolArray, key: str, part: FloatArray) -> tuple[str, int, float, float]:
+    """One more row for the selected pledges ``which`` (global, unspecified), with their attributed part."""
+    usd = a.usd(a.index.value)
+    rows = a.mask & which
+    return key, int(rows.sum()), float(_cents(usd[rows]).sum()), float(_cents(usd[rows] * part[rows]).sum())
+
+
+def _equal_split(links: Links, chosen: BoolArray, n: int) -> FloatArray:
+    """Per link: 1 / the number of chosen links of its pledge (0 where not chosen)."""
+    per_pledge = np.bincount(links.pledge[chosen], minlength=n)
+    return np.where(chosen, 1.0 / np.maximum(per_pledge[links.pledge], 1), 0.0)
+
+
+def _breakdown(a: Attribution, by: str) -> list[tuple[str, int, float, float]]:
+    index, n = a.index, a.index.size
+    weight = a.weight
     if by in index.single:
         single = index.single[by]
-        counts = np.bincount(single.code[mask], minlength=len(single.keys))
-        values = np.bincount(single.code, weights=usd, minlength=len(single.keys))
-        groups = [(k, int(counts[i]), float(values[i])) for i, k in enumerate(single.keys)]
-    else:
+        return _rows(a, np.arange(n, dtype=np.int64), single.code, single.keys, weight)
+    if by in ("focus_area", "pillar"):
         links = index.many[by]
-        counts = np.bincount(links.key[mask[links.pledge]], minlength=len(links.keys))
-        values = np.bincount(links.key, weights=usd[links.pledge] * links.share, minlength=len(links.keys))
-        groups = [(k, int(counts[i]), float(values[i])) for i, k in enumerate(links.keys)]
-        if by in ("country", "region", "pillar"):
-            # Pledges with no target country are global; with no pillar, unspecified.
-            unlinked = mask & ~index.many["country" if by != "pillar" else "pillar"].linked(n)
-            groups.append(
-                ("global" if by != "pillar" else "unspecified", int(unlinked.sum()), float(usd[unlinked].sum()))
-            )
-    rows = [g for g in groups if g[1] > 0]
-    rows.sort(key=(lambda g: g[0]) if by == "year" else (lambda g: (-g[2], -g[1], g[0])))
+        allowed = a.focus if by == "focus_area" else a.pillar
+        chosen = allowed if allowed is not None else np.ones(len(links.key), dtype=np.bool_)
+        split = _equal_split(links, chosen, n)
+        part = weight[links.pledge] * split
+        rows = _rows(a, links.pledge[chosen], links.key[chosen], links.keys, part[chosen])
+        has = np.zeros(n, dtype=np.bool_)
+        has[links.pledge[chosen]] = True
+        return [*rows, _rest(a, ~has, "unspecified", weight)]
+    countries = index.many["country"]
+    chosen = a.target if a.target is not None else np.ones(len(countries.key), dtype=np.bool_)
+    part = (a.theme[countries.pledge] * countries.share)[chosen]
+    pledge = countries.pledge[chosen]
+    if by == "country_group":
+        rows = []
+        for g, member in index.country_in_group.items():
+            inside = member[chosen]
+            rows.append(_rows(a, pledge[inside], np.zeros(int(inside.sum()), dtype=np.int64), [g], part[inside])[0])
+        return rows
+    if by == "country":
+        rows = _rows(a, pledge, countries.key[chosen], countries.keys, part)
+    else:
+        rows = _rows(a, pledge, index.country_region[chosen], index.many["region"].keys, part)
+    return [*rows, _rest(a, ~countries.linked(n), "global", a.theme)]
+
+
+def totals(a: Attribution) -> dict[str, Any]:
+    """A selection's totals: pledges, organisations, full and attributed USD pledged, committed and
+    disbursed, the share of the attributed value disbursed, and the pledges left out of USD sums."""
+    index, mask, weight = a.index, a.mask, a.weight
+    orgs = index.many["organisation"]
+    value = a.usd(index.value)
+    has_value = mask & ~np.isnan(index.value)
+    committed, disbursed = a.usd(index.committed), a.usd(index.disbursed)
+    attributed = _cents(value * weight)
+    disbursed_valued = _cents(np.where(has_value, disbursed * weight, 0.0)).sum()
+    return {
+        "pledges": int(mask.sum()),
+        "organisations": int(np.count_nonzero(np.bincount(orgs.key[mask[orgs.pledge]], minlength=len(orgs.keys)))),
+        "value_usd": _usd(_cents(value).sum()),
+        "value_usd_attributed": _usd(attributed.sum()),
+        "committed_usd": _usd(_cents(committed).sum()),
+        "committed_usd_attributed": _usd(_cents(committed * weight).sum()),
+        "disbursed_usd": _usd(_cents(disbursed).sum()),
+        "disbursed_usd_attributed": _usd(_cents(disbursed * weight).sum()),
+        "disbursed_share": round(float(disbursed_valued / attributed.sum()), 4) if attributed.sum() else None,
+        "reporting_pledges": int((mask & index.reported).sum()),
+        "unconverted_pledges": int((mask & index.unconverted).sum()),
+        "global_pledges": int((mask & ~index.many["country"].linked(index.size)).sum()),
+    }
+
+
+def attributed_values(session: Session, f: PledgeFilter, ids: Collection[int] | None = None) -> dict[int, float]:
+    """The USD value of each pledge ``f`` selects (of ``ids`` only, if given) attributed to the selection, to
+    the cent, by pledge id (pledges without a USD value are left out): the explorer's and the API's CSV
+    column."""
+    a = attribution(session, f)
+    has_value = a.mask & ~np.isnan(a.index.value)
+    if ids is not None:
+        wanted = np.zeros(a.index.size, dtype=np.bool_)
+        wanted[np.searchsorted(a.index.ids, np.fromiter(ids, np.int64))] = True
+        has_value &= wanted
+    cents = _cents(a.usd(a.index.value) * a.weight)
+    return {int(i): _usd(c) for i, c in zip(a.index.ids[has_value], cents[has_value], strict=True)}
+
+
+def summary(session: Session, by: str, f: PledgeFilter | None = None) -> dict[str, Any]:
+    """Totals and the breakdown ``by`` one dimension of the published pledges matching ``f``, with the
+    value attributed to the selection (see the module's counting rules)."""
+    if by not in BY_VALUES:
+        raise ValueError(f"unknown breakdown {by!r} (one of {', '.join(BY_VALUES)})")
+    f = replace(f) if f is not None else PledgeFilter()
+    f.review_state = ["published"]
+    a = attribution(session, f)
+    rows = [r for r in _breakdown(a, by) if r[1] > 0]
+    rows.sort(key=(lambda r: r[0]) if by == "year" else (lambda r: (-r[3], -r[1], r[0])))
     return {
         "by": by,
-        "total": total,
-        "groups": [{"key": k, "label": _label(by, k), "pledges": c, "value_usd": round(v, 2)} for k, c, v in rows],
+        "total": totals(a),
+        "groups": [
+            {"key": k, "label": _label(by, k), "pledges": c, "value_usd": _usd(full), "value_usd_attributed": _usd(v)}
+            for k, c, full, v in rows
+        ],
     }
 
 
@@ -106,15 +294,13 @@ def reporting_record(session: Session, organisation_id: int) -> dict[str, int]:
     return {h: int(counts[i]) for i, h in enumerate(HEALTH)}
 
 
-def area_figures(session: Session, f: PledgeFilter, by: str, key: str) -> dict[str, Any]:
-    """What is pledged for an area (``f`` selects the pledges touching it; ``by``/``key`` is its own
-    breakdown group, ``key`` empty for the world): the totals of those pledges with ``value_usd_here``, the
-    part of their value that falls on the area, and their breakdowns by focus area and by year."""
-    own = summary(session, by, replace(f))
-    group = next((g for g in own["groups"] if g["key"] == key), {"pledges": 0, "value_usd": 0.0})
-    here = group["value_usd"] if key else own["total"]["value_usd"]
+def area_figures(session: Session, f: PledgeFilter) -> dict[str, Any]:
+    """What is pledged for an area (``f`` selects the pledges touching it): the totals of those pledges,
+    their value attributed to the area, and the breakdowns of that attributed value by focus area and by
+    year."""
+    by_focus = summary(session, "focus_area", f)
     return {
-        "totals": {**own["total"], "value_usd_here": here},
-        "by_focus_area": summary(session, "focus_area", replace(f))["groups"],
-        "by_year": summary(session, "year", replace(f))["groups"],
+        "totals": by_focus["total"],
+        "by_focus_area": by_focus["groups"],
+        "by_year": summary(session, "year", f)["groups"],
     }

@@ -3,6 +3,7 @@ on the command line. The command line acts as the secretariat: what it imports i
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
 from pathlib import Path
@@ -137,13 +138,23 @@ def pledges_summary(
     table = Table(title=f"Published pledges by {by.replace('_', ' ')}")
     table.add_column(by.replace("_", " ").capitalize())
     table.add_column("Pledges", justify="right")
-    table.add_column("USD", justify="right")
+    table.add_column("USD attributed", justify="right")
+    table.add_column("Full value", justify="right")
     for g in body["groups"]:
-        table.add_row(f"{g['label']} ({g['key']})", str(g["pledges"]), f"{g['value_usd']:,.0f}")
+        table.add_row(
+            f"{g['label']} ({g['key']})",
+            str(g["pledges"]),
+            f"{g['value_usd_attributed']:,.0f}",
+            f"{g['value_usd']:,.0f}",
+        )
     table.add_section()
-    table.add_row("Total", str(t["pledges"]), f"{t['value_usd']:,.0f}")
+    table.add_row("Total", str(t["pledges"]), f"{t['value_usd_attributed']:,.0f}", f"{t['value_usd']:,.0f}")
     out.print(table)
-    out.print(f"{t['organisations']} organisations; {t['unconverted_pledges']} pledge(s) with no USD value")
+    out.print(
+        f"{t['organisations']} organisations; {t['unconverted_pledges']} pledge(s) with no USD value; "
+        f"USD committed {t['committed_usd_attributed']:,.0f}, disbursed {t['disbursed_usd_attributed']:,.0f} "
+        f"(from the published reports of {t['reporting_pledges']} pledge(s))"
+    )
 
 
 @demo.command("generate")
@@ -161,3 +172,39 @@ def demo_generate(
     finally:
         if output:
             fh.close()
+
+
+reminders = typer.Typer(help="Remind pledgers of their progress reports (run daily).", no_args_is_help=True)
+
+
+@reminders.command("send")
+def reminders_send(
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="List who would be reminded and why; send and record nothing.")
+    ] = False,
+) -> None:
+    """Mail each pledger whose report is due within 30 days or overdue, in the pledger's language, at most once
+    per OBSERVATORY_REMINDER_INTERVAL_DAYS for the same pledge and reason; each mail is recorded."""
+    from observatory.config import load_settings
+    from observatory.pledges import reports
+
+    settings = load_settings()
+    with transaction() as session:
+        if dry_run:
+            found = reports.reminders_due(session, dt.date.today(), settings.reminder_interval_days)
+            nobody = [d for d in found if d.address is None]
+            sent = [d for d in found if d.address is not None]
+        else:
+            sent, nobody = reports.send_reminders(session, settings, "observatory reminders send")
+    listed = [*sent, *nobody]
+    # One line per mail, tab-separated: readable in a cron log, and by a program.
+    for d in sorted(listed, key=lambda d: (d.organisation.casefold(), d.reference, d.address or "")):
+        where = d.address or "(no pledger account: nobody to mail)"
+        typer.echo(f"{d.kind}\t{d.reference}\t{d.organisation}\treport for {d.report_year}\t{where}\t{d.title}")
+    overdue = len({d.reference for d in listed if d.kind == "overdue"})
+    soon = len({d.reference for d in listed if d.kind == "due"})
+    mails = f"{len(sent)} mail(s) {'would be sent' if dry_run else 'sent'}"
+    typer.echo(
+        f"{overdue} pledge(s) with an overdue report, {soon} with a report due within 30 days: {mails}; "
+        f"{len({d.reference for d in nobody})} pledge(s) have no pledger account to mail."
+    )

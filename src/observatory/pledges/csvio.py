@@ -14,9 +14,12 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import difflib
 import io
 import logging
-from collections.abc import Callable, Iterable, Iterator
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import suppress
 from dataclasses import dataclass, field
 from importlib import resources
@@ -31,6 +34,8 @@ from observatory import audit
 from observatory.db import Base, bulk_insert, transaction, utcnow
 from observatory.errors import Refused
 from observatory.exports import SafeDictWriter, SafeWriter, unescape_cell
+from observatory.i18n import translations
+from observatory.i18n.validation import error_message
 from observatory.pledges.models import (
     Organisation,
     Pledge,
@@ -39,18 +44,23 @@ from observatory.pledges.models import (
     PledgePartner,
     PledgePillar,
 )
-from observatory.pledges.schemas import OrganisationIn, PledgeIn
+from observatory.pledges.schemas import CSV_CONTEXT, OrganisationFields, OrganisationIn, PledgeIn
 from observatory.pledges.service import (
     bump_revision,
     clean_message,
     exchange_rates,
+    find_organisation,
     name_key,
     next_reference,
+    organisation_keys,
+    organisation_record,
     partner_organisation,
     pledge_dict,
     pledge_year,
     search_text,
+    update_organisation,
     update_pledge,
+    upsert_organisation,
     usd_value,
     would_change,
 )
@@ -60,6 +70,9 @@ COLUMNS = (
     "focus_areas", "pillars", "target_countries", "value", "currency", "value_usd", "start_year",
     "end_year", "announced_on", "event", "status", "sdgs", "beneficiary_groups", "partners", "source_url",
 )  # fmt: skip
+# Written by the explorer's and the API's exports of a selection, ignored when a file is imported: the part of
+# each pledge's USD value attributed to the selection (``observatory.pledges.breakdowns``).
+COMPUTED_COLUMNS = ("value_usd_attributed",)
 OPTIONAL_COLUMNS = ("language", "synthetic")  # of the text (default en); synthetic: by `observatory demo generate`
 REQUIRED = ("pledger", "pledger_type", "title", "focus_areas")
 LISTS = frozenset(("focus_areas", "pillars", "target_countries", "sdgs", "beneficiary_groups", "partners"))
@@ -69,6 +82,9 @@ SAMPLE = "p2c_pledges.csv"  # the 17 real pledges shipped in ``pledges/sample`` 
 KEEP_REJECTED = 1000  # rejected rows kept in memory for display; the rest are counted (and streamed)
 REJECTED_COLUMNS = ("line", "column", "reason", *COLUMNS, *OPTIONAL_COLUMNS)
 CHUNK_ROWS = 500  # rows of a streamed export sent at a time
+KEEP_LINES = 20  # lines kept for each new organisation the preview lists
+SAMPLE_ORGANISATIONS = "organisations.csv"  # the sample's organisations, with the source of each fact
+ORGANISATION_COLUMNS = ("name", "other_names", "stakeholder_type", "itu_membership", "country", "source")
 
 log = logging.getLogger(__name__)
 
@@ -98,10 +114,36 @@ class ImportRejected(Exception):
 
 
 @dataclass
+class NewOrganisation:
+    """An organisation an import registers (or would): as the file first names it, the lines naming it
+    (the first ``KEEP_LINES``), whether as pledger, and registered names that look like it (a typo?)."""
+
+    name: str
+    stakeholder_type: str
+    country: str | None
+    lines: list[int] = field(default_factory=list)
+    as_pledger: bool = False
+    near: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class WithoutUsd:
+    """A row whose pledge has a value but no USD value: no rate for its currency in its year."""
+
+    line: int
+    title: str
+    value: float
+    currency: str | None
+    year: int | None
+
+
+@dataclass
 class ImportResult:
     """What an import did (or, in a dry run, would do). ``rejected`` holds the first ``KEEP_REJECTED``
     rejected rows with their reason; ``rejected_count`` counts every problem, ``rejected_lines`` every
-    line with one."""
+    line with one. ``new_organisations`` are the organisations it registers (the first ``KEEP_REJECTED``;
+    ``new_organisation_count`` all of them); ``without_usd`` the first rows whose value has no USD value
+    (``without_usd_count`` all of them)."""
 
     created: int = 0
     updated: int = 0
@@ -109,6 +151,10 @@ class ImportResult:
     rejected: list[tuple[dict[str, str], RowError]] = field(default_factory=list)
     rejected_count: int = 0
     rejected_lines: int = 0
+    new_organisations: list[NewOrganisation] = field(default_factory=list)
+    new_organisation_count: int = 0
+    without_usd: list[WithoutUsd] = field(default_factory=list)
+    without_usd_count: int = 0
 
 
 OrganisationKey = tuple[str, str, str | None]
@@ -138,10 +184,12 @@ def row_to_pledge(
             with suppress(ValidationError):
                 organisations[key] = OrganisationIn.model_validate(org)
         pledger = organisations.get(key, org)
-    return PledgeIn.model_validate({**data, "pledger": pledger, "review_state": review_state})
+    row_data = {**data, "pledger": pledger, "review_state": review_state}
+    return PledgeIn.model_validate(row_data, context=CSV_CONTEXT)  # numbers as CSV writes them
 
 
-def _errors(line: int, exc: ValidationError) -> list[RowError]:
+def _errors(line: int, exc: ValidationError, language: str = "en") -> list[RowError]:
+    gettext = translations(language).gettext
     out = []
     for e in exc.errors():
         loc = [str(x) for x in e["loc"]]
@@ -151,9 +199,10 @@ def _errors(line: int, exc: ValidationError) -> list[RowError]:
             )
         else:
             column = loc[0] if loc else ""
-        reason = clean_message(e["msg"])
+        name = loc[-1] if loc[:1] == ["pledger"] and len(loc) > 1 else loc[0] if loc else ""
         if e["type"] == "missing" or (column in REQUIRED and e.get("input") in ("", None, [])):
-            reason = "required value is missing"
+            e = {**e, "type": "missing"}
+        reason = error_message(e, gettext, column or "row", name, language)  # the form's sentence, naming the column
         out.append(RowError(line, column, reason))
     return out
 
@@ -213,7 +262,7 @@ class _Reader:
 
     def _header_problems(self) -> list[RowError]:
         out = []
-        known = set(COLUMNS) | set(OPTIONAL_COLUMNS)
+        known = set(COLUMNS) | set(OPTIONAL_COLUMNS) | set(COMPUTED_COLUMNS)
         for name in self.header:
             if name not in known:
                 out.append(RowError(1, name, "unknown column"))
@@ -233,6 +282,49 @@ def sample_path() -> Path:
     return Path(str(resources.files("observatory.pledges").joinpath("sample", SAMPLE)))
 
 
+def sample_organisations_path() -> Path:
+    """The sample's organisations (name, other names, type, ITU membership, country, source of each)."""
+    return Path(str(resources.files("observatory.pledges").joinpath("sample", SAMPLE_ORGANISATIONS)))
+
+
+def import_organisations(session: Session, path: Path, actor: str) -> tuple[int, int]:
+    """Register the organisations of a file in the columns of ``ORGANISATION_COLUMNS`` (other names
+    separated by ``;``), in the caller's transaction, or correct those already registered under one of
+    their names to what the file says (audited); returns how many were created and how many corrected."""
+    created = corrected = 0
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        for line, row in enumerate(csv.DictReader(fh), start=2):
+            fields = {
+                "name": row["name"],
+                "other_names": [n.strip() for n in row["other_names"].split(SEP) if n.strip()],
+                "stakeholder_type": row["stakeholder_type"],
+                "itu_membership": row["itu_membership"],
+                "country": row["country"] or None,
+            }
+            try:
+                data = OrganisationFields.model_validate(fields)
+            except ValidationError as exc:
+                raise ImportRejected([RowError(line, "", clean_message(str(exc)))]) from exc
+            org = find_organisation(session, data.name) or next(
+                (o for n in data.other_names if (o := find_organisation(session, n)) is not None), None
+            )
+            if org is None:
+                upsert_organisation(session, data, actor)
+                created += 1
+                continue
+            before = organisation_record(org)
+            changed = update_organisation(session, org.id, data.model_dump(), before["fingerprint"], actor)
+            corrected += organisation_record(changed) != before
+    return created, corrected
+
+
+def import_sample(session: Session, actor: str) -> tuple[tuple[int, int], ImportResult]:
+    """The sample, in the caller's transaction: its organisations first (created, corrected), then its
+    pledges (``import_pledges``)."""
+    organisations = import_organisations(session, sample_organisations_path(), actor)
+    return organisations, import_pledges(session, sample_path(), actor)
+
+
 def import_pledges(
     session: Session,
     source: Path | IO[bytes],
@@ -243,6 +335,7 @@ def import_pledges(
     progress: Callable[[int], None] | None = None,
     dry_run: bool = False,
     rejected_to: IO[str] | None = None,
+    language: str = "en",
 ) -> ImportResult:
     """Import a pledge CSV inside the caller's transaction.
 
@@ -250,26 +343,30 @@ def import_pledges(
     caller's rollback leaves the registry as it was; with it, valid rows load and the rejected ones are
     returned with their reasons. ``dry_run`` says what the import would do and writes nothing (not
     even a lock). ``rejected_to`` receives every rejected row, with its line, column and reason, as
-    CSV. ``progress`` is called now and then with the number of bytes read.
+    CSV. ``progress`` is called now and then with the number of bytes read. Reasons are sentences in
+    ``language`` (the interface language of the person importing), naming the column.
     """
     stream: IO[bytes] = source.open("rb") if isinstance(source, Path) else source
     try:
         reader = _Reader(stream)
         report = (lambda: progress(reader.bytes_read)) if progress else None
         importer = _Importer(session, actor, review_state, dry_run=dry_run, rejected_to=rejected_to)
+        importer.language = language
         return importer.run(reader.rows(), skip_invalid, report)
     finally:
         if isinstance(source, Path):
             stream.close()
 
 
-def check_file(engine: Engine, path: Path, actor: str, review_state: str, rejected_to: IO[str]) -> ImportResult:
+def check_file(
+    engine: Engine, path: Path, actor: str, review_state: str, rejected_to: IO[str], language: str = "en"
+) -> ImportResult:
     """What importing a file would do (a dry run in its own session: nothing is written and no write lock is
-    taken); every rejected row goes to ``rejected_to`` with its reason."""
+    taken); every rejected row goes to ``rejected_to`` with its reason (in ``language``)."""
     with Session(engine) as dry_run:
         try:
             return import_pledges(dry_run, path, actor, skip_invalid=True, review_state=review_state, dry_run=True,
-                                  rejected_to=rejected_to)  # fmt: skip
+                                  rejected_to=rejected_to, language=language)  # fmt: skip
         finally:
             dry_run.rollback()
 
@@ -303,6 +400,8 @@ def import_file(
 
 
 class _Importer:
+    language = "en"  # of the reasons given for rejected rows
+
     def __init__(self, session: Session, actor: str, review_state: str, *, dry_run: bool, rejected_to: IO[str] | None):
         self.sqlite = session.get_bind().dialect.name == "sqlite"
         self.dry_run = dry_run
@@ -319,7 +418,9 @@ class _Importer:
         self.rejected_writer = SafeWriter(rejected_to) if rejected_to is not None else None
         if self.rejected_writer is not None:
             self.rejected_writer.writerow(REJECTED_COLUMNS)
-        self.orgs: dict[str, int] = {k: v for k, v in session.execute(select(Organisation.name_key, Organisation.id))}
+        # Names and other names → organisation id; an other name's key → the key of the organisation's name.
+        self.orgs, self.canonical = organisation_keys(session)
+        self.new_orgs: dict[str, NewOrganisation] = {}
         self.refs: set[str] = set(session.scalars(select(Pledge.reference)))
         self.stored_refs = frozenset(self.refs) if dry_run else frozenset()
         natural = select(Organisation.name_key, Pledge.title, Pledge.announced_on, Pledge.reference).join(
@@ -352,7 +453,7 @@ class _Importer:
             try:
                 pledge = row_to_pledge(row, self.review_state, self.pledgers)
             except ValidationError as exc:
-                self._reject(row, _errors(line, exc))
+                self._reject(row, _errors(line, exc, self.language))
                 continue
             if pledge.reference:
                 first = self.seen_refs.setdefault(pledge.reference, line)
@@ -361,9 +462,11 @@ class _Importer:
                     continue
             if self.result.rejected_count and not skip_invalid:
                 continue  # keep validating to report every bad row, but write nothing more
+            self._note(line, pledge)
             self._take(pledge)
         if self.result.rejected_count and not skip_invalid:
             raise ImportRejected(self.errors, self.result.rejected_count, self.result.rejected_lines)
+        self._near_matches()
         self._flush()
         if not self.sqlite and not self.dry_run:
             bump_revision(self.session)
@@ -383,8 +486,50 @@ class _Importer:
                     [e.line, e.column, e.reason, *(row.get(c, "") for c in REJECTED_COLUMNS[3:])]
                 )
 
+    def _note(self, line: int, data: PledgeIn) -> None:
+        """Remember the organisations this row registers and whether its value lacks a USD value."""
+        for n, org in enumerate((data.pledger, *(partner_organisation(x) for x in data.partners))):
+            key = name_key(org.name)
+            new = self.new_orgs.get(key)
+            if new is None and key in self.orgs:
+                continue
+            if new is None:
+                new = NewOrganisation(org.name, org.stakeholder_type, org.country)
+                self.new_orgs[key] = new
+                self.result.new_organisation_count += 1
+                if len(self.result.new_organisations) < KEEP_REJECTED:
+                    self.result.new_organisations.append(new)
+            if len(new.lines) < KEEP_LINES and line not in new.lines:
+                new.lines.append(line)
+            if n == 0 and not new.as_pledger:  # as pledger, the file says what it is
+                new.as_pledger = True
+                new.stakeholder_type, new.country = org.stakeholder_type, org.country
+        if data.value is not None and usd_value(data, self.rates).value_usd is None:
+            self.result.without_usd_count += 1
+            if len(self.result.without_usd) < KEEP_REJECTED:
+                year = data.announced_on.year if data.announced_on else data.start_year
+                self.result.without_usd.append(WithoutUsd(line, data.title, data.value, data.currency, year))
+
+    def _near_matches(self) -> None:
+        """For each organisation the file registers, the registered names (and the file's other new names)
+        that look like it: the same letters once case, accents and punctuation are set aside, or close."""
+        if not self.result.new_organisations:
+            return
+        names = registered_names(self.session)
+        names.update({name_key(o.name): o.name for o in self.result.new_organisations})
+        by_loose: dict[str, list[str]] = {}
+        for key in names:
+            by_loose.setdefault(loose_key(key), []).append(key)
+        keys = list(names)
+        for new in self.result.new_organisations:
+            own = name_key(new.name)
+            found = [k for k in by_loose.get(loose_key(own), []) if k != own]
+            found += [k for k in difflib.get_close_matches(own, keys, n=4, cutoff=0.85) if k != own and k not in found]
+            new.near = [names[k] for k in found[:3]]
+
     def _take(self, data: PledgeIn) -> None:
-        key = (name_key(data.pledger.name), data.title.casefold(), data.announced_on)
+        pledger = name_key(data.pledger.name)
+        key = (self.canonical.get(pledger, pledger), data.title.casefold(), data.announced_on)
         ref = data.reference or self.natural.get(key)
         if ref is not None and ref in self.refs:
             self._update(ref, data)
@@ -456,9 +601,13 @@ class _Importer:
         new: dict[str, dict[str, Any]] = {}
         for d in self.batch:
             for org in (d.pledger, *(partner_organisation(n) for n in d.partners)):
+                noted = self.new_orgs.get(name_key(org.name))
+                if noted is not None and noted.as_pledger and org.stakeholder_type == "unspecified":
+                    # a partner the file also names as pledger: registered as the file says it is
+                    org = OrganisationIn(name=org.name, stakeholder_type=noted.stakeholder_type, country=noted.country)
                 key = name_key(org.name)
                 if key not in self.orgs and key not in new:
-                    new[key] = {**org.model_dump(), "name_key": key, "created_at": now}
+                    new[key] = {"other_names": [], **org.model_dump(), "name_key": key, "created_at": now}
         if not new:
             return
         rows = list(new.values())
@@ -530,6 +679,21 @@ class _Importer:
         self.batch = []
 
 
+def loose_key(key: str) -> str:
+    """A name's key without accents, punctuation and blanks, to find names that differ only by those."""
+    plain = unicodedata.normalize("NFKD", key)
+    return re.sub(r"[\W_]+", "", "".join(c for c in plain if not unicodedata.combining(c)))
+
+
+def registered_names(session: Session) -> dict[str, str]:
+    """Every registered name and other name of an organisation, by its key."""
+    names: dict[str, str] = {}
+    for name, others in session.execute(select(Organisation.name, Organisation.other_names)):
+        for n in [name, *(others or [])]:
+            names.setdefault(name_key(n), n)
+    return names
+
+
 def _table(model: type[Base]) -> Table:
     return cast(Table, model.__table__)
 
@@ -577,23 +741,28 @@ def pledge_row(p: Pledge) -> dict[str, str]:
     return row
 
 
-def write_csv(pledges: Iterable[Pledge], out: IO[str]) -> int:
+def write_csv(pledges: Iterable[Pledge], out: IO[str], attributed: Mapping[int, float] | None = None) -> int:
     """Pledges in the import format, with the optional columns, so an export can be imported again
-    (text cells that a spreadsheet would run as a formula are written safe; see ``observatory.exports``).
+    (text cells that a spreadsheet would run as a formula are written safe; see ``observatory.exports``);
+    with ``attributed`` (pledge id → USD), also the column ``value_usd_attributed``, which an import ignores.
     Returns how many were written."""
-    writer = SafeDictWriter(out, COLUMNS + OPTIONAL_COLUMNS)
+    writer = SafeDictWriter(out, COLUMNS + OPTIONAL_COLUMNS + (COMPUTED_COLUMNS if attributed is not None else ()))
     writer.writeheader()
     n = 0
     for p in pledges:
-        writer.writerow(pledge_row(p))
+        row = pledge_row(p)
+        if attributed is not None:
+            value = attributed.get(p.id)
+            row["value_usd_attributed"] = "" if value is None else f"{value:.2f}"
+        writer.writerow(row)
         n += 1
     return n
 
 
-def csv_text(pledges: Iterable[Pledge]) -> str:
-    """Pledges as a CSV file in the import format (``write_csv``)."""
+def csv_text(pledges: Iterable[Pledge], attributed: Mapping[int, float] | None = None) -> str:
+    """Pledges as a CSV file in the import format (``write_csv``), with their attributed value if given."""
     out = io.StringIO()
-    write_csv(pledges, out)
+    write_csv(pledges, out, attributed)
     return out.getvalue()
 
 

@@ -192,7 +192,7 @@ class _Generator:
         countries = reference.countries()
         self.names = {c.alpha3: c.name_en for c in countries.values()}
         self.regions = {c.alpha3: c.itu_region for c in countries.values()}
-        self.targetable = sorted(c.alpha3 for c in countries.values() if c.itu_region)
+        self.targetable = sorted(c.alpha3 for c in countries.values() if c.itu_member_state)
         self._country_weights()
         self._taxonomy()
         self._money()

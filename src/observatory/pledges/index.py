@@ -88,11 +88,18 @@ class PledgeIndex:
     revision: int
     ids: IntArray  # pledge ids, ascending
     value: FloatArray  # USD value, NaN where there is none
+    committed: FloatArray  # USD committed, over the pledge's published progress reports (0 if none)
+    disbursed: FloatArray  # USD disbursed, over the pledge's published progress reports (0 if none)
+    reported: BoolArray  # the pledge has at least one published progress report
     unconverted: BoolArray  # an amount with no USD value
     due_from: FloatArray  # day (ordinal) from which reports are due
     last_report: FloatArray  # day (ordinal) of the last progress report, NaN if none
-    single: dict[str, Single]  # review_state, stakeholder_type, pledge_type, status, year
+    single: dict[str, Single]  # review_state, stakeholder_type, pledge_type, status, year, pledger (its id)
     many: dict[str, Links]  # focus_area, pillar, country, region, country_group, organisation
+    # Per link of ``many["country"]``: the position of the target's ITU region in ``many["region"].keys``,
+    # and for each country group whether the target was in it on the pledge's announcement date.
+    country_region: IntArray
+    country_in_group: dict[str, BoolArray]
     sort_keys: dict[str, FloatArray]  # NaN sorts last
 
     @property
@@ -181,6 +188,21 @@ def _build(session: Session, revision: int) -> PledgeIndex:
     )).all()  # fmt: skip
     if reports:
         last_report[np.searchsorted(ids, [p for p, _ in reports])] = [d.toordinal() for _, d in reports]
+    committed, disbursed, reported = np.zeros(n), np.zeros(n), np.zeros(n, dtype=np.bool_)
+    money = db.execute(
+        select(
+            ProgressReport.pledge_id,
+            func.coalesce(func.sum(ProgressReport.usd_committed), 0.0),
+            func.coalesce(func.sum(ProgressReport.usd_disbursed), 0.0),
+        )
+        .where(ProgressReport.review_state == "published")
+        .group_by(ProgressReport.pledge_id)
+    ).all()
+    if money:
+        at = np.searchsorted(ids, [p for p, _, _ in money])
+        committed[at] = [float(c or 0.0) for _, c, _ in money]
+        disbursed[at] = [float(d or 0.0) for _, _, d in money]
+        reported[at] = True
 
     def pairs(table: type[PledgeFocusArea | PledgePillar | PledgeCountry]) -> tuple[IntArray, list[str]]:
         column = {PledgeFocusArea: "focus_area", PledgePillar: "pillar", PledgeCountry: "country"}[table]
@@ -216,6 +238,7 @@ def _build(session: Session, revision: int) -> PledgeIndex:
     g_key = np.concatenate([np.full(int(f.sum()), i, dtype=np.int64) for i, f in enumerate(in_group)])
     g_share = np.concatenate([countries.share[f] for f in in_group])
     many["country_group"] = _grouped(g_pledge, g_key, groups, g_share)
+    country_region = region_of[countries.key]
 
     partners = db.execute(select(PledgePartner.pledge_id, PledgePartner.organisation_id)).all()
     org_pledge = np.concatenate([np.arange(n), np.searchsorted(ids, [p for p, _ in partners]).astype(np.int64)])
@@ -225,6 +248,9 @@ def _build(session: Session, revision: int) -> PledgeIndex:
         revision=revision,
         ids=ids,
         value=value,
+        committed=committed,
+        disbursed=disbursed,
+        reported=reported,
         unconverted=unconverted,
         due_from=due_from,
         last_report=last_report,
@@ -234,8 +260,11 @@ def _build(session: Session, revision: int) -> PledgeIndex:
             "pledge_type": _single([r[5] for r in rows]),
             "status": _single([r[6] for r in rows]),
             "year": _single([str(r[7].year) if r[7] else None for r in rows]),
+            "pledger": _single([str(r[3]) for r in rows]),
         },
         many=many,
+        country_region=country_region,
+        country_in_group=dict(zip(groups, in_group, strict=True)),
         sort_keys={
             "announced_on": announced,
             "value_usd": value,

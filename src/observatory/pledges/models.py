@@ -29,11 +29,17 @@ STAKEHOLDER_TYPES = (
     "financial_institution",
     "academia",
     "civil_society",
+    "unspecified",  # a partner registered from its name alone, until the secretariat says what it is
 )
-ITU_MEMBERSHIPS = ("member_state", "sector_member", "associate", "academia", "none")
+# not_applicable: ITU itself (the Union is not a member of itself); unspecified: not known yet
+ITU_MEMBERSHIPS = ("member_state", "sector_member", "associate", "academia", "none", "not_applicable", "unspecified")
 PLEDGE_TYPES = ("financial", "programmatic", "policy", "advocacy")
 STATUSES = ("planned", "in_progress", "completed", "discontinued")
 REVIEW_STATES = ("draft", "submitted", "published", "rejected", "withdrawn")
+# A progress report is submitted, then published by the secretariat or sent back to its pledger with a note.
+REPORT_REVIEW_STATES = ("submitted", "published", "returned")
+DELIVERABLE_STATUSES = ("planned", "in_progress", "completed", "delayed", "cancelled")
+REMINDER_KINDS = ("due", "overdue")
 USD_ORIGINS = ("stated", "converted")
 
 
@@ -48,6 +54,7 @@ class Organisation(Base):
     stakeholder_type: Mapped[str] = mapped_column(String(40))
     country: Mapped[str | None] = mapped_column(ForeignKey("country.alpha3"))
     itu_membership: Mapped[str] = mapped_column(String(20), default="none")
+    other_names: Mapped[list[str]] = mapped_column(default=list)  # earlier names, acronyms, merged names
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
@@ -101,6 +108,9 @@ class Pledge(Base):
     reports: Mapped[list[ProgressReport]] = relationship(
         back_populates="pledge", lazy="selectin", order_by="ProgressReport.year"
     )
+    deliverables: Mapped[list[Deliverable]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="Deliverable.id"
+    )
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
@@ -143,7 +153,8 @@ class PledgePartner(Base):
 
 
 class ProgressReport(Base):
-    """A pledger's annual report on one pledge: one per pledge per year."""
+    """A pledger's report on one pledge for one year (both fixed once filed): its status, what was committed
+    and disbursed in that year, people reached; submitted, then published or returned by the secretariat."""
 
     __tablename__ = "progress_report"
     __table_args__ = (UniqueConstraint("pledge_id", "year"),)
@@ -153,15 +164,70 @@ class ProgressReport(Base):
     year: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(20))
     percent_complete: Mapped[float | None] = mapped_column(Float)
-    usd_disbursed: Mapped[float | None] = mapped_column(Float)
+    usd_committed: Mapped[float | None] = mapped_column(Float)  # committed in that year
+    usd_disbursed: Mapped[float | None] = mapped_column(Float)  # disbursed in that year
     # 64 bits: a pledge may reach more than 2**31 people (SQLite's INTEGER is 64-bit already)
     people_reached: Mapped[int | None] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
     narrative: Mapped[str] = mapped_column(Text, default="")
+    completed_on: Mapped[dt.date | None] = mapped_column(Date)
+    status_reason: Mapped[str] = mapped_column(Text, default="")  # why the pledge was discontinued
+    finance_note: Mapped[str] = mapped_column(Text, default="")  # why more was disbursed than committed
+    review_state: Mapped[str] = mapped_column(String(20), default="submitted")
+    review_note: Mapped[str] = mapped_column(Text, default="")
     filed_on: Mapped[dt.date] = mapped_column(Date)
     version: Mapped[int] = mapped_column(Integer, default=1)
     pledge: Mapped[Pledge] = relationship(back_populates="reports")
+    deliverable_updates: Mapped[list[DeliverableUpdate]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", back_populates="report"
+    )
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+class Deliverable(Base):
+    """A milestone of a pledge, with a due date and a status its reports update."""
+
+    __tablename__ = "deliverable"
+    __table_args__ = (Index("ix_deliverable_pledge_id", "pledge_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pledge_id: Mapped[int] = mapped_column(ForeignKey("pledge.id", ondelete="CASCADE"))
+    title: Mapped[str] = mapped_column(String(300))
+    due_on: Mapped[dt.date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20), default="planned")
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+class DeliverableUpdate(Base):
+    """A deliverable's status as a progress report gave it."""
+
+    __tablename__ = "deliverable_update"
+
+    report_id: Mapped[int] = mapped_column(ForeignKey("progress_report.id", ondelete="CASCADE"), primary_key=True)
+    deliverable_id: Mapped[int] = mapped_column(ForeignKey("deliverable.id", ondelete="CASCADE"), primary_key=True)
+    status: Mapped[str] = mapped_column(String(20))
+    note: Mapped[str] = mapped_column(Text, default="")
+    report: Mapped[ProgressReport] = relationship(back_populates="deliverable_updates")
+    deliverable: Mapped[Deliverable] = relationship(lazy="joined")
+
+
+class Reminder(Base):
+    """A reminder mailed to a pledger that a pledge's report for a year is due or overdue."""
+
+    __tablename__ = "reminder"
+    __table_args__ = (Index("ix_reminder_pledge_id", "pledge_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pledge_id: Mapped[int] = mapped_column(ForeignKey("pledge.id", ondelete="CASCADE"))
+    report_year: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(20))  # due | overdue
+    sent_to: Mapped[str] = mapped_column(String(320))
+    sent_by: Mapped[str] = mapped_column(String(200))  # the command, or the secretariat member who sent it
+    sent_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class RegistryRevision(Base):

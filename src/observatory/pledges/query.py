@@ -36,7 +36,8 @@ class PledgeFilter:
     pledge_type: list[str] = field(default_factory=list)
     status: list[str] = field(default_factory=list)
     year: list[int] = field(default_factory=list)
-    organisation: list[int] = field(default_factory=list)
+    organisation: list[int] = field(default_factory=list)  # as pledger or as partner
+    pledger: list[int] = field(default_factory=list)  # as pledger only
     health: list[str] = field(default_factory=list)
     review_state: list[str] = field(default_factory=lambda: ["published"])
 
@@ -70,6 +71,8 @@ def selection(session: Session, f: PledgeFilter) -> tuple[PledgeIndex, BoolArray
         mask &= index.single["year"].matching(str(y) for y in f.year)
     if f.organisation:
         mask &= index.many["organisation"].touching((str(o) for o in f.organisation), n)
+    if f.pledger:
+        mask &= index.single["pledger"].matching(str(o) for o in f.pledger)
     if f.health:
         mask &= index.health().matching(f.health)
     return index, mask
@@ -107,17 +110,16 @@ def iter_pledges(session: Session, f: PledgeFilter, sort: str = "reference", chu
         yield from _load(session, ids[start : start + chunk])
 
 
-def area_selection(area: Area) -> tuple[PledgeFilter, str, str] | None:
-    """The pledges touching an area, and the breakdown group that is the area's own (``by``, ``key``): a
-    country's pledges by target country, a UN group's by country group, an ITU region's by region, every
-    pledge for the world. None for the areas the registry does not count pledges by (income groups,
-    published aggregates, registry codes)."""
+def area_selection(area: Area) -> PledgeFilter | None:
+    """The pledges touching an area: a country's by target country, a UN group's by country group, an ITU
+    region's by region, every pledge for the world. None for the areas the registry does not count pledges
+    by (income groups, published aggregates, registry codes)."""
     if area.kind == "country":
-        return PledgeFilter(country=[area.code]), "country", area.code
+        return PledgeFilter(country=[area.code])
     if area.kind == "un_group":
-        return PledgeFilter(country_group=[area.code]), "country_group", area.code
+        return PledgeFilter(country_group=[area.code])
     if area.kind == "itu_region":
-        return PledgeFilter(region=[area.code]), "region", area.code
+        return PledgeFilter(region=[area.code])
     if area.kind == "world":
-        return PledgeFilter(), "country_group", ""
+        return PledgeFilter()
     return None

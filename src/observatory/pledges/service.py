@@ -1,4 +1,5 @@
-"""The registry's operations: organisations, pledges, progress reports, review and the audit log.
+"""The registry's operations: organisations, pledges, review and the audit log (progress reports, deliverables
+and reminders: ``observatory.pledges.reports``).
 
 Every write bumps the registry revision and writes an audit entry in the same transaction, and
 refuses a change made against a stale version instead of applying it over someone else's.
@@ -7,20 +8,24 @@ refuses a change made against a stale version instead of applying it over someon
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection
+import hashlib
+import json
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy import Select, String, cast, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from observatory import audit
+from observatory.accounts.models import Membership
 from observatory.audit import AuditEntry
 from observatory.auth import Action, Principal, can
 from observatory.db import utcnow
 from observatory.errors import Conflict, Invalid, NotFound
+from observatory.i18n.validation import clean, error_message, names_field
 from observatory.pledges.models import (
     Organisation,
     Pledge,
@@ -28,15 +33,15 @@ from observatory.pledges.models import (
     PledgeFocusArea,
     PledgePartner,
     PledgePillar,
-    ProgressReport,
     RegistryRevision,
 )
 from observatory.pledges.schemas import (
+    OrganisationFields,
     OrganisationIn,
     PledgeFields,
     PledgeIn,
-    ProgressReportIn,
     in_taxonomy_order,
+    other_names,
 )
 from observatory.reference.models import ExchangeRateRow
 
@@ -69,9 +74,37 @@ def current_revision(session: Session) -> int:
 # ---------------------------------------------------------------- organisations
 
 
+def _other_name_keys(session: Session) -> dict[str, int]:
+    """Every other name of an organisation (its key) → that organisation's id; a small table, read whole."""
+    rows = session.execute(
+        select(Organisation.id, Organisation.other_names).where(
+            func.length(cast(Organisation.other_names, String)) > 2  # not "[]"
+        )
+    )
+    return {name_key(n): org_id for org_id, names in rows for n in names or []}
+
+
 def find_organisation(session: Session, name: str) -> Organisation | None:
-    """The organisation registered under this name (ignoring case and runs of blanks), if any."""
-    return session.scalar(select(Organisation).where(Organisation.name_key == name_key(name)))
+    """The organisation registered under this name or one of its other names (ignoring case and runs of
+    blanks), if any."""
+    key = name_key(name)
+    org = session.scalar(select(Organisation).where(Organisation.name_key == key))
+    if org is None and (other := _other_name_keys(session).get(key)) is not None:
+        org = session.get(Organisation, other)
+    return org
+
+
+def organisation_keys(session: Session) -> tuple[dict[str, int], dict[str, str]]:
+    """How an import finds organisations: every name and other name (their keys) → organisation id, and
+    each other name's key → the key of the organisation's own name."""
+    ids: dict[str, int] = {k: v for k, v in session.execute(select(Organisation.name_key, Organisation.id))}
+    by_id = {v: k for k, v in ids.items()}
+    canonical = {}
+    for other, org_id in _other_name_keys(session).items():
+        if other not in ids:  # an organisation's own name wins over another's other name
+            ids[other] = org_id
+            canonical[other] = by_id[org_id]
+    return ids, canonical
 
 
 def organisation_by_id(session: Session, organisation_id: int) -> Organisation | None:
@@ -108,11 +141,13 @@ def organisation_names(session: Session, ids: Collection[int]) -> dict[int, str]
 
 
 def search_organisations(session: Session, q: str, page: int, per_page: int) -> tuple[list[Organisation], int]:
-    """One page of the organisations whose name contains ``q`` (ignoring case and runs of blanks; all of
-    them when ``q`` is blank), by name, and how many there are in all."""
+    """One page of the organisations whose name or one of whose other names contains ``q`` (ignoring case and
+    runs of blanks; all of them when ``q`` is blank), by name, and how many there are in all."""
     query = select(Organisation)
     if q.strip():
-        query = query.where(Organisation.name_key.contains(name_key(q)))
+        key = name_key(q)
+        also = {org_id for other, org_id in _other_name_keys(session).items() if key in other}
+        query = query.where(or_(Organisation.name_key.contains(key, autoescape=True), Organisation.id.in_(also)))
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     first = (max(1, page) - 1) * per_page
     return list(session.scalars(query.order_by(Organisation.name_key).offset(first).limit(per_page))), total
@@ -132,7 +167,7 @@ def pledges_by_pledger(
 
 
 def upsert_organisation(session: Session, data: OrganisationIn, actor: str) -> Organisation:
-    """The organisation of that name, created when new; known fields given here fill its blanks."""
+    """The organisation of that name (or other name), created when new."""
     org = find_organisation(session, data.name)
     if org is None:
         org = Organisation(
@@ -141,16 +176,18 @@ def upsert_organisation(session: Session, data: OrganisationIn, actor: str) -> O
             stakeholder_type=data.stakeholder_type,
             country=data.country,
             itu_membership=data.itu_membership,
+            other_names=list(data.other_names) if isinstance(data, OrganisationFields) else [],
         )
         session.add(org)
         session.flush()
-        audit.record(session, actor, "create", "organisation", str(org.id), None, organisation_dict(org))
+        audit.record(session, actor, "create", "organisation", str(org.id), None, organisation_record(org))
     return org
 
 
 def partner_organisation(name: str) -> OrganisationIn:
-    """A partner known only by its name is registered as civil society, for the secretariat to review."""
-    return OrganisationIn(name=name, stakeholder_type="civil_society")
+    """A partner known only by its name is registered with its type of stakeholder and its ITU
+    membership "unspecified", for the secretariat to complete: nothing about it is invented."""
+    return OrganisationIn(name=name, stakeholder_type="unspecified", itu_membership="unspecified")
 
 
 def organisation_for(session: Session, name: str, actor: str) -> Organisation:
@@ -159,7 +196,7 @@ def organisation_for(session: Session, name: str, actor: str) -> Organisation:
 
 
 def organisation_dict(org: Organisation) -> dict[str, Any]:
-    """An organisation as the API shows it and the audit log keeps it."""
+    """An organisation as a pledge's record shows it."""
     return {
         "id": org.id,
         "name": org.name,
@@ -167,6 +204,193 @@ def organisation_dict(org: Organisation) -> dict[str, Any]:
         "country": org.country,
         "itu_membership": org.itu_membership,
     }
+
+
+def organisation_record(org: Organisation) -> dict[str, Any]:
+    """An organisation's full record, as the API shows it and the audit log keeps it: with its other names
+    and the fingerprint a change must be sent with."""
+    record = {**organisation_dict(org), "other_names": list(org.other_names or [])}
+    return {**record, "fingerprint": fingerprint(record)}
+
+
+def fingerprint(record: dict[str, Any]) -> str:
+    """A digest of an organisation's record (its fields but the fingerprint itself)."""
+    fields = {k: v for k, v in record.items() if k != "fingerprint"}
+    return hashlib.sha256(json.dumps(fields, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:16]
+
+
+class NameTaken(Conflict):
+    """A name (or other name) given to an organisation is already another organisation's: the two are
+    perhaps one, to merge. ``other`` is that organisation, ``name`` the name in common."""
+
+    def __init__(self, name: str, other: Organisation):
+        super().__init__(f"the name {name!r} is already {other.name!r}'s (organisation {other.id}): merge them instead")
+        self.name = name
+        self.other = other
+
+
+def _check_fingerprint(org: Organisation, given: str | None) -> None:
+    if given is not None and given != organisation_record(org)["fingerprint"]:
+        raise Conflict(f"organisation {org.id} has changed since it was read; reload it and apply your change again")
+
+
+def name_holder(session: Session, names: Collection[str], but: int | None = None) -> tuple[str, Organisation] | None:
+    """The first of these names that is another organisation's name or other name (ignoring case and runs
+    of blanks), with that organisation; organisation ``but`` does not count."""
+    others = _other_name_keys(session)
+    for name in names:
+        key = name_key(name)
+        holder = session.scalar(select(Organisation).where(Organisation.name_key == key, Organisation.id != but))
+        if holder is None and others.get(key) not in (None, but):
+            holder = session.get(Organisation, others[key])
+        if holder is not None:
+            return name, holder
+    return None
+
+
+def _renamed(session: Session, org: Organisation) -> None:
+    """Search again under an organisation's new name: the search text of the pledges naming it (a derived
+    column, written without a new version of the pledge)."""
+    partner_of = select(PledgePartner.pledge_id).where(PledgePartner.organisation_id == org.id)
+    naming = select(Pledge).where(or_(Pledge.pledger_id == org.id, Pledge.id.in_(partner_of)))
+    for p in session.scalars(naming):
+        partners = [pp.organisation.name for pp in p.partners]
+        text = search_text(p.title, p.description, p.pledger.name, partners, p.event)
+        session.execute(update(Pledge).where(Pledge.id == p.id).values(search_text=text))
+
+
+def update_organisation(
+    session: Session, organisation_id: int, changes: dict[str, Any], seen: str | None, actor: str
+) -> Organisation:
+    """Correct an organisation (name, other names, stakeholder type, country, ITU membership) read with
+    fingerprint ``seen``: :class:`Conflict` when it changed since, :class:`NameTaken` when a name is another
+    organisation's, :class:`Invalid` for a bad value; the audit log keeps the record before and after."""
+    org = get_organisation(session, organisation_id)
+    _check_fingerprint(org, seen)
+    before = organisation_record(org)
+    current = {k: v for k, v in before.items() if k not in ("id", "fingerprint")}
+    try:
+        data = OrganisationFields.model_validate({**current, **changes})
+    except ValidationError as exc:
+        raise Invalid(format_validation_error(exc)) from exc
+    taken = name_holder(session, [data.name, *data.other_names], but=org.id)
+    if taken is not None:
+        raise NameTaken(*taken)
+    renamed = data.name != org.name
+    org.name = data.name
+    org.name_key = name_key(data.name)
+    org.other_names = list(data.other_names)
+    org.stakeholder_type = data.stakeholder_type
+    org.country = data.country
+    org.itu_membership = data.itu_membership
+    after = organisation_record(org)
+    if after == before:
+        return org
+    session.flush()
+    if renamed:
+        _renamed(session, org)
+    audit.record(session, actor, "update", "organisation", str(org.id), before, after)
+    bump_revision(session)
+    return org
+
+
+@dataclass(frozen=True)
+class MergePlan:
+    """What merging organisation ``merged`` into ``kept`` moves: pledges made, partnerships (and those
+    dropped because the pledge names the kept one already, or is its own), pledger accounts (and those
+    already acting for the kept one), and the names the kept one gains."""
+
+    kept: Organisation
+    merged: Organisation
+    pledges: list[Pledge]
+    partner_pledges: list[Pledge]
+    partnerships_dropped: int
+    memberships_moved: int
+    memberships_dropped: int
+    names_added: list[str]
+
+    def counts(self) -> dict[str, int]:
+        """How much moves, as the merge's audit entry and the API give it."""
+        return {
+            "pledges_moved": len(self.pledges),
+            "partnerships_moved": len(self.partner_pledges) - self.partnerships_dropped,
+            "partnerships_dropped": self.partnerships_dropped,
+            "pledgers_moved": self.memberships_moved,
+        }
+
+
+def merge_plan(session: Session, kept_id: int, merged_id: int) -> MergePlan:
+    """What merging organisation ``merged_id`` into ``kept_id`` would move; :class:`Invalid` for an
+    organisation merged into itself."""
+    if kept_id == merged_id:
+        raise Invalid("an organisation cannot be merged into itself: choose two different organisations")
+    kept, merged = get_organisation(session, kept_id), get_organisation(session, merged_id)
+    pledges = list(session.scalars(select(Pledge).where(Pledge.pledger_id == merged.id).order_by(Pledge.id)))
+    partner_of = select(PledgePartner.pledge_id).where(PledgePartner.organisation_id == merged.id)
+    partner_pledges = list(session.scalars(select(Pledge).where(Pledge.id.in_(partner_of)).order_by(Pledge.id)))
+    dropped = sum(
+        1
+        for p in partner_pledges
+        if p.pledger_id in (kept.id, merged.id) or any(pp.organisation_id == kept.id for pp in p.partners)
+    )
+    members = set(session.scalars(select(Membership.user_id).where(Membership.organisation_id == merged.id)))
+    already = set(session.scalars(select(Membership.user_id).where(Membership.organisation_id == kept.id)))
+    names = other_names([merged.name, *(merged.other_names or [])], kept.name)
+    known = {name_key(n) for n in kept.other_names or []}
+    return MergePlan(
+        kept, merged, pledges, partner_pledges, dropped, len(members - already), len(members & already),
+        [n for n in names if name_key(n) not in known],
+    )  # fmt: skip
+
+
+def merge_organisations(
+    session: Session,
+    kept_id: int,
+    merged_id: int,
+    actor: str,
+    *,
+    seen: str | None = None,
+    merged_seen: str | None = None,
+) -> MergePlan:
+    """Merge organisation ``merged_id`` into ``kept_id``, in the caller's transaction: its pledges (as
+    pledger and as partner) and its pledgers' accounts move to the kept one, its names become other names
+    of the kept one, and it is deleted. One audit entry keeps both records; each pledge moved gets a new
+    version. ``seen`` and ``merged_seen`` are the fingerprints the two were read with (a stale one is a
+    :class:`Conflict`)."""
+    plan = merge_plan(session, kept_id, merged_id)
+    kept, merged = plan.kept, plan.merged
+    _check_fingerprint(kept, seen)
+    _check_fingerprint(merged, merged_seen)
+    before = {"kept": organisation_record(kept), "merged": organisation_record(merged)}
+    touched = {p.id: p for p in [*plan.pledges, *plan.partner_pledges]}
+    old = {ref: pledge_dict(p) for ref, p in ((p.reference, p) for p in touched.values())}
+    for p in plan.pledges:
+        p.pledger = kept
+    for p in touched.values():
+        own = p.pledger is kept  # an organisation is not a partner of its own pledge
+        partners = [
+            pp for pp in p.partners if pp.organisation_id != merged.id and not (own and pp.organisation_id == kept.id)
+        ]
+        if not own and all(pp.organisation_id != kept.id for pp in partners) and len(partners) < len(p.partners):
+            partners.append(PledgePartner(organisation=kept))
+        p.partners = partners
+        names = [pp.organisation.name for pp in partners]
+        p.search_text = search_text(p.title, p.description, p.pledger.name, names, p.event)
+        p.updated_at = utcnow()  # a new version: an edit begun before the merge is refused as stale
+    session.flush()
+    already = select(Membership.user_id).where(Membership.organisation_id == kept.id)
+    session.execute(delete(Membership).where(Membership.organisation_id == merged.id, Membership.user_id.in_(already)))
+    session.execute(update(Membership).where(Membership.organisation_id == merged.id).values(organisation_id=kept.id))
+    kept.other_names = [*(kept.other_names or []), *plan.names_added]
+    session.delete(merged)
+    session.flush()
+    session.expire_all()  # accounts' memberships were changed by statements, not through the objects
+    for p in touched.values():
+        audit.record(session, actor, "merge", "pledge", p.reference, old[p.reference], pledge_dict(p))
+    after = {"kept": organisation_record(kept), "merged_id": merged_id, **plan.counts()}
+    audit.record(session, actor, "merge", "organisation", str(kept.id), before, after)
+    bump_revision(session)
+    return plan
 
 
 # ---------------------------------------------------------------- money
@@ -467,53 +691,6 @@ def withdraw_pledge(session: Session, ref: str, version: int, reason: str, actor
 # ---------------------------------------------------------------- progress reports
 
 
-def report_dict(r: ProgressReport) -> dict[str, Any]:
-    """A progress report as the API shows it and the audit log keeps it."""
-    return {
-        "year": r.year,
-        "status": r.status,
-        "percent_complete": r.percent_complete,
-        "usd_disbursed": r.usd_disbursed,
-        "people_reached": r.people_reached,
-        "narrative": r.narrative,
-        "filed_on": r.filed_on.isoformat(),
-        "version": r.version,
-    }
-
-
-def file_report(session: Session, ref: str, data: ProgressReportIn, actor: str) -> ProgressReport:
-    """File the pledge's report for a year, or correct it (then ``data.version`` must be current)."""
-    pledge = get_pledge(session, ref)
-    if pledge.review_state != "published":
-        raise Invalid(f"pledge {ref} is {pledge.review_state}: reports are filed on published pledges")
-    report = next((r for r in pledge.reports if r.year == data.year), None)
-    key = f"{ref}/{data.year}"
-    before = None
-    if report is None:
-        if data.version is not None:
-            raise NotFound(f"no {data.year} report on {ref} to update")
-        report = ProgressReport(pledge=pledge, year=data.year)
-        session.add(report)
-    else:
-        if data.version is None:
-            raise Conflict(f"{ref} already has a {data.year} report (version {report.version}); send its version")
-        _check_version("report", key, report.version, data.version)
-        before = report_dict(report)
-    report.status = data.status
-    report.percent_complete = data.percent_complete
-    report.usd_disbursed = data.usd_disbursed
-    report.people_reached = data.people_reached
-    report.narrative = data.narrative
-    report.filed_on = data.filed_on or dt.date.today()
-    pledge.status = data.status
-    session.flush()
-    audit.record(
-        session, actor, "report" if before is None else "update", "progress_report", key, before, report_dict(report)
-    )
-    bump_revision(session)
-    return report
-
-
 def reporting_health(pledge: Pledge, today: dt.date | None = None) -> str:
     """Green: last report under 12 months old; amber: 12–24 months; red: older or never, once the
     pledge is over a year old (from its announcement, else its start year, else its registration);
@@ -548,13 +725,17 @@ def history(session: Session, ref: str) -> list[AuditEntry]:
     return list(session.scalars(keys.order_by(AuditEntry.id)))
 
 
-def format_validation_error(exc: ValidationError) -> str:
-    """A validation error as one line: each field with what is wrong with it."""
-    return "; ".join(
-        f"{'.'.join(str(x) for x in e['loc']) or 'record'}: {clean_message(e['msg'])}" for e in exc.errors()
-    )
+def format_validation_error(exc: ValidationError, gettext: Callable[[str], str] = str, language: str = "en") -> str:
+    """Every validation error as one line of sentences, each naming its field (in English unless ``gettext``
+    and ``language`` say otherwise)."""
+    out = []
+    for e in exc.errors():
+        field = ".".join(str(x) for x in e["loc"]) or "record"
+        sentence = error_message(e, gettext, field, str(e["loc"][0]) if e["loc"] else "", language)
+        out.append(sentence if names_field(e) else f"{field}: {sentence}")
+    return " ".join(out)
 
 
 def clean_message(msg: str) -> str:
     """A validation message without pydantic's prefix (``Value error, …``)."""
-    return msg.removeprefix("Value error, ").removeprefix("Assertion failed, ")
+    return clean(msg)

@@ -34,7 +34,9 @@ COUNTRY_GROUPS: dict[str, tuple[str, str]] = {
 
 @dataclass(frozen=True, slots=True)
 class Country:
-    """A country or territory of ISO 3166-1: its codes, UN M49 number, English and French names and ITU region."""
+    """A country or territory of ISO 3166-1: its codes, UN M49 number, English and French names, the ITU
+    region ITU's statistics count it in (State of Palestine, Hong Kong and Macao included), and whether it
+    is an ITU Member State."""
 
     alpha2: str
     alpha3: str
@@ -42,6 +44,7 @@ class Country:
     name_en: str
     name_fr: str
     itu_region: str | None
+    itu_member_state: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,7 +105,15 @@ def _date(value: str) -> dt.date | None:
 def countries() -> dict[str, Country]:
     """All countries and territories, keyed by ISO 3166-1 alpha-3."""
     return {
-        r["alpha3"]: Country(r["alpha2"], r["alpha3"], r["m49"], r["name_en"], r["name_fr"], r["itu_region"] or None)
+        r["alpha3"]: Country(
+            r["alpha2"],
+            r["alpha3"],
+            r["m49"],
+            r["name_en"],
+            r["name_fr"],
+            r["itu_region"] or None,
+            r["itu_member_state"] == "yes",
+        )
         for r in _rows("countries.csv")
     }
 

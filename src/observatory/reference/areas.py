@@ -74,14 +74,20 @@ class Area:
         """A group whose members the reference data know on any day (UN groups, ITU regions, the world)."""
         return self.kind in ("un_group", "itu_region", "world")
 
-    def members(self, day: dt.date) -> list[str]:
-        """The ISO alpha-3 codes of its countries on ``day`` (income groups: see the indicator capability)."""
+    def members(self, day: dt.date, *, member_states_only: bool = False) -> list[str]:
+        """The ISO alpha-3 codes of its countries on ``day`` (income groups: see the indicator capability).
+        An ITU region counts what ITU's statistics count in it (the State of Palestine in the Arab States,
+        Hong Kong and Macao in Asia & Pacific) unless ``member_states_only``."""
         if self.kind == "country":
             return [self.code]
         if self.kind == "un_group":
             return group_members(self.code, day)
         if self.kind == "itu_region":
-            return sorted(c.alpha3 for c in countries().values() if c.itu_region == self.code)
+            return sorted(
+                c.alpha3
+                for c in countries().values()
+                if c.itu_region == self.code and (c.itu_member_state or not member_states_only)
+            )
         if self.kind == "world":
             return sorted(countries())
         return []

@@ -42,6 +42,10 @@ def _dependency_chart(web: Web, top: dict[str, Any]) -> Markup | None:
         x_format=lambda x: web.fmt.date(dt.date.fromordinal(int(x))),
         y_format=web.fmt.percent,
         width=900,
+        unit=web.gettext("Unit: %(unit)s")
+        % {"unit": web.gettext("share of the country's routing paths that cross the AS")},
+        source=web.gettext("Source: %(source)s")
+        % {"source": web.gettext("AS hegemony computed from BGP routing tables (RIPE RIS, RouteViews)")},
     )
 
 
@@ -71,5 +75,7 @@ def section(web: Web, area: Area | str) -> tuple[dict[str, Any] | None, dict[str
                 value_format=lambda v: web.fmt.number(v),
                 max_items=10,
                 width=900,  # drawn across the page: a narrower drawing would be scaled up, text and all
+                unit=web.gettext("Unit: %(unit)s") % {"unit": web.gettext("networks of the country served")},
+                source=web.gettext("Source: %(source)s") % {"source": web.gettext("CAIDA AS relationships")},
             )
     return data, context

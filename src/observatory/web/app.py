@@ -24,6 +24,7 @@ from observatory.config import Settings, load_settings
 from observatory.db import database_busy, engine_for
 from observatory.errors import Refused
 from observatory.i18n import LANGUAGES, Formatter, negotiate, translations
+from observatory.web.forms import api_errors
 from observatory.web.openapi import NO_NUL_PARAMETERS
 from observatory.web.render import FiniteJSONResponse, template_gettext, templates
 from observatory.web.security import BodyLimit, RequestId, SecurityHeaders
@@ -47,7 +48,7 @@ def capability_routers() -> list[APIRouter]:
     from observatory.network import api as network_api
     from observatory.network import pages as network_pages
     from observatory.pledges import api as pledges_api
-    from observatory.pledges.pages import explorer, portal, secretariat
+    from observatory.pledges.pages import explorer, organisations, portal, reports, secretariat
     from observatory.routing import api as routing_api
 
     return [
@@ -64,7 +65,9 @@ def capability_routers() -> list[APIRouter]:
         areas_pages.router,
         explorer.router,
         portal.router,
+        reports.router,
         secretariat.router,
+        organisations.router,
         accounts_pages.admin,
         areas_api.moved,  # last: the old paths, redirected, never before a route that shares their shape
     ]
@@ -180,9 +183,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
+        errors = api_errors(exc.errors(), _language(request))  # each msg a sentence in the reader's language
         if _wants_json(request):
-            return FiniteJSONResponse({"detail": jsonable(exc.errors())}, status_code=422)
-        return _error(request, 422, "; ".join(str(e.get("msg", "")) for e in exc.errors()))
+            return FiniteJSONResponse({"detail": jsonable(errors)}, status_code=422)
+        return _error(request, 422, " ".join(str(e.get("msg", "")) for e in errors))
 
     @app.exception_handler(ValueError)
     async def bad_value(request: Request, exc: ValueError) -> Response:

@@ -3,8 +3,11 @@ the redirect after a post, and validation errors in the words of the person fill
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import math
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, cast
 
+from babel.numbers import format_decimal
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
@@ -12,12 +15,16 @@ from starlette.datastructures import FormData
 
 from observatory.auth import Action, require
 from observatory.errors import Conflict, Refused
+from observatory.i18n import N_, Formatter, translations
+from observatory.i18n.validation import error_message
 from observatory.web.deps import require_user
+from observatory.web.labels import field_labels
 from observatory.web.render import Web
 
 if TYPE_CHECKING:
     from observatory.accounts.models import User
 
+MAX_FORMATTED = 1e15  # amounts shown with separators up to here (the registry accepts at most 1e13)
 # Record ids are INTEGER columns (32 bits on PostgreSQL): a larger number names no record.
 MAX_INTEGER = 2**31 - 1
 
@@ -62,75 +69,75 @@ def integer(value: str) -> int | None:
     return number if -MAX_INTEGER - 1 <= number <= MAX_INTEGER else None
 
 
-def number_text(value: float | int | None) -> str:
-    """A number as a form shows it: no exponent, no trailing zeros."""
+def number_text(value: float | int | None, language: str | None = None) -> str:
+    """A number as a form shows it: no exponent, no trailing zeros; with ``language``, an amount as that
+    language writes it ("2,500,000.5" in English, "2 500 000,5" in French), which the form reads back."""
     if value is None:
         return ""
+    if language is not None and math.isfinite(value) and abs(value) < MAX_FORMATTED:
+        return format_decimal(value, format="#,##0.##", locale=Formatter(language).locale)
     return f"{value:.2f}".rstrip("0").rstrip(".") if isinstance(value, float) else str(value)
 
 
-def _clean(msg: str) -> str:
-    return msg.removeprefix("Value error, ").removeprefix("Assertion failed, ")
+class _Words:
+    """What ``field_labels`` needs of a page: the reader's language and its catalog."""
+
+    def __init__(self, language: str):
+        self.language = language
+        self.gettext = translations(language).gettext
 
 
-def _model_level_field(message: str) -> str:
-    if message.startswith("end_year"):
-        return "end_year"
-    if message.startswith("value needs"):
-        return "currency"
-    if message.startswith("pillar"):
-        return "pillars"
-    return "form"
+def _label(labels: Mapping[str, str], name: str) -> str:
+    return labels.get(name) or name.replace("_", " ").capitalize()
 
 
-def _message(web: Web, e: ErrorDetails) -> str:
-    """A validation error in words a person filling the form understands."""
-    g = web.gettext
-    kind, msg = e["type"], _clean(e["msg"])
-    limit = (e.get("ctx") or {}).get("ge", (e.get("ctx") or {}).get("le", ""))
-    known = {
-        "missing": g("This field is required."),
-        "too_short": g("This field is required."),
-        "string_too_long": g("This text is too long."),
-        "float_parsing": g("Enter a number, in digits only (such as 250000)."),
-        "float_type": g("Enter a number, in digits only (such as 250000)."),
-        "finite_number": g("Enter a number, in digits only (such as 250000)."),
-        "int_parsing": g("Enter a whole number."),
-        "int_from_float": g("Enter a whole number."),
-        "int_type": g("Enter a whole number."),
-        "date_from_datetime_parsing": g("Enter a date as YYYY-MM-DD."),
-        "date_parsing": g("Enter a date as YYYY-MM-DD."),
-        "date_type": g("Enter a date as YYYY-MM-DD."),
-        "literal_error": g("Choose one of the options."),
-        "greater_than_equal": g("Enter a number no lower than %(limit)s.") % {"limit": limit},
-        "less_than_equal": g("Enter a number no higher than %(limit)s.") % {"limit": limit},
-    }
-    if kind in known:
-        return known[kind]
-    sentences = {
-        "must not be empty": g("This field is required."),
-        "value needs a currency": g("Choose the currency of the value."),
-        "must be an http:// or https:// address": g("Enter an address starting with http:// or https://."),
-    }
-    if msg in sentences:
-        return sentences[msg]
-    if msg.startswith("end_year"):
-        return g("The end year is before the start year.")
-    if msg.startswith("pillar"):
-        return g("A pillar you ticked belongs to a focus area you did not tick: tick that focus area too.")
-    return msg
+def _field(loc: Sequence[int | str], labels: Mapping[str, str]) -> str:
+    """The field an error is about: the first part of its path that is a field of the form ("pledger" of
+    ``pledger.name``), else its last name."""
+    names = [str(x) for x in loc if isinstance(x, str) and x not in ("body", "query", "path", "header", "cookie")]
+    return next((n for n in names if n in labels), names[-1] if names else "")
 
 
-def form_errors(web: Web, exc: ValidationError, rename: dict[str, str] | None = None) -> dict[str, list[str]]:
-    """Validation errors by form field (``rename`` maps a model's field to the form's), each in words."""
+# In a form a choice is made from a list: its error says so, not the codes behind the options.
+FORM_MESSAGES = {"literal_error": N_("Choose one of the options."), "enum": N_("Choose one of the options.")}
+
+
+def form_errors(
+    web: Web,
+    exc: ValidationError,
+    rename: dict[str, str] | None = None,
+    messages: Mapping[str, str] | None = None,
+) -> dict[str, list[str]]:
+    """Every validation error by form field (``rename`` maps a model's field to the form's), each a sentence
+    naming the field, in the reader's language. ``messages`` adds sentences (msgids) for a model's own
+    error types."""
+    labels = field_labels(web)
     out: dict[str, list[str]] = {}
     for e in exc.errors():
         loc = [str(x) for x in e["loc"]]
-        field = loc[0] if loc else _model_level_field(_clean(e["msg"]))
-        field = (rename or {}).get(field, field)
-        message = _message(web, e)
+        name = loc[0] if loc else "form"
+        field = (rename or {}).get(name, name)
+        known = {**FORM_MESSAGES, **(messages or {})}
+        message = error_message(e, web.gettext, _label(labels, field), name, web.language, known)
         if message not in out.setdefault(field, []):
             out[field].append(message)
+    return out
+
+
+def api_errors(errors: Sequence[Any], language: str, messages: Mapping[str, str] | None = None) -> list[Any]:
+    """Validation errors as the API answers them: ``loc`` and ``type`` as pydantic gives them (for programs),
+    ``msg`` the sentence a person reads in the form, in the request's language."""
+    words = _Words(language)
+    labels = field_labels(cast("Web", words))
+    out = []
+    for e in errors:
+        if not isinstance(e, dict) or "type" not in e:
+            out.append(e)
+            continue
+        name = _field(e.get("loc", ()), labels)
+        details = cast("ErrorDetails", e)
+        msg = error_message(details, words.gettext, _label(labels, name), name, language, messages)
+        out.append({**e, "msg": msg})
     return out
 
 

@@ -18,7 +18,8 @@ CODE_NAMES = {
     "completed": N_("Completed"), "discontinued": N_("Discontinued"), "draft": N_("Draft"),
     "submitted": N_("Submitted"), "published": N_("Published"), "rejected": N_("Rejected"),
     "withdrawn": N_("Withdrawn"), "member_state": N_("Member State"), "sector_member": N_("Sector Member"),
-    "associate": N_("Associate"), "none": N_("None"), "global": N_("Global"), "unspecified": N_("Unspecified"),
+    "associate": N_("Associate"), "none": N_("None"), "not_applicable": N_("Not applicable"), "global": N_("Global"),
+    "unspecified": N_("Unspecified"),
     "stated": N_("Stated by the pledger"), "converted": N_("Converted"), "green": N_("Green"), "amber": N_("Amber"),
     "red": N_("Red"), "not_due": N_("Not yet due"), "other": N_("Not in an ITU region"),
 }  # fmt: skip
@@ -44,7 +45,7 @@ def label(web: Web, by: str, key: str) -> str:
 
 _STAKEHOLDER_TYPES = (
     "government", "private_sector", "international_organisation", "un_entity", "financial_institution", "academia",
-    "civil_society",
+    "civil_society", "unspecified",
 )  # fmt: skip
 
 
@@ -72,6 +73,8 @@ def choices(web: Web) -> dict[str, dict[str, str]]:
             "associate": g("ITU Associate"),
             "academia": g("ITU Academia member"),
             "none": g("Not an ITU member"),
+            "not_applicable": g("Not applicable (ITU itself)"),
+            "unspecified": g("ITU membership not known yet"),
         },
         "health": {
             "green": g("Reported in the last 12 months"),
@@ -119,6 +122,11 @@ def field_labels(web: Web) -> dict[str, str]:
         "year": g("Year"),
         "percent_complete": g("Per cent complete"),
         "usd_disbursed": g("USD disbursed"),
+        "usd_committed": g("USD committed"),
+        "completed_on": g("Completed on"),
+        "status_reason": g("Why the pledge was discontinued"),
+        "finance_note": g("Finance note"),
+        "due_on": g("Due on"),
         "people_reached": g("People reached"),
         "narrative": g("What was done"),
         "name": g("Name"),

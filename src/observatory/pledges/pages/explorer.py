@@ -11,7 +11,7 @@ import math
 import unicodedata
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import asdict, replace
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Path
 from fastapi.responses import Response
@@ -19,14 +19,16 @@ from markupsafe import Markup
 
 from observatory import reference
 from observatory.audit import AuditEntry
-from observatory.auth import Action, Role
+from observatory.auth import ANONYMOUS, Action, Role
 from observatory.errors import Invalid
 from observatory.i18n import N_
-from observatory.pledges.breakdowns import area_figures, reporting_record, summary
+from observatory.pledges import reports
+from observatory.pledges.breakdowns import area_figures, attributed_values, reporting_record, summary
 from observatory.pledges.csvio import csv_text
 from observatory.pledges.index import HEALTH
 from observatory.pledges.models import PLEDGE_TYPES, STAKEHOLDER_TYPES, STATUSES
 from observatory.pledges.query import PledgeFilter, iter_pledges, list_pledges
+from observatory.pledges.reports import report_dict
 from observatory.pledges.schemas import MAX_ID, Id
 from observatory.pledges.service import (
     get_organisation,
@@ -36,12 +38,14 @@ from observatory.pledges.service import (
     organisation_pledges,
     partner_pledges,
     public_pledge,
-    report_dict,
     visible_pledge,
 )
 from observatory.web.deps import WebDep
 from observatory.web.labels import health_names, label
 from observatory.web.render import Web
+
+if TYPE_CHECKING:
+    from observatory.web.charts import ChartNote
 
 router = APIRouter(include_in_schema=False)
 
@@ -89,6 +93,11 @@ def row(web: Web, d: dict[str, Any], max_countries: int = 5) -> dict[str, Any]:
         "countries": countries[:max_countries],
         "more_countries": web.gettext("and %(n)s more") % {"n": web.fmt.number(more)} if more > 0 else "",
         "usd": web.fmt.usd(d["value_usd"]) if d["value_usd"] is not None else None,
+        "attributed": (
+            web.fmt.usd(d["value_usd_attributed"])
+            if d.get("value_usd_attributed") is not None and d["value_usd_attributed"] != d["value_usd"]
+            else None
+        ),
         "original": _amount(web, d["value"], d["currency"]) if d["value"] is not None else None,
         "announced": web.fmt.date(_day(d["announced_on"])),
         "status": label(web, "status", d["status"]),
@@ -111,43 +120,58 @@ def chart_rows(
     ]
 
 
-def bar(web: Web, rows: list[dict[str, Any]], title: str) -> Markup | None:
-    """A bar chart of USD pledged per group (none when nothing has a USD value)."""
-    if not any(r["value_usd"] for r in rows):
+def pledge_note(web: Web, unit: str) -> ChartNote:
+    """The unit and source lines of a chart of pledges, in the reader's language (``unit``: an English msgid)."""
+    return {
+        "unit": web.gettext("Unit: %(unit)s") % {"unit": web.gettext(unit)},
+        "source": web.gettext("Source: %(source)s")
+        % {"source": web.gettext("Partner2Connect registry, published pledges")},
+    }
+
+
+def bar(web: Web, rows: list[dict[str, Any]], title: str, value_key: str = "value_usd_attributed") -> Markup | None:
+    """A bar chart of USD pledged per group (none when nothing has a USD value); ``value_key`` names the
+    figure drawn (the full value, or the value attributed to the page's subset)."""
+    if not any(r[value_key] for r in rows):
         return None
     from observatory.web import charts
 
     return charts.bar_chart(
-        [(r["name"], r["value_usd"]) for r in rows],
+        [(r["name"], r[value_key]) for r in rows],
         title=title,
         value_format=web.fmt.usd,
         href=lambda i: rows[i]["href"],
+        **pledge_note(web, N_("US dollars")),
     )
 
 
-def over_time(web: Web, years: list[dict[str, Any]]) -> dict[str, Markup] | None:
-    """Pledges and USD pledged per announcement year, as two line charts (none for fewer than 2 years)."""
+def over_time(
+    web: Web, years: list[dict[str, Any]], value_key: str = "value_usd_attributed"
+) -> dict[str, Markup] | None:
+    """Pledges and USD pledged per announcement year, as two column charts with every year of the range (a
+    year without pledges is a zero column); none when no pledge has a year. ``value_key`` names the USD figure
+    drawn (the full value, or the value attributed to the page's subset)."""
     dated = [g for g in years if g["key"] != "unspecified"]
-    if len(dated) < 2:
+    if not dated:
         return None
     from observatory.web import charts
 
-    def year(x: float) -> str:
-        return str(int(x))
-
     def count(y: float) -> str:
-        return web.fmt.number(y) if float(y).is_integer() else ""  # no ticks between whole pledges
+        return web.fmt.number(y)
 
-    first, last = int(dated[0]["key"]), int(dated[-1]["key"])
-    ticks = [float(y) for y in range(first, last + 1, max(1, math.ceil((last - first + 1) / 10)))]
+    def link(year: int) -> str | None:
+        return next((g["href"] for g in dated if int(g["key"]) == year and g.get("href")), None)
+
+    pledges = {int(g["key"]): float(g["pledges"]) for g in dated}
+    value = {int(g["key"]): float(g[value_key]) for g in dated}
     return {
-        "pledges": charts.line_chart(
-            [(web.gettext("Pledges"), [(float(g["key"]), float(g["pledges"])) for g in dated])],
-            title=web.gettext("Pledges per year"), x_format=year, y_format=count, x_ticks=ticks,
+        "pledges": charts.year_bars(
+            pledges, title=web.gettext("Pledges per year"), value_format=count, href=link,
+            **pledge_note(web, N_("pledges announced in the year")),
         ),
-        "value": charts.line_chart(
-            [(web.gettext("USD pledged"), [(float(g["key"]), float(g["value_usd"])) for g in dated])],
-            title=web.gettext("USD pledged per year"), x_format=year, y_format=web.fmt.usd, x_ticks=ticks,
+        "value": charts.year_bars(
+            value, title=web.gettext("USD pledged per year"), value_format=web.fmt.usd, href=link,
+            **pledge_note(web, N_("US dollars pledged in the year of announcement")),
         ),
     }  # fmt: skip
 
@@ -157,12 +181,12 @@ def _first_pledges(web: Web, f: PledgeFilter) -> tuple[list[dict[str, Any]], int
     return [public_pledge(p) for p in page.items], page.total
 
 
-def area_pledges(web: Web, f: PledgeFilter, by: str, key: str, explorer: str) -> dict[str, Any]:
-    """The pledges section of a country or group page: the pledges touching it (``by``/``key``: its own
-    summary group), their totals, breakdowns by focus area and year, and the first few."""
+def area_pledges(web: Web, f: PledgeFilter, explorer: str) -> dict[str, Any]:
+    """The pledges section of a country or group page: the pledges touching it, their totals, the breakdowns
+    of the value attributed to it by focus area and year, and the first few."""
     items, total = _first_pledges(web, f)
     return {
-        **area_figures(web.session, f, by, key),
+        **area_figures(web.session, f),
         "pledges": items,
         "all_pledges": explorer,
         "more_pledges": total > len(items),
@@ -179,7 +203,7 @@ def area_pledges_context(web: Web, data: dict[str, Any], params: dict[str, str])
         "focus_rows": focus,
         "focus_chart": bar(web, focus, web.gettext("USD pledged by focus area")),
         "year_rows": years,
-        "year_charts": over_time(web, data["by_year"]),
+        "year_charts": over_time(web, years),
         "undated": next((g["pledges"] for g in data["by_year"] if g["key"] == "unspecified"), 0),
     }
 
@@ -294,7 +318,7 @@ def pledges(web: WebDep) -> Response:
     sort, page, per_page = _paging(web)
     if web.request.query_params.get("format") == "csv":
         response = Response(
-            csv_text(iter_pledges(web.session, f, sort)),
+            csv_text(iter_pledges(web.session, f, sort), attributed_values(web.session, f)),
             media_type="text/csv; charset=utf-8",
             headers={"content-disposition": 'attachment; filename="pledges.csv"'},
         )
@@ -302,8 +326,9 @@ def pledges(web: WebDep) -> Response:
         return response
     result = list_pledges(web.session, f, sort, page, per_page)
     pages = max(1, math.ceil(result.total / per_page))
+    attributed = attributed_values(web.session, f, [p.id for p in result.items])
     data = {
-        "items": [public_pledge(p) for p in result.items],
+        "items": [{**public_pledge(p), "value_usd_attributed": attributed.get(p.id)} for p in result.items],
         "total": result.total,
         "page": page,
         "per_page": per_page,
@@ -425,11 +450,21 @@ def _history_view(web: Web, h: dict[str, Any]) -> dict[str, Any]:
     what = actions.get(h["action"], h["action"])
     if h["entity"] == "progress_report":
         year = h["key"].rsplit("/", 1)[-1]
-        what = (
-            web.gettext("Progress report for %(year)s filed")
-            if h["action"] == "report"
-            else web.gettext("Progress report for %(year)s corrected")
-        ) % {"year": year}
+        said = {
+            "report": N_("Progress report for %(year)s filed"),
+            "publish": N_("Progress report for %(year)s published"),
+            "return": N_("Progress report for %(year)s returned for correction"),
+        }
+        what = web.gettext(said.get(h["action"], N_("Progress report for %(year)s corrected"))) % {"year": year}
+    elif h["entity"] in ("deliverable", "reminder"):
+        title = (h["after"] or h["before"] or {}).get("title", "")
+        said = {
+            "create": N_("Deliverable added: %(title)s"),
+            "update": N_("Deliverable changed: %(title)s"),
+            "delete": N_("Deliverable removed: %(title)s"),
+            "remind": N_("Reminder sent"),
+        }
+        what = web.gettext(said.get(h["action"], h["action"])) % {"title": title}
     before, after = h["before"] or {}, h["after"] or {}
     return {
         "when": web.fmt.date(dt.datetime.fromisoformat(h["at"]).date()),
@@ -482,13 +517,14 @@ def pledge_page(ref: str, web: WebDep) -> Response:
     """One pledge: its record, progress reports and history of changes (who made them for those who may read its
     unpublished versions)."""
     pledge = visible_pledge(web.session, ref, web.principal)
-    reports = [report_dict(r) for r in pledge.reports]
+    insider = web.can(Action.READ_UNPUBLISHED, pledge.pledger_id)
+    entries = history(web.session, pledge.reference)
+    detail = reports.pledge_detail(pledge, ANONYMOUS)  # the public page: published reports only
     data = {
         **public_pledge(pledge),
-        "reports": reports,
+        **detail,
         "history": [
-            _history_entry(e, show_actor=web.can(Action.READ_UNPUBLISHED, pledge.pledger_id))
-            for e in history(web.session, pledge.reference)
+            _history_entry(e, show_actor=insider) for e in (entries if insider else reports.public_history(entries))
         ],
     }
     fmt = web.fmt
@@ -498,11 +534,16 @@ def pledge_page(ref: str, web: WebDep) -> Response:
             **r,
             "status_label": label(web, "status", r["status"]),
             "percent": fmt.percent(r["percent_complete"] / 100) if r["percent_complete"] is not None else "–",
+            "committed": fmt.usd(r["usd_committed"]),
             "disbursed": fmt.usd(r["usd_disbursed"]),
             "people": fmt.number(r["people_reached"]),
             "filed": fmt.date(_day(r["filed_on"])),
+            "completed": fmt.date(_day(r["completed_on"])) if r["completed_on"] else "",
+            "deliverable_updates": [
+                {**u, "status_label": deliverable_labels(web)[u["status"]]} for u in r["deliverables"]
+            ],
         }
-        for r in reversed(reports)
+        for r in reversed(detail["reports"])
     ]
     frame = "–"
     if d["start_year"] or d["end_year"]:
@@ -524,9 +565,51 @@ def pledge_page(ref: str, web: WebDep) -> Response:
         announced=fmt.date(_day(d["announced_on"])),
         pledge_type_name=label(web, "pledge_type", d["pledge_type"]) if d["pledge_type"] else "–",
         timeline=timeline,
-        health_explanation=_health_explanation(web, d["reporting_health"], reports),
+        health_explanation=_health_explanation(web, d["reporting_health"], [report_dict(r) for r in pledge.reports]),
+        figures_shown=progress_view(web, detail["progress"]),
+        deliverable_rows=[
+            {**x, "status_label": deliverable_labels(web)[x["status"]], "due": fmt.date(_day(x["due_on"]))}
+            for x in detail["deliverables"]
+        ],
+        has_pending_report=insider and any(r.review_state != "published" for r in pledge.reports),
         changes=[_history_view(web, h) for h in reversed(data["history"])],
     )
+
+
+def deliverable_labels(web: Web) -> dict[str, str]:
+    """The statuses of a deliverable, in the reader's language."""
+    g = web.gettext
+    return {
+        "planned": g("Planned"),
+        "in_progress": g("In progress"),
+        "completed": g("Completed"),
+        "delayed": g("Delayed"),
+        "cancelled": g("Cancelled"),
+    }
+
+
+def progress_view(web: Web, p: dict[str, Any]) -> dict[str, Any]:
+    """Pledged → committed → disbursed as the pledge page writes it: the three figures, the share of the
+    pledged USD value disbursed (or why there is none), and the table per year."""
+    fmt = web.fmt
+    share = p["disbursed_share"]
+    return {
+        "pledged": fmt.usd(p["value_usd"]) if p["value_usd"] is not None else web.gettext("no USD value"),
+        "committed": fmt.usd(p["usd_committed"]),
+        "disbursed": fmt.usd(p["usd_disbursed"]),
+        "share": fmt.percent(share) if share is not None else None,
+        "years": [
+            {
+                "year": y["year"],
+                "committed": fmt.usd(y["usd_committed"]),
+                "disbursed": fmt.usd(y["usd_disbursed"]),
+                "cumulative_committed": fmt.usd(y["cumulative_committed"]),
+                "cumulative_disbursed": fmt.usd(y["cumulative_disbursed"]),
+                "people": fmt.number(y["people_reached"]),
+            }
+            for y in p["years"]
+        ],
+    }
 
 
 # ---------------------------------------------------------------- organisations
@@ -551,6 +634,7 @@ def organisation_page(organisation_id: Annotated[Id, Path()], web: WebDep) -> Re
     as_partner = [public_pledge(p) for p in partnered]
     record = reporting_record(web.session, org.id)
     data = {
+        "totals": summary(web.session, "year", PledgeFilter(pledger=[org.id]))["total"],
         "organisation": {
             **organisation_dict(org),
             "country_name": label(web, "country", org.country) if org.country else None,

@@ -1,5 +1,5 @@
-"""The pledger portal: an organisation's pledges in every review state, the guided pledge form, annual
-progress reports and personal API tokens.
+"""The pledger portal: an organisation's pledges in every review state, the guided pledge form and personal API
+tokens (progress reports and deliverables: ``pages/reports``).
 
 Pledgers see and change their own organisations' pledges; the secretariat and administrators may use the
 portal too. Every decision on who may do what is taken by ``observatory.auth``.
@@ -8,6 +8,7 @@ portal too. Every decision on who may do what is taken by ``observatory.auth``.
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path
@@ -20,9 +21,9 @@ from observatory.accounts import service as accounts
 from observatory.accounts.models import User
 from observatory.auth import Action, require, require_new_pledge, require_pledge_change
 from observatory.errors import Conflict, Invalid
-from observatory.pledges import service
-from observatory.pledges.models import Organisation, Pledge, ProgressReport
-from observatory.pledges.schemas import Id, PledgeFields, PledgeIn, ProgressReportIn
+from observatory.pledges import reports, service
+from observatory.pledges.models import Organisation, Pledge
+from observatory.pledges.schemas import Id, PledgeFields, PledgeIn, validation_context
 from observatory.web.deps import CsrfDep, FormDep, WebDep
 from observatory.web.forms import enter, form_errors, integer, lines, many, number_text, redirect, text
 from observatory.web.labels import choices, field_labels, label
@@ -52,14 +53,9 @@ def organisation_options(web: Web) -> list[Organisation]:
 
 
 def report_flag(pledge: Pledge, today: dt.date) -> str | None:
-    """``overdue`` for a published pledge whose report is late, ``due`` when it soon will be."""
-    if pledge.review_state != "published":
-        return None
-    if service.reporting_health(pledge, today) in ("amber", "red"):
-        return "overdue"
-    if service.reporting_health(pledge, today + dt.timedelta(days=DUE_WINDOW_DAYS)) in ("amber", "red"):
-        return "due"
-    return None
+    """``overdue`` for a published pledge whose report is late, ``due`` when it soon will be (the rule of
+    ``reports.report_flag``, looking ahead :data:`DUE_WINDOW_DAYS`)."""
+    return reports.report_flag(pledge, today, DUE_WINDOW_DAYS)
 
 
 def pledge_row(web: Web, p: Pledge, today: dt.date) -> dict[str, Any]:
@@ -75,6 +71,7 @@ def pledge_row(web: Web, p: Pledge, today: dt.date) -> dict[str, Any]:
         "reporting_health": service.reporting_health(p, today) if state == "published" else None,
         "report": report_flag(p, today),
         "last_report_on": last,
+        "returned_reports": [r.year for r in p.reports if r.review_state == "returned"],
         "version": p.version,
         "updated_at": p.updated_at,
         "can_edit": web.can(Action.UPDATE_PLEDGE, org, state),
@@ -226,7 +223,7 @@ def pledge_input(values: dict[str, Any]) -> dict[str, Any]:
         "focus_areas": values["focus_areas"],
         "pillars": values["pillars"],
         "target_countries": values["target_countries"],
-        "value": opt("".join(values["value"].replace("\u00a0", " ").replace("_", "").split())),
+        "value": opt(values["value"]),  # read as the reader's language writes numbers (validation_context)
         "currency": opt(values["currency"]),
         "start_year": opt(values["start_year"]),
         "end_year": opt(values["end_year"]),
@@ -239,8 +236,8 @@ def pledge_input(values: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def values_of(p: Pledge) -> dict[str, Any]:
-    """A pledge as the form shows it."""
+def values_of(p: Pledge, language: str = "en") -> dict[str, Any]:
+    """A pledge as the form shows it (its amount as ``language`` writes numbers)."""
     d = service.pledge_dict(p)
     return {
         "organisation": str(p.pledger_id),
@@ -251,7 +248,7 @@ def values_of(p: Pledge) -> dict[str, Any]:
         "focus_areas": d["focus_areas"],
         "pillars": d["pillars"],
         "target_countries": d["target_countries"],
-        "value": number_text(d["value"]),
+        "value": number_text(d["value"], language),
         "currency": d["currency"] or "",
         "start_year": number_text(d["start_year"]),
         "end_year": number_text(d["end_year"]),
@@ -289,25 +286,51 @@ def taxonomy(web: Web) -> list[dict[str, Any]]:
     ]
 
 
-def countries_by_region(web: Web) -> list[dict[str, Any]]:
-    """The countries grouped by ITU region (then the other territories), by name."""
-    by_region: dict[str | None, list[dict[str, str]]] = {}
+def _searchable(*names: str) -> str:
+    """Names as the country search compares them (the start of any word): lower case, without accents, any
+    punctuation a space."""
+    text = unicodedata.normalize("NFD", " ".join(names).casefold())
+    return " ".join("".join(ch if ch.isalnum() else " " for ch in text if not unicodedata.combining(ch)).split())
+
+
+def countries_by_region(web: Web, chosen: list[str] | None = None) -> list[dict[str, Any]]:
+    """The countries grouped by ITU region (then the other territories), by name, each with what the search
+    box matches (English and French names, ISO codes) and the country groups it belongs to today."""
+    today = dt.date.today()
+    groups = {g: set(reference.group_members(g, today)) for g in reference.COUNTRY_GROUPS}
+    picked = set(chosen or [])
+    by_region: dict[str | None, list[dict[str, Any]]] = {}
     for c in reference.countries().values():
-        by_region.setdefault(c.itu_region, []).append({"code": c.alpha3, "name": label(web, "country", c.alpha3)})
+        by_region.setdefault(c.itu_region, []).append(
+            {
+                "code": c.alpha3,
+                "name": label(web, "country", c.alpha3),
+                "search": _searchable(c.name_en, c.name_fr, c.alpha2, c.alpha3),
+                "groups": " ".join(g for g, members in groups.items() if c.alpha3 in members),
+                "chosen": c.alpha3 in picked,
+            }
+        )
     out: list[dict[str, Any]] = []
     for region in [*reference.ITU_REGIONS, None]:
         countries = sorted(by_region.get(region, []), key=lambda c: c["name"].casefold())
         name = label(web, "region", region) if region else web.gettext("Other territories")
         if countries:
-            out.append({"label": name, "countries": countries})
+            chosen_here = sum(c["chosen"] for c in countries)
+            out.append({"code": region or "other", "label": name, "countries": countries, "chosen": chosen_here})
     return out
 
 
-def country_shortcuts(web: Web) -> list[dict[str, str]]:
-    """The country groups and ITU regions the form can add at once."""
-    groups = [{"value": f"group:{g}", "label": label(web, "country_group", g)} for g in reference.COUNTRY_GROUPS]
-    regions = [{"value": f"region:{r}", "label": label(web, "region", r)} for r in reference.ITU_REGIONS]
-    return groups + regions
+def country_shortcuts(web: Web) -> list[dict[str, Any]]:
+    """The country groups (their members today) and ITU regions the form can add at once, with their size."""
+    today = dt.date.today()
+    out: list[dict[str, Any]] = []
+    for g in reference.COUNTRY_GROUPS:
+        count = len(reference.group_members(g, today))
+        out.append({"value": f"group:{g}", "label": label(web, "country_group", g), "count": count})
+    for r in reference.ITU_REGIONS:
+        count = sum(c.itu_region == r for c in reference.countries().values())
+        out.append({"value": f"region:{r}", "label": label(web, "region", r), "count": count})
+    return out
 
 
 def form_page(
@@ -347,7 +370,7 @@ def form_page(
         fields=field_labels(web),
         taxonomy=taxonomy(web),
         text_languages=TEXT_LANGUAGES,
-        regions=countries_by_region(web),
+        regions=countries_by_region(web, values.get("target_countries")),
         shortcuts=country_shortcuts(web),
         currencies=sorted(reference.currencies().values(), key=lambda c: c.code),
         country_names=names,
@@ -382,7 +405,8 @@ def pledge_new(web: WebDep, form: FormDep) -> Response:
     fields: dict[str, Any] = pledge_input(values)
     fields["review_state"] = state
     try:
-        data = PledgeIn.model_validate({**fields, "pledger": organisation_input(org) if org else {}})
+        typed = {**fields, "pledger": organisation_input(org) if org else {}}
+        data = PledgeIn.model_validate(typed, context=validation_context(web.language))
     except ValidationError as exc:
         errors = form_errors(web, exc, {"pledger": "organisation"})
     if org is None:
@@ -404,12 +428,12 @@ def _editable(web: Web, ref: str) -> Pledge:
 def pledge_edit_form(web: WebDep, ref: str) -> Response:
     """The form to change a pledge."""
     pledge = _editable(web, ref)
-    return form_page(web, pledge, values_of(pledge), {})
+    return form_page(web, pledge, values_of(pledge, web.language), {})
 
 
 def _conflict(web: Web, pledge: Pledge, values: dict[str, Any]) -> Response:
     """The current pledge, and what the user typed that differs from it: nothing is overwritten."""
-    current = values_of(pledge)
+    current = values_of(pledge, web.language)
     yours = {k: v for k, v in values.items() if v != current.get(k)}
     return form_page(web, pledge, current, {}, status=409, conflict=yours)
 
@@ -435,7 +459,7 @@ def pledge_edit(web: WebDep, ref: str, form: FormDep) -> Response:
     fields = pledge_input(values)
     fields["status"] = pledge.status
     try:
-        data = PledgeFields.model_validate(fields)
+        data = PledgeFields.model_validate(fields, context=validation_context(web.language))
         if (data.value, data.currency) == (current["value"], current["currency"]) and data.currency != "USD":
             data.value_usd = current["value_usd"]  # a stated USD value stays while the amount stays
     except ValidationError as exc:
@@ -456,100 +480,4 @@ def pledge_edit(web: WebDep, ref: str, form: FormDep) -> Response:
         return _conflict(web, pledge, values)
     except Invalid as exc:
         return form_page(web, pledge, values, {"form": [str(exc)]}, status=422)
-    return redirect(web, web.url("/portal", saved=ref))
-
-
-# ---------------------------------------------------------------- progress reports
-
-EMPTY_REPORT: dict[str, str] = {
-    "year": "",
-    "status": "",
-    "percent_complete": "",
-    "usd_disbursed": "",
-    "people_reached": "",
-    "narrative": "",
-    "version": "",
-}
-
-
-def report_values(r: ProgressReport) -> dict[str, str]:
-    """A progress report as the report form shows it."""
-    return {
-        "year": str(r.year),
-        "status": r.status,
-        "percent_complete": number_text(r.percent_complete),
-        "usd_disbursed": number_text(r.usd_disbursed),
-        "people_reached": number_text(r.people_reached),
-        "narrative": r.narrative,
-        "version": str(r.version),
-    }
-
-
-def _reportable(web: Web, ref: str) -> Pledge:
-    enter(web)
-    pledge = service.get_pledge(web.session, ref)
-    require(web.principal, Action.FILE_REPORT, pledge.pledger_id)
-    return pledge
-
-
-def report_page(
-    web: Web,
-    pledge: Pledge,
-    values: dict[str, str],
-    errors: dict[str, list[str]],
-    *,
-    status: int = 200,
-    conflict: bool = False,
-) -> Response:
-    """The progress report form of a pledge, with its earlier reports."""
-    data = {
-        "pledge": {
-            "reference": pledge.reference,
-            "title": pledge.title,
-            "review_state": pledge.review_state,
-            "reporting_health": service.reporting_health(pledge),
-        },
-        "reports": [service.report_dict(r) for r in pledge.reports],
-        "values": values,
-        "errors": errors,
-        "conflict": conflict,
-    }
-    return web.render(
-        "pledges/portal/report_form.html", data, status=status, labels=choices(web), fields=field_labels(web)
-    )
-
-
-@router.get("/pledges/{ref}/report")
-def report_form(web: WebDep, ref: str, year: int | None = None) -> Response:
-    """The form for a year's progress report (the current year unless asked), filled in when it exists."""
-    pledge = _reportable(web, ref)
-    year = year or dt.date.today().year
-    existing = next((r for r in pledge.reports if r.year == year), None)
-    values = report_values(existing) if existing else {**EMPTY_REPORT, "year": str(year), "status": pledge.status}
-    return report_page(web, pledge, values, {})
-
-
-@router.post("/pledges/{ref}/report", dependencies=[CsrfDep])
-def report_file(web: WebDep, ref: str, form: FormDep) -> Response:
-    """File or correct a year's progress report from the form."""
-    pledge = _reportable(web, ref)
-    values = {k: text(form, k) for k in EMPTY_REPORT}
-    year = integer(values["year"])
-    existing = next((r for r in pledge.reports if r.year == year), None)
-    if existing is None:
-        values["version"] = ""  # a year without a report gets a new one
-    fields = {k: (v or None) for k, v in values.items() if k != "narrative"}
-    try:
-        data = ProgressReportIn.model_validate({**fields, "narrative": values["narrative"]})
-    except ValidationError as exc:
-        return report_page(web, pledge, values, form_errors(web, exc), status=422)
-    if existing is not None and data.version != existing.version:
-        return report_page(web, pledge, report_values(existing), {}, status=409, conflict=True)
-    try:
-        service.file_report(web.session, ref, data, web.principal.name)
-    except Conflict:
-        return report_page(web, pledge, report_values(existing) if existing else values, {}, status=409, conflict=True)
-    except Invalid:
-        message = web.gettext("Progress reports are filed on published pledges only.")
-        return report_page(web, pledge, values, {"form": [message]}, status=422)
     return redirect(web, web.url("/portal", saved=ref))

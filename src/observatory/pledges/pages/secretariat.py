@@ -1,6 +1,6 @@
 """The secretariat's workspace: the review queue, reviewing a pledge (differences between its versions,
-its history, publish / reject / ask for changes), spreadsheet import with a preview, exports and
-organisations with their pledgers' invitations."""
+its history, publish / reject / ask for changes), spreadsheet import with a preview and exports. The
+organisations' pages are in ``organisations``."""
 
 from __future__ import annotations
 
@@ -14,27 +14,27 @@ import secrets
 import shutil
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Query
 from fastapi.responses import FileResponse, Response, StreamingResponse
-from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 
-from observatory import reference
-from observatory.accounts import service as accounts
 from observatory.audit import AuditEntry
-from observatory.auth import Action
+from observatory.auth import ANONYMOUS, Action
 from observatory.db import transaction
 from observatory.errors import Conflict, Invalid, NotFound
+from observatory.pledges import reports as reports_service
 from observatory.pledges import service
 from observatory.pledges.csvio import ImportRejected, ImportResult, check_file, csv_chunks, import_file
 from observatory.pledges.models import REVIEW_STATES, Pledge
+from observatory.pledges.pages import reports as report_pages
 from observatory.pledges.query import PledgeFilter, iter_pledges, list_pledges
-from observatory.pledges.schemas import OrganisationIn, Version
+from observatory.pledges.schemas import Version
 from observatory.web.deps import CsrfDep, FormDep, WebDep
-from observatory.web.forms import enter, form_errors, integer, invitation_error, redirect, text
+from observatory.web.forms import enter, integer, redirect, text
 from observatory.web.labels import choices, field_labels, label
 from observatory.web.render import Web, finite
 
@@ -85,6 +85,7 @@ def workspace(web: WebDep) -> Response:
     data = {
         "counts": {**counts, "overdue_reports": overdue.total},
         "queue": [_brief(p) for p in queue],
+        "report_queue": report_pages.report_queue(web, QUEUE_LIMIT),
         "overdue": [_brief(p) for p in overdue.items],
     }
     return web.render("pledges/secretariat/index.html", data, labels=choices(web))
@@ -178,6 +179,15 @@ def versions_of(entries: list[AuditEntry]) -> dict[int, dict[str, Any]]:
     return out
 
 
+def without_usd(pledge: Pledge) -> dict[str, Any] | None:
+    """Why a pledge with a value has no USD value (the currency and the year with no rate), for the reviewer:
+    it will count as a pledge but in no USD total; None when it has a USD value or no value."""
+    if pledge.value_amount is None or pledge.value_usd is not None:
+        return None
+    year = pledge.announced_on.year if pledge.announced_on else pledge.start_year
+    return {"currency": pledge.currency, "year": year}
+
+
 def review_page(
     web: Web, pledge: Pledge, *, old: int | None = None, new: int | None = None, error: str = "", status: int = 200
 ) -> Response:
@@ -208,7 +218,7 @@ def review_page(
         )  # fmt: skip
     data = {
         "pledge": {**service.pledge_dict(pledge), "reporting_health": service.reporting_health(pledge)},
-        "reports": [service.report_dict(r) for r in pledge.reports],
+        **report_pages.review_section(web, pledge),
         "versions": [
             {"version": n, "at": versions[n]["at"], "actor": versions[n]["actor"], "action": versions[n]["action"]}
             for n in numbers
@@ -216,6 +226,7 @@ def review_page(
         "diff": {"from": old, "to": new, "fields": diff},
         "history": history,
         "error": error,
+        "without_usd": without_usd(pledge),
     }
     return web.render(
         "pledges/secretariat/review.html",
@@ -227,6 +238,8 @@ def review_page(
         focus_name=lambda code: label(web, "focus_area", code),
         pillar_name=lambda code: label(web, "pillar", code),
         transitions=service.REVIEW_TRANSITIONS[pledge.review_state],
+        report_labels=report_pages.report_choices(web),
+        report_fields=report_pages.report_fields(web),
     )
 
 
@@ -345,6 +358,12 @@ def _outcome(result: ImportResult | None, rejected: list[Any], count: int, lines
         "rejected": [{"line": e.line, "column": e.column, "reason": e.reason} for e in rejected[:REJECTED_PER_PAGE]],
         "rejected_count": count,
         "rejected_lines": lines,
+        # What the reviewer checks before committing: the organisations the file would register (a typo
+        # makes a duplicate) and the values that will count in no USD total.
+        "new_organisations": [asdict(o) for o in result.new_organisations] if result else [],
+        "new_organisation_count": result.new_organisation_count if result else 0,
+        "without_usd": [asdict(w) for w in result.without_usd] if result else [],
+        "without_usd_count": result.without_usd_count if result else 0,
     }
 
 
@@ -362,7 +381,14 @@ def import_page(web: Web, data: dict[str, Any], status: int = 200) -> Response:
         "upload_kept_hours": web.request.app.state.settings.upload_kept_hours,
         **data,
     }
-    return web.render("pledges/secretariat/import.html", page, status=status, labels=choices(web), states=IMPORT_STATES)
+    return web.render(
+        "pledges/secretariat/import.html",
+        page,
+        status=status,
+        labels=choices(web),
+        states=IMPORT_STATES,
+        country_name=lambda code: label(web, "country", code) if code else "–",
+    )
 
 
 @router.get("/import")
@@ -392,7 +418,7 @@ def import_preview(web: WebDep, form: FormDep) -> Response:
     with paths[0].open("wb") as fh:
         shutil.copyfileobj(upload.file, fh)
     with paths[1].open("w", encoding="utf-8", newline="") as rejected_to:
-        result = check_file(_engine(web), paths[0], web.principal.name, state, rejected_to)
+        result = check_file(_engine(web), paths[0], web.principal.name, state, rejected_to, web.language)
     summary = {
         "stage": "preview",
         "upload": upload_id,
@@ -500,7 +526,7 @@ def _json_chunks(engine: Engine, f: PledgeFilter) -> Iterator[str]:
     with transaction(engine) as session:
         yield "["
         for n, p in enumerate(iter_pledges(session, f)):
-            record = {**service.public_pledge(p), "reports": [service.report_dict(r) for r in p.reports]}
+            record = {**service.public_pledge(p), **reports_service.pledge_detail(p, ANONYMOUS)}  # published reports
             yield ("," if n else "") + "\n" + json.dumps(finite(record), ensure_ascii=False, allow_nan=False)
         yield "\n]\n"
 
@@ -525,99 +551,3 @@ def export_json(web: WebDep, review_state: States = []) -> Response:  # noqa: B0
         media_type="application/json",
         headers={"content-disposition": 'attachment; filename="pledges.json"'},
     )
-
-
-# ---------------------------------------------------------------- organisations and their pledgers
-
-
-def organisations_page(
-    web: Web,
-    *,
-    q: str = "",
-    page: int = 1,
-    values: dict[str, str] | None = None,
-    errors: dict[str, list[str]] | None = None,
-    invite_error: str = "",
-    notice: str = "",
-    status: int = 200,
-) -> Response:
-    """The organisations page: a page of the organisations matching ``q`` with their pledges and pledgers, and the forms
-    to register one and invite its pledgers."""
-    page = max(1, page)
-    orgs, total = service.search_organisations(web.session, q, page, ORGANISATIONS_PER_PAGE)
-    ids = [o.id for o in orgs]
-    pledges = service.pledges_by_pledger(web.session, ids)
-    members = accounts.member_counts(web.session, ids)
-    data = {
-        "organisations": [
-            {**service.organisation_dict(o), "pledges": pledges.get(o.id, 0), "pledgers": members.get(o.id, 0)}
-            for o in orgs
-        ],
-        "total": total,
-        "page": page,
-        "pages": max(1, -(-total // ORGANISATIONS_PER_PAGE)),
-        "q": q,
-        "values": values or {"name": "", "stakeholder_type": "", "country": "", "itu_membership": "none"},
-        "errors": errors or {},
-        "invite_error": invite_error,
-        "notice": notice,
-    }
-    countries = sorted(
-        ((c, label(web, "country", c)) for c in reference.countries()), key=lambda item: item[1].casefold()
-    )
-    return web.render(
-        "pledges/secretariat/organisations.html",
-        data,
-        status=status,
-        labels=choices(web),
-        fields=field_labels(web),
-        countries=countries,
-        country_name=lambda code: label(web, "country", code) if code else "–",
-    )
-
-
-@router.get("/organisations")
-def organisations(
-    web: WebDep, q: str = "", page: Annotated[int, Query(ge=1, le=1_000_000)] = 1, created: str = "", invited: str = ""
-) -> Response:
-    """The registered organisations, searched by name."""
-    enter(web, Action.MANAGE_ORGANISATIONS)
-    notice = ""
-    if created:
-        notice = web.gettext("Organisation “%(name)s” registered.") % {"name": created}
-    elif invited:
-        notice = web.gettext("Invitation sent to %(email)s.") % {"email": invited}
-    return organisations_page(web, q=q, page=page, notice=notice)
-
-
-@router.post("/organisations", dependencies=[CsrfDep])
-def organisation_create(web: WebDep, form: FormDep) -> Response:
-    """Register an organisation."""
-    enter(web, Action.MANAGE_ORGANISATIONS)
-    values = {k: text(form, k) for k in ("name", "stakeholder_type", "country", "itu_membership")}
-    try:
-        data = OrganisationIn.model_validate({**values, "country": values["country"] or None})
-    except ValidationError as exc:
-        return organisations_page(web, values=values, errors=form_errors(web, exc), status=422)
-    if service.find_organisation(web.session, data.name) is not None:
-        errors = {"name": [web.gettext("An organisation of this name is already registered.")]}
-        return organisations_page(web, values=values, errors=errors, status=409)
-    org = service.upsert_organisation(web.session, data, web.principal.name)
-    return redirect(web, web.url("/secretariat/organisations", q=org.name, created=org.name))
-
-
-@router.post("/organisations/invite", dependencies=[CsrfDep])
-def invite_pledger(web: WebDep, form: FormDep) -> Response:
-    """Invite a pledger for an organisation: the account is created and its invitation link mailed."""
-    enter(web, Action.MANAGE_ORGANISATIONS)
-    org_id = integer(text(form, "organisation"))
-    org = service.organisation_by_id(web.session, org_id) if org_id is not None else None
-    if org is None:
-        raise NotFound(f"no organisation {text(form, 'organisation')!r}")
-    settings = web.request.app.state.settings
-    try:
-        user, _link = accounts.invite_user(web.session, text(form, "email"), "pledger", [org.id], settings,
-                                           web.principal.name)  # fmt: skip
-    except (Invalid, Conflict) as exc:
-        return organisations_page(web, q=org.name, invite_error=invitation_error(web, exc), status=exc.status)
-    return redirect(web, web.url("/secretariat/organisations", q=org.name, invited=user.email))

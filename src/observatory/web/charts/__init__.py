@@ -1,9 +1,16 @@
 """Charts and a world map drawn on the server as inline SVG: readable without JavaScript, light, accessible.
 
-Every function returns a :class:`markupsafe.Markup` holding one ``<svg>`` element, ready for a Jinja2 template
-(``{{ chart }}``). The SVG has a ``viewBox`` and ``width="100%"`` (so it scales with its container), inherits
-the page's fonts (``font-family="inherit"``) and uses presentation attributes only -- no ``<style>``, no inline
-``style``, no script -- so a strict Content-Security-Policy does not affect it.
+Every function returns a :class:`markupsafe.Markup` holding one ``<svg>`` element and the line under it that
+states the chart's unit and source (``<p class="chart-note">``, also the SVG's ``<desc>``), ready for a Jinja2
+template (``{{ chart }}`` inside a ``<figure>``). The SVG has a ``viewBox`` and ``width="100%"`` (so it scales
+with its container), inherits the page's fonts (``font-family="inherit"``) and uses presentation attributes
+only -- no ``<style>``, no inline ``style``, no script -- so a strict Content-Security-Policy does not affect it.
+
+What each chart is for (so that no chart invents data): counts and sums per year are :func:`year_bars`, one
+column for every year of the range and zeros drawn as zeros; :func:`line_chart` is for continuous measurements
+and is broken where a value is missing or the source changes; :func:`bar_chart` compares categories;
+:func:`world_map` has a class for zero and one for "no data", and classes that do not overlap
+(:func:`map_classes`).
 
 Text: every word shown comes from the caller (already translated); numbers are formatted by the caller's
 callbacks; everything is escaped. The chart's name is its ``title`` (``<title>`` and ``aria-label``). A chart
@@ -14,7 +21,8 @@ without links is ``role="img"``; a chart with links is ``role="group"`` instead,
 Colour: bars and lines use Okabe-Ito colours (darkened where needed) that keep a contrast of at least 3:1
 against white (WCAG 1.4.11); line series differ by colour, dash pattern and marker shape, so they read in
 greyscale. The map uses :func:`palette`, steps of viridis (colour-blind safe, perceptually ordered) restricted to
-its darker part so that every class keeps 3:1 against white; countries without a value are light grey with a
+its darker part so that every class keeps 3:1 against white and placed so that adjacent classes differ by at
+least :data:`MIN_DELTA_E` in CIEDE2000; zero is pale yellow, and countries without a value are light grey with a
 hatch, lighter than every class.
 
 The world map
@@ -44,32 +52,48 @@ Suggested CSS for the page (optional)::
     .chart a:hover > :not(title), .chart a:focus-visible > :not(title) { stroke: #000; stroke-width: 1.5; }
 """
 
-from observatory.web.charts.bars import bar_chart
-from observatory.web.charts.classes import class_breaks, palette
+from observatory.web.charts.bars import bar_chart, year_bars, year_range
+from observatory.web.charts.classes import MAX_CLASSES, MapClass, class_breaks, class_of, map_classes, palette
 from observatory.web.charts.common import (
     BAR_COLOUR,
+    MIN_DELTA_E,
     NO_DATA_FILL,
+    NO_DATA_HATCH,
     SERIES_COLOURS,
     WORLD_ATLAS_ENV,
+    ZERO_FILL,
+    ChartNote,
     WorldAtlasMissingError,
     contrast_ratio,
 )
 from observatory.web.charts.geometry import unmapped_countries
-from observatory.web.charts.lines import line_chart, nice_ticks
-from observatory.web.charts.maps import world_map
+from observatory.web.charts.lines import line_chart, nice_ticks, segments
+from observatory.web.charts.maps import class_labels, world_map
 
 __all__ = [
     "BAR_COLOUR",
+    "MAX_CLASSES",
+    "MIN_DELTA_E",
     "NO_DATA_FILL",
+    "NO_DATA_HATCH",
     "SERIES_COLOURS",
     "WORLD_ATLAS_ENV",
+    "ZERO_FILL",
+    "ChartNote",
+    "MapClass",
     "WorldAtlasMissingError",
     "bar_chart",
     "class_breaks",
+    "class_labels",
+    "class_of",
     "contrast_ratio",
     "line_chart",
+    "map_classes",
     "nice_ticks",
     "palette",
+    "segments",
     "unmapped_countries",
     "world_map",
+    "year_bars",
+    "year_range",
 ]

@@ -3,8 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TypedDict
 
 from markupsafe import Markup, escape
+
+
+class ChartNote(TypedDict):
+    """What every chart states under it, in the page's language: its unit and its source (``**note``)."""
+
+    unit: str
+    source: str
+
 
 TEXT_COLOUR = "#1f1f1f"
 MUTED_COLOUR = "#595959"  # 7:1 on white
@@ -16,6 +25,11 @@ SERIES_DASHES = ("", "7 4", "2 3", "9 3 2 3", "4 2")
 SERIES_MARKERS = ("circle", "square", "triangle", "diamond", "cross")
 NO_DATA_FILL = "#ececec"
 NO_DATA_HATCH = "#b3b3b3"
+# The map's class for zero (a value, unlike "no data"): pale yellow, the light end of viridis, solid (no hatch).
+ZERO_FILL = "#f6efa6"
+# Adjacent map colours (and each colour against the no-data grey) differ by at least this CIEDE2000 distance
+# (about three times a difference most readers see at a glance; tests/web/test_charts.py measures every palette).
+MIN_DELTA_E = 15.0
 
 # Viridis (matplotlib, CC0) at t = 0, 0.1, ..., 0.6. Beyond about t = 0.57 the colours fall below 3:1 on white.
 VIRIDIS = ("#440154", "#482475", "#414487", "#355f8d", "#2a788e", "#21918c", "#22a884")
@@ -76,13 +90,28 @@ def fit(text: str, width: float, size: float) -> str:
     return text.rstrip() + "…"
 
 
-def svg_open(width: float, height: float, title: str, *, interactive: bool, kind: str) -> str:
+def svg_open(width: float, height: float, title: str, *, interactive: bool, kind: str, note: str = "") -> str:
+    """The ``<svg>`` start tag, its ``<title>`` (the chart's name) and ``<desc>`` (its unit and source)."""
     role = "group" if interactive else "img"
+    desc = f"<desc>{esc(note)}</desc>" if note else ""
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {num(width)} {num(height)}" width="100%" '
         f'role="{role}" aria-label="{esc(title)}" class="chart chart-{kind}" font-family="inherit" '
-        f'fill="{TEXT_COLOUR}"><title>{esc(title)}</title>'
+        f'fill="{TEXT_COLOUR}"><title>{esc(title)}</title>{desc}'
     )
+
+
+def note_text(unit: str, source: str) -> str:
+    """The unit and source line, as plain text (for ``<desc>``)."""
+    return " · ".join(part for part in (unit, source) if part)
+
+
+def note_html(unit: str, source: str) -> str:
+    """The unit and source line shown under the chart, in the page's font (readable on a phone)."""
+    parts = [f'<span class="chart-unit">{esc(unit)}</span>' if unit else ""]
+    parts.append(f'<span class="chart-source">{esc(source)}</span>' if source else "")
+    inner = " · ".join(p for p in parts if p)
+    return f'<p class="chart-note">{inner}</p>' if inner else ""
 
 
 def markup(parts: Iterable[str]) -> Markup:
