@@ -282,6 +282,7 @@ def test_country_page_shows_real_connectivity_and_infrastructure(new_context: Co
         ("/connectivity", "connectivity"),
         ("/infrastructure", "infrastructure"),
         ("/cost-model?country=MWI", "cost-model"),
+        ("/groups/LDC", "group-ldc"),
     ],
 )
 def test_world_pages_draw_their_map_or_chart(new_context: ContextFactory, path: str, name: str) -> None:

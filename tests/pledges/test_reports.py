@@ -280,3 +280,16 @@ def test_api_files_corrects_and_shows_only_published_reports(client: TestClient)
     assert returned.status_code == 200 and client.get(f"/api/v1/pledges/{ref}/reports").json() == []
     with_state = client.get(f"/api/v1/pledges/{ref}/reports", headers=AUTH).json()
     assert [(r["review_state"], r["review_note"]) for r in with_state] == [("returned", "Why?")]
+
+
+def test_a_year_still_to_correct_does_not_hide_the_other_errors() -> None:
+    found = errors_of({"year": "next year", "usd_committed": 10, "usd_disbursed": 50}, ReportContext())
+    assert found == {"year": "int_parsing", "usd_disbursed": "report_disbursed_over_committed"}
+
+
+def test_the_finance_rule_writes_its_amounts_as_the_reader_does() -> None:
+    data = {"year": LAST_YEAR, "status": "in_progress", "usd_committed": 1_000_000, "usd_disbursed": 5_000_000}
+    for language, written in (("en", "5,000,000"), ("fr", "5\u202f000\u202f000")):
+        with pytest.raises(ValidationError) as caught:
+            ProgressReportIn.model_validate(data, context={"numbers": language, "report": ReportContext()})
+        assert written in str(caught.value), language

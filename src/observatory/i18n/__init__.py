@@ -102,9 +102,14 @@ class Formatter:
         return "–" if value is None or not math.isfinite(value) else f"USD {self.compact(value)}"
 
     def percent(self, share: float | None) -> str:
+        """A share (0–1) as a percentage: whole percents, one decimal under 10 %, and "< 0.1 %" for a share
+        above zero too small to show (so that a small share never reads as none)."""
         if share is None:
             return "–"
-        return self._safe(share, lambda: format_percent(share, format="#,##0 %", locale=self.locale))
+        if 0 < share < 0.001:
+            return "< " + self._safe(0.001, lambda: format_percent(0.001, format="#,##0.0 %", locale=self.locale))
+        pattern = "#,##0.0 %" if 0 < share < 0.1 else "#,##0 %"
+        return self._safe(share, lambda: format_percent(share, format=pattern, locale=self.locale))
 
     def date(self, value: dt.date | None) -> str:
         return "–" if value is None else format_date(value, format="medium", locale=self.locale)

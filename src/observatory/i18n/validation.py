@@ -31,6 +31,7 @@ CSV = "csv"
 
 _BLANKS = re.compile(r"\s+")  # spaces, no-break spaces (U+00A0), narrow no-break spaces (U+202F), thin spaces
 _NUMBER_TEXT = re.compile(r"[+-]?\d[\d ,.]*")
+_PLAIN_DECIMAL = re.compile(r"\d+(\.\d+)?")
 _SPACE_GROUPS = re.compile(r"\d{1,3}( \d{3})+([.,]\d+)?")
 _ONE_SEPARATOR = re.compile(r"([1-9]\d{0,2})([.,])(\d{3})")
 # The conventions tried after the reader's own, for a number typed another way that can be read only one way.
@@ -68,6 +69,8 @@ def parse_number(text: str, convention: str) -> float:
     it is refused. CSV files: digits, "." before the decimals, "," between thousands ("5000000.50",
     "5,000,000.50"). Exponents, "Infinity" and "NaN" are never numbers here."""
     raw = text.strip()
+    if (raw.isascii() and raw.isdigit()) or (convention == CSV and _PLAIN_DECIMAL.fullmatch(raw)):
+        return _finite(Decimal(raw), raw)  # the common case, read the same way by every convention it is in
     spaced = _BLANKS.sub(" ", raw)
     if not _NUMBER_TEXT.fullmatch(spaced) or spaced[-1] in " ,.":
         raise _refuse("csv_number" if convention == CSV else "number_format", raw)

@@ -73,6 +73,7 @@ COLUMNS = (
 # Written by the explorer's and the API's exports of a selection, ignored when a file is imported: the part of
 # each pledge's USD value attributed to the selection (``observatory.pledges.breakdowns``).
 COMPUTED_COLUMNS = ("value_usd_attributed",)
+NEAR_MATCHED = 100  # new organisations of a preview given the registered names that look like theirs
 OPTIONAL_COLUMNS = ("language", "synthetic")  # of the text (default en); synthetic: by `observatory demo generate`
 REQUIRED = ("pledger", "pledger_type", "title", "focus_areas")
 LISTS = frozenset(("focus_areas", "pillars", "target_countries", "sdgs", "beneficiary_groups", "partners"))
@@ -512,8 +513,10 @@ class _Importer:
 
     def _near_matches(self) -> None:
         """For each organisation the file registers, the registered names (and the file's other new names)
-        that look like it: the same letters once case, accents and punctuation are set aside, or close."""
-        if not self.result.new_organisations:
+        that look like it: the same letters once case, accents and punctuation are set aside, or close. Only
+        for a preview, where the reviewer reads them, and for the first ``NEAR_MATCHED`` new organisations
+        (difflib compares each with every registered name)."""
+        if not self.result.new_organisations or not self.dry_run:
             return
         names = registered_names(self.session)
         names.update({name_key(o.name): o.name for o in self.result.new_organisations})
@@ -521,7 +524,7 @@ class _Importer:
         for key in names:
             by_loose.setdefault(loose_key(key), []).append(key)
         keys = list(names)
-        for new in self.result.new_organisations:
+        for new in self.result.new_organisations[:NEAR_MATCHED]:
             own = name_key(new.name)
             found = [k for k in by_loose.get(loose_key(own), []) if k != own]
             found += [k for k in difflib.get_close_matches(own, keys, n=4, cutoff=0.85) if k != own and k not in found]

@@ -8,10 +8,11 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Annotated, Any, Literal, get_args
 
-from babel import Locale
+from babel import Locale, UnknownLocaleError
+from babel.numbers import format_decimal
 from pydantic import (
     BaseModel,
     BeforeValidator,
@@ -116,6 +117,7 @@ def currency_code(value: str) -> str:
     return code
 
 
+@lru_cache(maxsize=4096)  # the same few names on every row of a file
 def _spelling(name: str) -> str:
     """A name as compared: case, accents, hyphens, underscores and runs of blanks ignored."""
     text = unicodedata.normalize("NFKD", name.replace("_", " ").replace("-", " ").casefold())
@@ -578,7 +580,14 @@ def fill(message: str, values: dict[str, Any]) -> str:
     return _PLACEHOLDER.sub(lambda m: str(values.get(m.group(1), m.group(0))), message)
 
 
-def report_rule_errors(values: dict[str, Any], context: ReportContext) -> list[InitErrorDetails]:
+def _locale_or_english(language: str) -> Locale:
+    try:
+        return Locale.parse(language)
+    except (UnknownLocaleError, ValueError):
+        return Locale.parse("en")
+
+
+def report_rule_errors(values: dict[str, Any], context: ReportContext, language: str = "en") -> list[InitErrorDetails]:
     """Every rule a report's (valid) fields break, as pydantic errors: status and percent agree, a completed
     pledge has its completion date, a discontinued one its reason, the year is neither future nor before the
     pledge, and cumulatively no more is disbursed than committed unless the finance note says why."""
@@ -613,7 +622,9 @@ def report_rule_errors(values: dict[str, Any], context: ReportContext) -> list[I
         refuse("report_completed_on_not_completed")
     if status == "discontinued" and not str(values.get("status_reason") or "").strip():
         refuse("report_reason_missing")
-    if context.finance and isinstance(year, int) and "usd_disbursed" in values:
+    if context.finance and "usd_disbursed" in values:
+        if not isinstance(year, int):
+            year = today.year  # a year still to correct: checked as this year's report, so every error shows at once
         explained = bool(str(values.get("finance_note") or "").strip())
         mine = (year, values.get("usd_committed") or 0.0, values.get("usd_disbursed") or 0.0, explained)
         rows = sorted([r for r in context.others if r[0] != year] + [mine])
@@ -621,8 +632,12 @@ def report_rule_errors(values: dict[str, Any], context: ReportContext) -> list[I
         for y, c, d, noted in rows:
             committed, disbursed = committed + c, disbursed + d
             if y >= year and disbursed > committed + 0.005 and not noted and not explained:
+                locale = "en" if language == CSV else language
                 refuse(
-                    "report_disbursed_over_committed", year=y, disbursed=round(disbursed), committed=round(committed)
+                    "report_disbursed_over_committed",
+                    year=y,
+                    disbursed=format_decimal(round(disbursed), locale=_locale_or_english(locale)),
+                    committed=format_decimal(round(committed), locale=_locale_or_english(locale)),
                 )
                 break
     return found
@@ -663,6 +678,7 @@ class ProgressReportIn(BaseModel):
     @classmethod
     def _all_rules(cls, data: Any, handler: Callable[[Any], ProgressReportIn], info: ValidationInfo) -> Any:
         context = report_context_of(info.context)
+        language = str(info.context.get(NUMBERS) or "en") if isinstance(info.context, dict) else "en"
         try:
             report = handler(data)
         except ValidationError as exc:
@@ -680,11 +696,11 @@ class ProgressReportIn(BaseModel):
                     values[name] = _field_adapter(name).validate_python(value, context=info.context)
                 except ValidationError:
                     bad.add(name)
-            rules = [r for r in report_rule_errors(values, context) if r["loc"][0] not in bad]
+            rules = [r for r in report_rule_errors(values, context, language) if r["loc"][0] not in bad]
             raise ValidationError.from_exception_data(
                 cls.__name__, [_details(e) for e in exc.errors()] + rules
             ) from None
-        if status := report_rule_errors(report.model_dump(), context):
+        if status := report_rule_errors(report.model_dump(), context, language):
             raise ValidationError.from_exception_data(cls.__name__, status)
         if report.status == "completed" and report.percent_complete is None:
             report.percent_complete = 100.0
