@@ -19,7 +19,7 @@ from observatory.errors import NotFound
 from observatory.i18n import N_
 from observatory.indicators import pages as connectivity
 from observatory.network.pages import section as infrastructure_section
-from observatory.pledges import HEALTH, PledgeFilter, selection, summary
+from observatory.pledges import HEALTH, PledgeFilter, selection, summaries, summary
 from observatory.pledges.pages.explorer import area_pledges, area_pledges_context, pledge_note, sort_key
 from observatory.routing.pages import section as routing_section
 from observatory.web.deps import WebDep
@@ -34,7 +34,7 @@ BREAKDOWNS = ("focus_area", "pillar", "region", "stakeholder_type", "pledge_type
 
 def dashboard_data(web: Web) -> dict[str, Any]:
     """Everything the dashboard shows, by the registry's counting rules."""
-    by = {b: summary(web.session, b) for b in (*BREAKDOWNS, "country", "country_group", "year")}
+    by = summaries(web.session, (*BREAKDOWNS, "country", "country_group", "year"))
     total = by["focus_area"]["total"]
     all_usd = total["value_usd_attributed"]
     index, mask = selection(web.session, PledgeFilter())

@@ -2,12 +2,13 @@
 
 Besides its ``models``, ``service``, ``api``, ``pages`` and ``cli``, other capabilities use these names:
 selecting pledges (``PledgeFilter``, ``selection``, ``list_pledges``, ``iter_pledges``, and the pledges
-touching an area, ``area_selection``), counting them (``summary``, an area's ``area_figures``, the
-dimensions ``BY_VALUES``, the reporting ``HEALTH`` states) and importing a pledge file
-(``import_pledges``, ``import_file``, ``sample_path``, and the sample with its organisations, ``import_sample``).
+touching an area, ``area_selection``), counting them (``summary``, several breakdowns at once
+``summaries``, an area's ``area_figures``, the dimensions ``BY_VALUES``, the reporting ``HEALTH`` states)
+and importing a pledge file (``import_pledges``, ``import_file``, ``sample_path``, and the sample with its
+organisations, ``import_sample``).
 """
 
-from observatory.pledges.breakdowns import BY_VALUES, area_figures, summary
+from observatory.pledges.breakdowns import BY_VALUES, area_figures, summaries, summary
 from observatory.pledges.csvio import import_file, import_pledges, import_sample, sample_path
 from observatory.pledges.index import HEALTH
 from observatory.pledges.query import PledgeFilter, area_selection, iter_pledges, list_pledges, selection
@@ -25,5 +26,6 @@ __all__ = [
     "list_pledges",
     "sample_path",
     "selection",
+    "summaries",
     "summary",
 ]

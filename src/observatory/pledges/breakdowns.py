@@ -33,8 +33,8 @@ however many pledges there are.
 
 from __future__ import annotations
 
-from collections.abc import Collection
-from dataclasses import dataclass, replace
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal, get_args
 
 import numpy as np
@@ -42,7 +42,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from observatory import reference
-from observatory.pledges.index import HEALTH, BoolArray, FloatArray, IntArray, Links, PledgeIndex
+from observatory.pledges.index import HEALTH, BoolArray, FloatArray, IntArray, Links, PledgeIndex, among
 from observatory.pledges.models import Pledge
 from observatory.pledges.query import PledgeFilter, selection
 
@@ -89,11 +89,14 @@ class Attribution:
     target: BoolArray | None  # per country link: meets every geographic criterion (None: no criterion)
     focus: BoolArray | None  # per focus-area link: allowed by the chosen themes (None: no theme chosen)
     pillar: BoolArray | None  # per pillar link: allowed by the chosen themes (None: no theme chosen)
+    weight: FloatArray = field(init=False)  # part of each pledge's value attributed (0 where not selected)
+    value: FloatArray = field(init=False)  # USD value of the selected pledges (0 elsewhere, and where none)
+    value_cents: FloatArray = field(init=False)
 
-    @property
-    def weight(self) -> FloatArray:
-        """Part of each pledge's value attributed to the selection (0 for pledges it does not take)."""
-        return np.where(self.mask, self.geo * self.theme, 0.0)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "weight", np.where(self.mask, self.geo * self.theme, 0.0))
+        object.__setattr__(self, "value", self.usd(self.index.value))
+        object.__setattr__(self, "value_cents", _cents(self.value))
 
     def usd(self, amounts: FloatArray) -> FloatArray:
         """Per-pledge amounts of the selected pledges, 0 elsewhere and where there is no USD value."""
@@ -121,9 +124,11 @@ def attribution(session: Session, f: PledgeFilter) -> Attribution:
     if f.country or f.region or f.country_group:
         target = np.ones(len(countries.key), dtype=np.bool_)
         if f.country:
-            target &= np.isin(countries.key, _keys_index(countries, named))
+            target &= among(countries.key, _keys_index(countries, named), len(countries.keys))
         if f.region:
-            target &= np.isin(index.country_region, _keys_index(index.many["region"], regions))
+            target &= among(
+                index.country_region, _keys_index(index.many["region"], regions), len(index.many["region"].keys)
+            )
         if f.country_group:
             in_any = np.zeros(len(countries.key), dtype=np.bool_)
             for g in f.country_group:
@@ -139,10 +144,10 @@ def attribution(session: Session, f: PledgeFilter) -> Attribution:
     pillar: BoolArray | None = None
     theme = np.ones(n)
     if f.pillar:
-        pillar = np.isin(pillar_links.key, _keys_index(pillar_links, f.pillar))
+        pillar = among(pillar_links.key, _keys_index(pillar_links, f.pillar), len(pillar_links.keys))
         if f.focus_area:
             allowed = [i for i, k in enumerate(pillar_links.keys) if focus_of.get(k) in f.focus_area]
-            pillar &= np.isin(pillar_links.key, allowed)
+            pillar &= among(pillar_links.key, allowed, len(pillar_links.keys))
         theme = _part(pillar_links, pillar, n)
         # The focus areas of the chosen pillars, pledge by pledge.
         focus_key = {k: i for i, k in enumerate(focus_links.keys)}
@@ -151,36 +156,37 @@ def attribution(session: Session, f: PledgeFilter) -> Attribution:
         pairs = pillar_links.pledge[pillar] * width + of_pillar[pillar_links.key[pillar]]
         focus = np.isin(focus_links.pledge * width + focus_links.key, pairs)
     elif f.focus_area:
-        focus = np.isin(focus_links.key, _keys_index(focus_links, f.focus_area))
+        focus = among(focus_links.key, _keys_index(focus_links, f.focus_area), len(focus_links.keys))
         theme = _part(focus_links, focus, n)
         allowed = [i for i, k in enumerate(pillar_links.keys) if focus_of.get(k) in f.focus_area]
-        pillar = np.isin(pillar_links.key, allowed)
+        pillar = among(pillar_links.key, allowed, len(pillar_links.keys))
     return Attribution(index, mask, geo, theme, target, focus, pillar)
 
 
 def _rows(
-    a: Attribution, pledge: IntArray, key: IntArray, keys: list[str], part: FloatArray
+    a: Attribution, pledge: IntArray, key: IntArray, keys: list[str], part: FloatArray, *, unique: bool = True
 ) -> list[tuple[str, int, float, float]]:
     """(key, pledges, full cents, attributed cents) per key from links (pledge, key, part of the pledge's
-    value), links of unselected pledges ignored; several links of one pledge to one key are added."""
-    usd = a.usd(a.index.value)
+    value), links of unselected pledges ignored. ``unique``: each (pledge, key) pair appears once (else the
+    parts of a pair's links are added first)."""
+    usd = a.value
     keep = a.mask[pledge]
     pledge, key, part = pledge[keep], key[keep], part[keep]
-    width = max(len(keys), 1)
-    pair, inverse = np.unique(pledge * width + key, return_inverse=True)
-    pair_pledge, pair_key = pair // width, pair % width
-    pair_part = np.bincount(inverse, weights=part, minlength=len(pair))
-    attributed = np.bincount(pair_key, weights=_cents(usd[pair_pledge] * pair_part), minlength=len(keys))
-    full = np.bincount(pair_key, weights=_cents(usd[pair_pledge]), minlength=len(keys))
-    counts = np.bincount(pair_key, minlength=len(keys))
+    if not unique:
+        width = max(len(keys), 1)
+        pair, inverse = np.unique(pledge * width + key, return_inverse=True)
+        pledge, key = pair // width, pair % width
+        part = np.bincount(inverse, weights=part, minlength=len(pair)).astype(np.float64)
+    attributed = np.bincount(key, weights=_cents(usd[pledge] * part), minlength=len(keys))
+    full = np.bincount(key, weights=a.value_cents[pledge], minlength=len(keys))
+    counts = np.bincount(key, minlength=len(keys))
     return [(k, int(counts[i]), float(full[i]), float(attributed[i])) for i, k in enumerate(keys)]
 
 
 def _rest(a: Attribution, which: BoolArray, key: str, part: FloatArray) -> tuple[str, int, float, float]:
     """One more row for the selected pledges ``which`` (global, unspecified), with their attributed part."""
-    usd = a.usd(a.index.value)
     rows = a.mask & which
-    return key, int(rows.sum()), float(_cents(usd[rows]).sum()), float(_cents(usd[rows] * part[rows]).sum())
+    return key, int(rows.sum()), float(a.value_cents[rows].sum()), float(_cents(a.value[rows] * part[rows]).sum())
 
 
 def _equal_split(links: Links, chosen: BoolArray, n: int) -> FloatArray:
@@ -206,6 +212,13 @@ def _breakdown(a: Attribution, by: str) -> list[tuple[str, int, float, float]]:
         has[links.pledge[chosen]] = True
         return [*rows, _rest(a, ~has, "unspecified", weight)]
     countries = index.many["country"]
+    if a.target is None and by in ("region", "country_group"):
+        # No geographic criterion: the index's own links, one per pledge and region (group), serve as they are.
+        links = index.many[by]
+        rows = _rows(a, links.pledge, links.key, links.keys, a.theme[links.pledge] * links.share)
+        if by == "country_group":
+            return rows
+        return [*rows, _rest(a, ~countries.linked(n), "global", a.theme)]
     chosen = a.target if a.target is not None else np.ones(len(countries.key), dtype=np.bool_)
     part = (a.theme[countries.pledge] * countries.share)[chosen]
     pledge = countries.pledge[chosen]
@@ -213,12 +226,13 @@ def _breakdown(a: Attribution, by: str) -> list[tuple[str, int, float, float]]:
         rows = []
         for g, member in index.country_in_group.items():
             inside = member[chosen]
-            rows.append(_rows(a, pledge[inside], np.zeros(int(inside.sum()), dtype=np.int64), [g], part[inside])[0])
+            group = np.zeros(int(inside.sum()), dtype=np.int64)
+            rows.append(_rows(a, pledge[inside], group, [g], part[inside], unique=False)[0])
         return rows
     if by == "country":
         rows = _rows(a, pledge, countries.key[chosen], countries.keys, part)
     else:
-        rows = _rows(a, pledge, index.country_region[chosen], index.many["region"].keys, part)
+        rows = _rows(a, pledge, index.country_region[chosen], index.many["region"].keys, part, unique=False)
     return [*rows, _rest(a, ~countries.linked(n), "global", a.theme)]
 
 
@@ -227,7 +241,7 @@ def totals(a: Attribution) -> dict[str, Any]:
     disbursed, the share of the attributed value disbursed, and the pledges left out of USD sums."""
     index, mask, weight = a.index, a.mask, a.weight
     orgs = index.many["organisation"]
-    value = a.usd(index.value)
+    value = a.value
     has_value = mask & ~np.isnan(index.value)
     committed, disbursed = a.usd(index.committed), a.usd(index.disbursed)
     attributed = _cents(value * weight)
@@ -235,7 +249,7 @@ def totals(a: Attribution) -> dict[str, Any]:
     return {
         "pledges": int(mask.sum()),
         "organisations": int(np.count_nonzero(np.bincount(orgs.key[mask[orgs.pledge]], minlength=len(orgs.keys)))),
-        "value_usd": _usd(_cents(value).sum()),
+        "value_usd": _usd(a.value_cents.sum()),
         "value_usd_attributed": _usd(attributed.sum()),
         "committed_usd": _usd(_cents(committed).sum()),
         "committed_usd_attributed": _usd(_cents(committed * weight).sum()),
@@ -258,28 +272,35 @@ def attributed_values(session: Session, f: PledgeFilter, ids: Collection[int] | 
         wanted = np.zeros(a.index.size, dtype=np.bool_)
         wanted[np.searchsorted(a.index.ids, np.fromiter(ids, np.int64))] = True
         has_value &= wanted
-    cents = _cents(a.usd(a.index.value) * a.weight)
+    cents = _cents(a.value * a.weight)
     return {int(i): _usd(c) for i, c in zip(a.index.ids[has_value], cents[has_value], strict=True)}
+
+
+def summaries(session: Session, bys: Sequence[str], f: PledgeFilter | None = None) -> dict[str, dict[str, Any]]:
+    """:func:`summary` for each breakdown of ``bys``, the selection and its totals worked out once."""
+    for by in bys:
+        if by not in BY_VALUES:
+            raise ValueError(f"unknown breakdown {by!r} (one of {', '.join(BY_VALUES)})")
+    f = replace(f) if f is not None else PledgeFilter()
+    f.review_state = ["published"]
+    a = attribution(session, f)
+    total = totals(a)
+    out = {}
+    for by in bys:
+        rows = [r for r in _breakdown(a, by) if r[1] > 0]
+        rows.sort(key=(lambda r: r[0]) if by == "year" else (lambda r: (-r[3], -r[1], r[0])))
+        groups = [
+            {"key": k, "label": _label(by, k), "pledges": c, "value_usd": _usd(full), "value_usd_attributed": _usd(v)}
+            for k, c, full, v in rows
+        ]
+        out[by] = {"by": by, "total": dict(total), "groups": groups}
+    return out
 
 
 def summary(session: Session, by: str, f: PledgeFilter | None = None) -> dict[str, Any]:
     """Totals and the breakdown ``by`` one dimension of the published pledges matching ``f``, with the
     value attributed to the selection (see the module's counting rules)."""
-    if by not in BY_VALUES:
-        raise ValueError(f"unknown breakdown {by!r} (one of {', '.join(BY_VALUES)})")
-    f = replace(f) if f is not None else PledgeFilter()
-    f.review_state = ["published"]
-    a = attribution(session, f)
-    rows = [r for r in _breakdown(a, by) if r[1] > 0]
-    rows.sort(key=(lambda r: r[0]) if by == "year" else (lambda r: (-r[3], -r[1], r[0])))
-    return {
-        "by": by,
-        "total": totals(a),
-        "groups": [
-            {"key": k, "label": _label(by, k), "pledges": c, "value_usd": _usd(full), "value_usd_attributed": _usd(v)}
-            for k, c, full, v in rows
-        ],
-    }
+    return summaries(session, [by], f)[by]
 
 
 def reporting_record(session: Session, organisation_id: int) -> dict[str, int]:
@@ -298,9 +319,9 @@ def area_figures(session: Session, f: PledgeFilter) -> dict[str, Any]:
     """What is pledged for an area (``f`` selects the pledges touching it): the totals of those pledges,
     their value attributed to the area, and the breakdowns of that attributed value by focus area and by
     year."""
-    by_focus = summary(session, "focus_area", f)
+    by = summaries(session, ["focus_area", "year"], f)
     return {
-        "totals": by_focus["total"],
-        "by_focus_area": by_focus["groups"],
-        "by_year": summary(session, "year", f)["groups"],
+        "totals": by["focus_area"]["total"],
+        "by_focus_area": by["focus_area"]["groups"],
+        "by_year": by["year"]["groups"],
     }

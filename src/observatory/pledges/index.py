@@ -43,6 +43,14 @@ SORTS = ("announced_on", "value_usd", "reference", "title", "updated_at")
 HEALTH = ("green", "amber", "red", "not_due")
 
 
+def among(codes: IntArray, wanted: Iterable[int], size: int) -> BoolArray:
+    """Which of ``codes`` (positions in a list of ``size`` keys) are ``wanted``: a table lookup, faster than
+    ``np.isin`` on the hundreds of thousands of links of a registry."""
+    table = np.zeros(max(size, 1), dtype=np.bool_)
+    table[list(wanted)] = True
+    return table[codes]
+
+
 @dataclass
 class Links:
     """Links of a many-valued dimension; each (pledge, key) pair appears once."""
@@ -57,7 +65,7 @@ class Links:
         index = {k: i for i, k in enumerate(self.keys)}
         codes = [index[k] for k in wanted if k in index]
         mask = np.zeros(n, dtype=np.bool_)
-        mask[self.pledge[np.isin(self.key, codes)]] = True
+        mask[self.pledge[among(self.key, codes, len(self.keys))]] = True
         return mask
 
     def linked(self, n: int) -> BoolArray:
@@ -77,7 +85,7 @@ class Single:
     def matching(self, wanted: Iterable[str]) -> BoolArray:
         """Pledges whose key is one of the wanted ones."""
         index = {k: i for i, k in enumerate(self.keys)}
-        return np.isin(self.code, [index[k] for k in wanted if k in index])
+        return among(self.code, [index[k] for k in wanted if k in index], len(self.keys))
 
 
 @dataclass
