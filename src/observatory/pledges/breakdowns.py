@@ -70,8 +70,11 @@ def _label(by: str, key: str) -> str:
 
 
 def _cents(usd: FloatArray) -> FloatArray:
-    """USD amounts rounded to whole cents (as floats: exact up to USD 90 trillion)."""
-    return np.rint(usd * 100.0)
+    """USD amounts rounded to whole cents (as floats: exact up to USD 90 trillion). A stored value too large
+    for cents (only reachable by writing the database directly: money is bounded on input) becomes infinite,
+    which every page shows as "–"."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        return np.rint(usd * 100.0)
 
 
 def _usd(cents: float) -> float:
