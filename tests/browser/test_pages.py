@@ -290,4 +290,7 @@ def test_world_pages_draw_their_map_or_chart(new_context: ContextFactory, path: 
     visit(page, path)
     assert page.locator("main svg").count() >= 1
     assert page.locator("main table").count() >= 1  # every chart has a table
+    text = page.locator("main").inner_text()
+    # What a reader sees names datasets and dates, never a file, a test fixture or a command line.
+    assert not re.search(r"\w\.(csv|txt|gz|bz2|json)\b|_test\b|_first\d+|\bobservatory [a-z]+ [a-z-]+", text), path
     screenshot(page, name)
