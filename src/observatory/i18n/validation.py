@@ -38,7 +38,8 @@ _ONE_SEPARATOR = re.compile(r"([1-9]\d{0,2})([.,])(\d{3})")
 _OTHER_CONVENTIONS = ("en", "de")
 
 
-def _locale(language: str) -> Locale:
+def reader_locale(language: str) -> Locale:
+    """The Babel locale of ``language`` (English for a code Babel does not know)."""
     try:
         return Locale.parse(language)
     except (UnknownLocaleError, ValueError):
@@ -79,7 +80,7 @@ def parse_number(text: str, convention: str) -> float:
         if value is None:
             raise _refuse("csv_number", raw)
         return _finite(value, raw)
-    locale = _locale(convention)
+    locale = reader_locale(convention)
     sign, body = ("-", spaced[1:]) if spaced[0] == "-" else ("", spaced.lstrip("+"))
     if " " in body:
         if not _SPACE_GROUPS.fullmatch(body):

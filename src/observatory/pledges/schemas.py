@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Annotated, Any, Literal, get_args
 
-from babel import Locale, UnknownLocaleError
+from babel import Locale
 from babel.numbers import format_decimal
 from pydantic import (
     BaseModel,
@@ -29,7 +29,7 @@ from pydantic_core.core_schema import ErrorType
 
 from observatory import reference
 from observatory.i18n import N_
-from observatory.i18n.validation import CSV, NUMBERS, YEARS, number_from_text
+from observatory.i18n.validation import CSV, NUMBERS, YEARS, number_from_text, reader_locale
 from observatory.pledges.models import (
     DELIVERABLE_STATUSES,
     ITU_MEMBERSHIPS,
@@ -580,13 +580,6 @@ def fill(message: str, values: dict[str, Any]) -> str:
     return _PLACEHOLDER.sub(lambda m: str(values.get(m.group(1), m.group(0))), message)
 
 
-def _locale_or_english(language: str) -> Locale:
-    try:
-        return Locale.parse(language)
-    except (UnknownLocaleError, ValueError):
-        return Locale.parse("en")
-
-
 def report_rule_errors(values: dict[str, Any], context: ReportContext, language: str = "en") -> list[InitErrorDetails]:
     """Every rule a report's (valid) fields break, as pydantic errors: status and percent agree, a completed
     pledge has its completion date, a discontinued one its reason, the year is neither future nor before the
@@ -636,8 +629,8 @@ def report_rule_errors(values: dict[str, Any], context: ReportContext, language:
                 refuse(
                     "report_disbursed_over_committed",
                     year=y,
-                    disbursed=format_decimal(round(disbursed), locale=_locale_or_english(locale)),
-                    committed=format_decimal(round(committed), locale=_locale_or_english(locale)),
+                    disbursed=format_decimal(round(disbursed), locale=reader_locale(locale)),
+                    committed=format_decimal(round(committed), locale=reader_locale(locale)),
                 )
                 break
     return found
