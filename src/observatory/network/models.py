@@ -148,6 +148,78 @@ class NetworkIndicator(Base):
     value: Mapped[float | None] = mapped_column(Float)
     numerator: Mapped[float | None] = mapped_column(Float)
     denominator: Mapped[float | None] = mapped_column(Float)
+    # What the value would need and is not loaded ("ripencc", "ripencc,arin"): empty when the value is
+    # covered; a value that is not covered is stored with ``value`` null, so no page shows it as a number.
+    missing: Mapped[str] = mapped_column(String(200), default="")
 
 
-DATA_TABLES = (Ixp, IxpMember, IxpPrefix, Facility, Delegation, Eyeballs, AsLink, PrefixOrigin, NetworkIndicator)
+class AsName(Base):
+    """What one source says of one AS: its name, its country and its kind of network (IHR's classes)."""
+
+    __tablename__ = "net_as_name"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    load_id: Mapped[int] = mapped_column(ForeignKey(LOAD_FK), index=True)
+    asn: Mapped[int] = mapped_column(BigInteger, index=True)
+    name: Mapped[str] = mapped_column(String(300), default="")
+    country: Mapped[str | None] = mapped_column(String(8))  # alpha-3, or the source's own code
+    category: Mapped[str] = mapped_column(String(40), default="")  # "Transit/Access", "Enterprise", …
+
+
+class IxpDependency(Base):
+    """IHR's IXP dependency results for one IXP (Tashiro et al., PAM 2024), from one measurement platform
+    (``measurement``: "atlas" or "ark") on the snapshot's date. ``ixp_key`` is the PeeringDB ix id."""
+
+    __tablename__ = "net_ixp_dependency"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    load_id: Mapped[int] = mapped_column(ForeignKey(LOAD_FK), index=True)
+    measurement: Mapped[str] = mapped_column(String(10))
+    ixp_key: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(300), default="")
+    country: Mapped[str | None] = mapped_column(String(8))
+    peers: Mapped[int | None] = mapped_column(BigInteger)
+    peers_national: Mapped[int | None] = mapped_column(BigInteger)
+    peers_international: Mapped[int | None] = mapped_column(BigInteger)
+    peers_seen: Mapped[int | None] = mapped_column(BigInteger)
+    traceroutes: Mapped[int | None] = mapped_column(BigInteger)
+    dependencies: Mapped[int | None] = mapped_column(BigInteger)
+    dependencies_national: Mapped[int | None] = mapped_column(BigInteger)
+    dependencies_international: Mapped[int | None] = mapped_column(BigInteger)
+    dependent_peers: Mapped[int | None] = mapped_column(BigInteger)
+    dependent_peers_national: Mapped[int | None] = mapped_column(BigInteger)
+    regionality: Mapped[float | None] = mapped_column(Float)
+
+
+class IxpDependencyScope(Base):
+    """One line of IHR's per-AS IXP dependencies: for an IXP and a scope country (alpha-3, or the
+    source's own code such as ``**`` or ``OVERVIEW``), how many scopes depend on it (``kind``: "general",
+    "single", "multiple", "mixed", "unknown", or "asn" with ``asn`` the network depended through)."""
+
+    __tablename__ = "net_ixp_dependency_scope"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    load_id: Mapped[int] = mapped_column(ForeignKey(LOAD_FK), index=True)
+    measurement: Mapped[str] = mapped_column(String(10))
+    ixp_key: Mapped[str] = mapped_column(String(40))
+    country: Mapped[str] = mapped_column(String(10))
+    kind: Mapped[str] = mapped_column(String(10))
+    asn: Mapped[int | None] = mapped_column(BigInteger)
+    scopes: Mapped[int] = mapped_column(BigInteger)
+    asn_count: Mapped[int] = mapped_column(BigInteger)
+
+
+DATA_TABLES = (
+    Ixp,
+    IxpMember,
+    IxpPrefix,
+    Facility,
+    Delegation,
+    Eyeballs,
+    AsLink,
+    PrefixOrigin,
+    NetworkIndicator,
+    AsName,
+    IxpDependency,
+    IxpDependencyScope,
+)
