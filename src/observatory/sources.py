@@ -36,6 +36,7 @@ import importlib
 import inspect
 import io
 import logging
+import lzma
 import os
 import pkgutil
 import tempfile
@@ -172,13 +173,15 @@ def sha256_of(path: Path) -> str:
 
 
 def compression(path: Path) -> str | None:
-    """``gzip``, ``bz2`` or None, from the file's first bytes (names lie; magic numbers do not)."""
+    """``gzip``, ``bz2``, ``xz`` or None, from the file's first bytes (names lie; magic numbers do not)."""
     with path.open("rb") as f:
-        head = f.read(3)
+        head = f.read(6)
     if head[:2] == b"\x1f\x8b":
         return "gzip"
-    if head == b"BZh":
+    if head[:3] == b"BZh":
         return "bz2"
+    if head == b"\xfd7zXZ\x00":
+        return "xz"
     return None
 
 
@@ -224,20 +227,21 @@ class _Bounded(io.RawIOBase):
 
 @contextmanager
 def open_binary(path: Path, *, limit: int | None = None) -> Iterator[io.BufferedReader]:
-    """The file's bytes, decompressed when it is gzip or bz2; a truncated or corrupt stream raises
+    """The file's bytes, decompressed when it is gzip, bz2 or xz; a truncated or corrupt stream raises
     :class:`SourceError` when it is read, and so does reading more than ``limit`` bytes (default:
     :data:`TABLE_LIMIT_MB`, or ``OBSERVATORY_MAX_INPUT_MB``)."""
     kind = compression(path)
     openers: dict[str | None, Callable[[Path], io.BufferedIOBase]] = {
         "gzip": lambda p: gzip.GzipFile(p, "rb"),
         "bz2": lambda p: bz2.BZ2File(p, "rb"),
+        "xz": lambda p: lzma.LZMAFile(p, "rb"),  # noqa: SIM115 (closed by the with below)
         None: lambda p: p.open("rb"),
     }
     bound = input_limit(TABLE_LIMIT_MB) if limit is None else limit
     with openers[kind](path) as raw:
         try:
             yield io.BufferedReader(_Bounded(raw, path, bound, kind), buffer_size=MIB)
-        except (EOFError, OSError, zlib.error) as e:
+        except (EOFError, OSError, zlib.error, lzma.LZMAError) as e:
             raise SourceError(path, f"truncated or corrupt {kind or 'file'}: {e}") from e
 
 

@@ -198,8 +198,17 @@ def test_country_inputs_from_the_loaded_data(loaded: Engine) -> None:
         nowhere = compute(session, "ATA")  # no data at all: defaults, and said so
     a = kenya["assumptions"]
     assert a["users"]["origin"] == "data" and 1e7 < a["users"]["value"] < 6e7
-    assert a["local_exchange_share"] == {**a["local_exchange_share"], "origin": "data", "value": 0.75}
-    assert "eyeball_share_at_domestic_ixp" in a["local_exchange_share"]["source"]
+    # Estimated, never the share of users itself: 0.75² of the traffic between member networks × the typical share
+    # of members exchanging traffic (IHR measured none of Kenya's IXPs here).
+    expected = 0.75**2 * cost.ACTIVITY_DEFAULT[0]
+    assert a["local_exchange_share"]["origin"] == "data"
+    assert a["local_exchange_share"]["value"] == pytest.approx(expected)
+    assert a["local_exchange_share"]["high"] == pytest.approx(0.75**2 * cost.ACTIVITY_DEFAULT[2])
+    assert "users in networks at a domestic IXP" in a["local_exchange_share"]["source"]
+    assert kenya["local_exchange_estimate"]["method"] == "membership_only"
+    assert kenya["local_exchange_estimate"]["inputs"][0]["code"] == "eyeball_share_at_domestic_ixp"
+    assert malawi["local_exchange_estimate"]["method"] == "no_ixp"
+    assert nowhere["local_exchange_estimate"]["method"] == "regional_default"
     assert a["gni_per_capita_month"]["origin"] == "data" and 50 < a["gni_per_capita_month"]["value"] < 500
     assert a["transit_price"]["value"] == 15 and a["backhaul_km"]["value"] == 0  # Africa, coastal
     assert kenya["defaults_used_for_missing_data"] == []

@@ -17,7 +17,9 @@ ITU = "indicators/itu_price_baskets_via_noah-taehwan/itu_affordability_latest.cs
 CAIDA = "network/caida-ixps/ixs_202401.jsonl"
 QUARTERS = ["201802", "201807", "201810", *(f"{y}{m}" for y in range(2019, 2024) for m in ("01", "04", "07", "10")),
             "202401"]  # fmt: skip
-# What ``observatory data load ../shared/data`` read before the registry (79 files), by source.
+# What ``observatory data load ../shared/data`` reads (100 files), by source: what the folder loader always
+# read (79 files) less the simulator's test fixture, and since issue 13 the AS names, IHR's hegemony and IXP
+# dependency, and the registries' derived lists.
 SHARED_FILES = {
     "itu_price_baskets": ["indicators/itu_price_baskets_via_noah-taehwan/itu_affordability_latest.csv"],
     "owid_sdg9c1": [
@@ -29,7 +31,23 @@ SHARED_FILES = {
     "apnic_eyeballs": ["network/ipv6/apnic_aspop-estimate_20220420.csv.gz"],
     "caida_asrel": [f"network/caida-asrel/{n}" for n in (
         "afrinic-labs_asn_relationship30-07-2019_first1000.csv", "afrinic-labs_asn_relationship_africa01-08-2019.csv",
-        "afrinic-labs_asn_relationship_africa30-07-2019.csv", "bgp-simulator_serial-2_test.txt")],
+        "afrinic-labs_asn_relationship_africa30-07-2019.csv")],
+    "as_names": ["network/caida-asrel/afrinic-labs_asn_relationship30-07-2019_first1000.csv",
+                 "network/caida-asrel/afrinic-labs_asn_relationship_africa01-08-2019.csv",
+                 "network/caida-asrel/afrinic-labs_asn_relationship_africa30-07-2019.csv",
+                 "network/hegemony/ihr_country-as-hegemony_classifiedAS_2019.txt.gz",
+                 "network/ipv6/apnic_aspop-estimate_20220420.csv.gz",
+                 "network/transit/caida-cti_combined_joint_cti_hegemony.csv"],
+    "ihr_hegemony": [f"network/hegemony/ihr_global_AS_hegemony_{d}.csv.gz" for d in ("20220720", "20230801")],
+    "ihr_ixp_dependency": [f"network/hegemony/ihr-ixp-dependency_{n}.csv" for n in (
+        "ark.2022-09-19.ixp_table", "ark.2022-09-19.per_as_ixp_dependencies", "atlas.2022-10-03.ixp_regionality",
+        "atlas.2022-10-03.ixp_table", "atlas.2022-10-03.per_as_ixp_dependencies")],
+    "rir_lists": [f"network/rir/juerson_{n}_by_country_2024-01.csv" for n in (
+        "afrinic_asn", "afrinic_ipv4", "apnic_asn", "arin_asn", "lacnic_asn")]
+    + ["network/rir/juerson_lacnic_ipv4_by_country_2024-01.csv.gz",
+       "network/rir/juerson_ripencc_asn_by_country_2024-01.csv"],
+    "country_ip_blocks": ["network/rir/ipverse_country-ip-blocks_aggregated_20260201.tar.xz"],
+    "nro_asn_countries": ["network/rir/ihr_nro_asn-cc-best_20221006.csv.gz"],
     "caida_facilities": [f"network/caida-ixps/facilities_{q}.jsonl" for q in QUARTERS],
     "caida_ixp": [f"network/caida-ixps/ixs_{q}.jsonl" for q in QUARTERS],
     "caida_pfx2as": ["network/caida-pfx2as/routeviews-rv6-20210726-0800.pfx2as.gz"],
@@ -50,13 +68,14 @@ EDITIONS = {"worldbank_api": "2024-11", "worldbank_wdi": "2026-07-01", "itu_pric
 def test_every_shared_file_has_a_source_and_only_those() -> None:
     root = shared_data("indicators").parent
     found = jobs(root)
-    assert len(found) == 79
+    assert len(found) == 100
     by_source: dict[str, list[str]] = {}
     for job in found:
         by_source.setdefault(job.source, []).append(job.path.relative_to(root).as_posix())
-    assert by_source == SHARED_FILES
+    assert {k: sorted(v) for k, v in by_source.items()} == {k: sorted(v) for k, v in SHARED_FILES.items()}
     # Indicators first: the network indicators use population.
-    assert [j.capability for j in found] == sorted((j.capability for j in found), key=["indicators", "network"].index)
+    order = ["indicators", "network", "routing"]
+    assert [j.capability for j in found] == sorted((j.capability for j in found), key=order.index)
     assert {j.source: j.edition for j in found if j.edition} == EDITIONS
     assert not any(j.path.suffix == ".md" or "mrt" in j.path.parts for j in found)
 

@@ -19,7 +19,8 @@ from observatory.sources import find_source, registry
 NAMES = {
     "itu_price_baskets", "owid_sdg9c1", "worldbank_api", "worldbank_wdi", "apnic_eyeballs", "caida_asrel",
     "caida_facilities", "caida_ixp", "caida_pfx2as", "pch", "peeringdb", "peeringdb_csv", "rir_delegated",
-    "routing_tables",
+    "routing_tables", "as_names", "ihr_hegemony", "ihr_ixp_dependency", "rir_lists", "country_ip_blocks",
+    "nro_asn_countries",
 }  # fmt: skip
 # Sources whose files are given on the command line, never found in a data folder (a RIB takes minutes).
 COMMAND_LINE_ONLY = {"routing_tables"}
@@ -32,6 +33,7 @@ def test_the_registry_is_every_source_by_its_stored_name() -> None:
     assert {n: c for n, c in found.items() if n not in COMMAND_LINE_ONLY} == {
         **indicator_sources(),
         **network_sources(),
+        **{n: c for n, c in registry("observatory.routing.sources").items() if n not in COMMAND_LINE_ONLY},
     }
     # Loading order: the capabilities in their stated order (indicators first), each one's sources by name.
     order = [capability_of(cls) for cls in found.values()]

@@ -115,4 +115,10 @@ def test_every_country_year_is_computed_and_flagged(loaded: Engine) -> None:
         "people_offline",
         "internet_use_pct",
         "observed_population_share",
+        "estimated",
+        "interpolated_share",
+        "carried_forward_share",
+        "group_mean_share",
     }
+    shares = world["observed_population_share"] + world["interpolated_share"] + world["carried_forward_share"]
+    assert shares + world["group_mean_share"] == pytest.approx(1.0) and not world["estimated"]

@@ -74,6 +74,7 @@ class ScenarioOut(Out):
     total_cost_usd: Result
     cost_per_user_month_usd: Result
     cost_per_user_pct_gni: Result = Field(description="null without a GNI per capita")
+    gross_saving_usd: Result = Field(description="transit and backhaul saved, before the IXP's cost")
     saving_usd: Result
     saving_share: Result
 
@@ -82,12 +83,54 @@ class SensitivityOut(Out):
     """The baseline's cost and the local-exchange saving with one parameter at its low, then its high value."""
 
     parameter: str
-    low: float
+    low: float = Field(description="the low end of the range (widened to the value used when that lies below)")
     high: float
+    value: float = Field(description="the value used")
     total_cost_usd_low: Result
     local_exchange_saving_usd_low: Result
     total_cost_usd_high: Result
     local_exchange_saving_usd_high: Result
+    total_cost_usd_base: Result
+    local_exchange_saving_usd_base: Result
+    cost_moves: bool = Field(description="false: the baseline cost does not change over the range")
+    saving_moves: bool = Field(description="false: the local-exchange saving does not change over the range")
+
+
+class EstimateInputOut(Out):
+    """One input of the local-exchange estimate, with its source and date."""
+
+    name: Literal["member_user_share", "ixp_count", "seen_share", "domestic_dependency_share"]
+    value: float | None
+    code: str = Field(description="the infrastructure indicator it is, if it is one")
+    source: str
+    date: str
+    members: int | None = None
+    members_seen: int | None = None
+    dependencies: int | None = None
+    domestic_dependencies: int | None = None
+
+
+class EstimateOut(Out):
+    """The estimated share of domestic traffic exchanged in the country (docs/cost-model.md)."""
+
+    method: Literal["membership_and_ihr", "membership_only", "no_ixp", "regional_default"]
+    value: float | None = Field(description="null: no estimate, the region's default applies")
+    low: float | None
+    high: float | None
+    inputs: list[EstimateInputOut]
+
+
+class ScenarioNoteOut(Out):
+    """What a scenario changes from the baseline, and why it adds nothing where it does."""
+
+    scenario: Literal["local_exchange", "more_upstreams", "backhaul", "combined"]
+    parameter: str | None = Field(description="the lever moved (null for the combined scenario)")
+    baseline: float | None
+    scenario_value: float | None
+    adds_nothing: bool
+    reason: Literal["at_or_above_target", "no_domestic_traffic", "no_price_reduction", "nothing_to_reduce",
+                    "every_lever"] | None  # fmt: skip
+    costs_more: bool = Field(description="true: the IXP's operating cost exceeds what the scenario saves")
 
 
 class CostModelOut(Out):
@@ -96,8 +139,11 @@ class CostModelOut(Out):
     groups: list[str]
     assumptions: dict[str, AssumptionOut]
     defaults_used_for_missing_data: list[str]
+    local_exchange_estimate: EstimateOut
     scenarios: list[ScenarioOut]
+    scenario_notes: list[ScenarioNoteOut]
     sensitivity: list[SensitivityOut]
+    not_varied: list[str] = Field(description="parameters without a range, left out of the sensitivity table")
 
 
 @router.get(

@@ -51,6 +51,7 @@ RESULT_NAMES = {
     "total_cost_usd": N_("Total (USD a year)"),
     "cost_per_user_month_usd": N_("Per user per month (USD)"),
     "cost_per_user_pct_gni": N_("Per user, share of monthly GNI per capita (%)"),
+    "gross_saving_usd": N_("Transit and backhaul saved (USD a year)"),
     "saving_usd": N_("Saving against the baseline (USD a year)"),
 }
 ORIGIN_NAMES = {
@@ -58,4 +59,60 @@ ORIGIN_NAMES = {
     "data": N_("country data"),
     "default": N_("default"),
     "missing": N_("not available"),
+}
+
+# What a scenario changes from the baseline (``scenario_notes``), and why it adds nothing where it does.
+CHANGE_SENTENCES = {
+    "local_exchange": N_(
+        "Raises the share of domestic traffic exchanged locally from %(baseline)s (the country's baseline) to "
+        "%(target)s."
+    ),
+    "more_upstreams": N_("Lowers the IP transit price from %(baseline)s to %(target)s USD per Mbit/s per month."),
+    "backhaul": N_(
+        "Lowers the cross-border backhaul price from %(baseline)s to %(target)s USD per Mbit/s per month per 100 km."
+    ),
+    "combined": N_("The three changes together, each from the country's baseline."),
+}
+NOTHING_SENTENCES = {
+    "at_or_above_target": N_(
+        "Adds nothing: the baseline already exchanges %(baseline)s of domestic traffic locally, at or above the "
+        "scenario's target of %(target)s. Set a higher target to see what more local exchange would save."
+    ),
+    "no_domestic_traffic": N_(
+        "Adds nothing: with a domestic share of traffic of 0 there is no domestic traffic to keep in the country."
+    ),
+    "no_price_reduction": N_("Adds nothing: the scenario's price reduction is 0."),
+    "nothing_to_reduce": N_("Adds nothing: there is no international capacity or price for it to reduce."),
+    "every_lever": N_("Adds nothing: none of the scenarios changes anything for this country."),
+}
+COSTS_MORE = N_(
+    "Costs more than it saves: the IXP's operating cost (%(ixp)s USD a year) exceeds the transit and backhaul it "
+    "saves (%(gross)s USD a year)."
+)
+
+# How the share of domestic traffic exchanged locally was estimated (``local_exchange_estimate``).
+ESTIMATE_METHODS = {
+    "membership_and_ihr": N_(
+        "Estimated from IXP membership weighted by users and the Internet Health Report's IXP dependency results."
+    ),
+    "membership_only": N_(
+        "Estimated from IXP membership weighted by users; the Internet Health Report has not measured this "
+        "country's IXPs, so a typical share of members exchanging traffic (from its results elsewhere) is used."
+    ),
+    "no_ixp": N_("No IXP in the country: no domestic traffic is exchanged locally."),
+    "regional_default": N_(
+        "Neither IXP membership data nor the Internet Health Report's results cover this country: the model's "
+        "default for its region is used."
+    ),
+}
+ESTIMATE_INPUTS = {
+    "member_user_share": N_("Users in networks at a domestic IXP"),
+    "ixp_count": N_("IXPs in the country"),
+    "seen_share": N_("Members of the country's IXPs seen exchanging traffic there (traceroutes)"),
+    "domestic_dependency_share": N_("Dependencies of the country's networks on IXPs that are on a domestic IXP"),
+}
+APPLIES_TO = {
+    "all": N_("all countries"),
+    "LLDC": N_("landlocked developing countries"),
+    "not_LLDC": N_("other countries"),
 }

@@ -11,6 +11,7 @@ high value. Equations and limits: ``docs/cost-model.md``.
 from __future__ import annotations
 
 import csv
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from functools import cache
@@ -111,6 +112,7 @@ class ScenarioResult:
     total_cost_usd: float
     cost_per_user_month_usd: float
     cost_per_user_pct_gni: float | None
+    gross_saving_usd: float
     saving_usd: float
     saving_share: float
 
@@ -192,9 +194,12 @@ def assumptions(
     lldc: bool,
     data: Mapping[str, tuple[float, str, int | None]],
     overrides: Mapping[str, float],
+    ranges: Mapping[str, tuple[float, float]] | None = None,
 ) -> dict[str, Assumption]:
     """Every parameter's value: the user's override, else the country's data (value, source, year), else the
-    curated default for its region and landlocked status. The GNI per capita has no default (``missing``)."""
+    curated default for its region and landlocked status. The GNI per capita has no default (``missing``).
+    ``ranges`` gives the low and high values of a data-given parameter (an estimate's range) in place of the
+    default's."""
     out: dict[str, Assumption] = {}
     for name, p in PARAMETERS.items():
         d = default_for(name, region, lldc)
@@ -207,7 +212,8 @@ def assumptions(
             value, origin, source, year, note = d.value, "default", d.source, d.year, d.note
         else:
             value, origin, source, year, note = None, "missing", d.source, d.year, d.note
-        out[name] = Assumption(name, value, p.unit, origin, source, year, note, d.low, d.high)
+        low, high = (ranges or {}).get(name, (d.low, d.high)) if origin == "data" else (d.low, d.high)
+        out[name] = Assumption(name, value, p.unit, origin, source, year, note, low, high)
     return out
 
 
@@ -218,12 +224,18 @@ def _value(values: Mapping[str, float | None], name: str) -> float:
     return check(name, v)
 
 
-def evaluate(values: Mapping[str, float | None], scenario: str, baseline_total: float | None = None) -> ScenarioResult:
+def evaluate(
+    values: Mapping[str, float | None],
+    scenario: str,
+    baseline_total: float | None = None,
+    baseline_transport: float | None = None,
+) -> ScenarioResult:
     """One scenario from the parameters' values (``gni_per_capita_month`` may be None).
 
     International traffic = users × busy-hour kbit/s ÷ 1000 × (1 − domestic share × share exchanged locally);
     capacity = traffic ÷ utilisation; transit = capacity × price × 12; backhaul = capacity × backhaul price ×
-    km ÷ 100 × 12; the IXP's operating cost counts where a scenario raises local exchange."""
+    km ÷ 100 × 12; the IXP's operating cost counts where a scenario raises local exchange. The gross saving is
+    the transit and backhaul saved (before the IXP's cost), the saving the total saved."""
     if scenario not in SCENARIOS:
         raise CostModelError(f"unknown scenario {scenario!r}; known: {', '.join(SCENARIOS)}")
     exchange = scenario in ("local_exchange", "combined")
@@ -244,6 +256,7 @@ def evaluate(values: Mapping[str, float | None], scenario: str, baseline_total: 
     per_user = total / users / MONTHS
     gni = values.get("gni_per_capita_month")
     base = total if baseline_total is None else baseline_total
+    base_transport = transit + backhaul_cost if baseline_transport is None else baseline_transport
     return ScenarioResult(
         scenario=scenario,
         local_exchange_share=local,
@@ -257,6 +270,7 @@ def evaluate(values: Mapping[str, float | None], scenario: str, baseline_total: 
         total_cost_usd=total,
         cost_per_user_month_usd=per_user,
         cost_per_user_pct_gni=per_user / check("gni_per_capita_month", gni) * 100 if gni is not None else None,
+        gross_saving_usd=base_transport - (transit + backhaul_cost),
         saving_usd=base - total,
         saving_share=(base - total) / base if base > 0 else 0.0,
     )
@@ -277,24 +291,218 @@ def scenario_names(values: Mapping[str, float | None], chosen: Iterable[str] | N
 def run(values: Mapping[str, float | None], chosen: Iterable[str] | None = None) -> list[ScenarioResult]:
     """The scenarios side by side, each with its saving against the baseline."""
     baseline = evaluate(values, "baseline")
+    transport = baseline.transit_cost_usd + baseline.backhaul_cost_usd
     return [
-        baseline if name == "baseline" else evaluate(values, name, baseline.total_cost_usd)
+        baseline if name == "baseline" else evaluate(values, name, baseline.total_cost_usd, transport)
         for name in scenario_names(values, chosen)
     ]
 
 
+def _local_exchange_saving(values: Mapping[str, float | None]) -> tuple[float, float]:
+    base = evaluate(values, "baseline")
+    local = evaluate(values, "local_exchange", base.total_cost_usd, base.transit_cost_usd + base.backhaul_cost_usd)
+    return base.total_cost_usd, local.saving_usd
+
+
+def _points(name: str, low: float, high: float, value: float, values: Mapping[str, float | None]) -> list[float]:
+    """Where a result can reach its extremes over [low, high]: both ends, the value used, and on either side of the
+    kink where the share exchanged locally meets the target (the IXP's cost starts or stops counting there)."""
+    points = [low, high, value]
+    other = {
+        "local_exchange_share": "target_local_exchange_share",
+        "target_local_exchange_share": "local_exchange_share",
+    }
+    if name in other and values.get(other[name]) is not None:
+        kink = float(values[other[name]])  # type: ignore[arg-type]
+        points += [p for p in (kink, kink - 1e-9, kink + 1e-9) if low <= p <= high]
+    return points
+
+
 def sensitivity(values: Mapping[str, float | None], table: Mapping[str, Assumption]) -> list[dict[str, Any]]:
-    """For each parameter with a low and a high value: the baseline's annual cost and the local-exchange
-    scenario's saving with that parameter at its low, then its high value (the others unchanged)."""
+    """For each parameter with a range: the lowest and highest baseline annual cost, and the lowest and highest
+    saving of the local-exchange scenario, as that parameter moves over its range (the others unchanged), and
+    both at the value used (``base``).
+
+    The range always holds the value used (a country's figure or the user's may lie outside the default's
+    range: the range is widened to it). ``cost_moves`` / ``saving_moves`` say whether the result changes at all
+    over the range."""
     rows: list[dict[str, Any]] = []
+    base_cost, base_saving = _local_exchange_saving(values)
     for name, a in table.items():
-        if a.low is None or a.high is None or a.origin == "missing":
+        if a.low is None or a.high is None or a.value is None or a.origin == "missing":
             continue
-        row: dict[str, Any] = {"parameter": name, "low": a.low, "high": a.high}
-        for end, v in (("low", a.low), ("high", a.high)):
-            varied = {**values, name: v}
-            base = evaluate(varied, "baseline")
-            row[f"total_cost_usd_{end}"] = base.total_cost_usd
-            row[f"local_exchange_saving_usd_{end}"] = evaluate(varied, "local_exchange", base.total_cost_usd).saving_usd
+        low, high = min(a.low, a.value), max(a.high, a.value)
+        results = [_local_exchange_saving({**values, name: p}) for p in _points(name, low, high, a.value, values)]
+        costs, savings = [c for c, _ in results], [s for _, s in results]
+        row: dict[str, Any] = {
+            "parameter": name,
+            "low": low,
+            "high": high,
+            "value": a.value,
+            "total_cost_usd_low": min(costs),
+            "total_cost_usd_high": max(costs),
+            "local_exchange_saving_usd_low": min(savings),
+            "local_exchange_saving_usd_high": max(savings),
+            "total_cost_usd_base": base_cost,
+            "local_exchange_saving_usd_base": base_saving,
+        }
+        row["cost_moves"] = not math.isclose(min(costs), max(costs), rel_tol=1e-9, abs_tol=0.5)
+        row["saving_moves"] = not math.isclose(min(savings), max(savings), rel_tol=1e-9, abs_tol=0.5)
         rows.append(row)
     return rows
+
+
+def not_varied(table: Mapping[str, Assumption]) -> list[str]:
+    """The parameters the sensitivity table leaves out: no range (the country's own count of users) or no value."""
+    return [n for n, a in table.items() if a.low is None or a.high is None or a.value is None or a.origin == "missing"]
+
+
+# Why a scenario changes nothing, in the model's words (the page words them for people: costmodel.labels).
+NOTHING_REASONS = (
+    "at_or_above_target",  # local exchange: the baseline already exchanges at least the target share
+    "no_domestic_traffic",  # local exchange: no domestic traffic to keep at home
+    "no_price_reduction",  # more upstreams / backhaul: a reduction of 0
+    "nothing_to_reduce",  # a price of 0, or no capacity bought
+)
+
+
+def scenario_notes(values: Mapping[str, float | None], results: Iterable[ScenarioResult]) -> list[dict[str, Any]]:
+    """For each scenario besides the baseline: the lever it moves, from the baseline's value to the scenario's,
+    and — where it changes nothing — why (one of :data:`NOTHING_REASONS`); ``costs_more`` where what it saves
+    is less than the IXP's operating cost it adds."""
+    notes: list[dict[str, Any]] = []
+    by_name = {r.scenario: r for r in results}
+    base = by_name.get("baseline")
+    if base is None:
+        return notes
+    share = _value(values, "local_exchange_share")
+    target = _value(values, "target_local_exchange_share")
+    levers: dict[str, tuple[str, float, float, str | None]] = {
+        "local_exchange": (
+            "local_exchange_share",
+            share,
+            max(share, target),
+            "at_or_above_target"
+            if share >= target
+            else "no_domestic_traffic"
+            if not _value(values, "domestic_share")
+            else "nothing_to_reduce"
+            if not base.capacity_mbps or not (base.transit_price or values.get("backhaul_km"))
+            else None,
+        ),
+        "more_upstreams": (
+            "transit_price",
+            base.transit_price,
+            base.transit_price * (1 - _value(values, "competition_price_reduction")),
+            "no_price_reduction"
+            if not _value(values, "competition_price_reduction")
+            else "nothing_to_reduce"
+            if not base.transit_price or not base.capacity_mbps
+            else None,
+        ),
+        "backhaul": (
+            "backhaul_price",
+            base.backhaul_price,
+            base.backhaul_price * (1 - _value(values, "backhaul_price_reduction")),
+            "no_price_reduction"
+            if not _value(values, "backhaul_price_reduction")
+            else "nothing_to_reduce"
+            if not base.backhaul_cost_usd
+            else None,
+        ),
+    }
+    for name, r in by_name.items():
+        if name == "baseline":
+            continue
+        if name == "combined":
+            with_backhaul = bool(values.get("backhaul_km")) and bool(values.get("backhaul_price"))
+            used = ("local_exchange", "more_upstreams", *(("backhaul",) if with_backhaul else ()))
+            nothing = all(levers[lever][3] is not None for lever in used)
+            notes.append(
+                {
+                    "scenario": name,
+                    "parameter": None,
+                    "baseline": None,
+                    "scenario_value": None,
+                    "adds_nothing": nothing,
+                    "reason": "every_lever" if nothing else None,
+                    "costs_more": r.saving_usd < 0,
+                }
+            )
+            continue
+        parameter, before, after, reason = levers[name]
+        notes.append(
+            {
+                "scenario": name,
+                "parameter": parameter,
+                "baseline": before,
+                "scenario_value": after,
+                "adds_nothing": reason is not None,
+                "reason": reason,
+                "costs_more": r.saving_usd < 0,
+            }
+        )
+    return notes
+
+
+# --- the share of domestic traffic exchanged in the country, estimated --------------------------------------
+
+# Where IHR measures no IXP of the country: the share of an IXP's members seen exchanging traffic there, as IHR's
+# RIPE Atlas results (2022-10-03) find it at IXPs of up to 60 members: median 0.125, upper quartile 0.38; the
+# low end is its lower quartile (0). docs/cost-model.md.
+ACTIVITY_DEFAULT = (0.125, 0.0, 0.38)
+
+ESTIMATE_METHODS = ("membership_and_ihr", "membership_only", "no_ixp", "regional_default")
+
+
+@dataclass(frozen=True, slots=True)
+class LocalExchangeEstimate:
+    """The estimated share of domestic traffic exchanged in the country, its range, how it was made and from
+    what (``inputs``: name → value; their sources are the service's)."""
+
+    method: str
+    value: float | None
+    low: float | None
+    high: float | None
+    inputs: dict[str, float | None]
+
+    def as_json(self) -> dict[str, Any]:
+        """The estimate as the answer's ``local_exchange_estimate`` gives it."""
+        return asdict(self)
+
+
+def estimate_local_exchange(
+    member_user_share: float | None,
+    seen_share: float | None,
+    domestic_dependency_share: float | None,
+    ixp_count: float | None,
+) -> LocalExchangeEstimate:
+    """The share of domestic traffic exchanged in the country, from traffic-related evidence, never a share of
+    users taken as it is:
+
+    - the traffic whose two ends are in networks at a domestic IXP, if traffic between two networks is in
+      proportion to their users: p = m², m the share of users in networks at a domestic IXP;
+    - the share of that traffic actually exchanged at the IXP: the share of the IXP's members that IHR's
+      traceroutes see exchanging traffic there (a), else :data:`ACTIVITY_DEFAULT`.
+
+    Estimate p × a; low p × min(a, d), d the share of the country's networks' dependencies on IXPs that are on a
+    domestic IXP (0 where IHR sees none); high p (every member exchanges all its domestic traffic there). No IXP
+    in the country: 0. Neither membership nor IXP count known: no estimate (``regional_default``: the model's
+    default for the region applies)."""
+    inputs: dict[str, float | None] = {
+        "member_user_share": member_user_share,
+        "seen_share": seen_share,
+        "domestic_dependency_share": domestic_dependency_share,
+        "ixp_count": ixp_count,
+    }
+    if member_user_share is None:
+        if ixp_count is not None and ixp_count == 0:
+            return LocalExchangeEstimate("no_ixp", 0.0, 0.0, 0.0, inputs)
+        return LocalExchangeEstimate("regional_default", None, None, None, inputs)
+    p = min(max(member_user_share, 0.0), 1.0) ** 2
+    if seen_share is None:
+        a, a_low, a_high = ACTIVITY_DEFAULT
+        return LocalExchangeEstimate("membership_only", p * a, p * a_low, p * max(a_high, a), inputs)
+    a = min(max(seen_share, 0.0), 1.0)
+    d = min(max(domestic_dependency_share or 0.0, 0.0), 1.0)
+    return LocalExchangeEstimate("membership_and_ihr", p * a, p * min(a, d), p, inputs)

@@ -5,6 +5,7 @@ chart is drawn on the server (``web.charts``)."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -16,7 +17,19 @@ from observatory import reference
 from observatory.costmodel import model as cost
 from observatory.costmodel import service
 from observatory.costmodel.api import csv_response
-from observatory.costmodel.labels import ORIGIN_NAMES, PARAMETER_NAMES, RESULT_NAMES, SCENARIO_NAMES, UNIT_NAMES
+from observatory.costmodel.labels import (
+    APPLIES_TO,
+    CHANGE_SENTENCES,
+    COSTS_MORE,
+    ESTIMATE_INPUTS,
+    ESTIMATE_METHODS,
+    NOTHING_SENTENCES,
+    ORIGIN_NAMES,
+    PARAMETER_NAMES,
+    RESULT_NAMES,
+    SCENARIO_NAMES,
+    UNIT_NAMES,
+)
 from observatory.web import charts
 from observatory.web.deps import WebDep
 from observatory.web.labels import label
@@ -47,7 +60,31 @@ def cost_model_page(request: Request, web: WebDep) -> Response:
         "origin_names": {k: web.gettext(v) for k, v in ORIGIN_NAMES.items()},
         "countries": sorted(((c, label(web, "country", c)) for c in reference.countries()), key=lambda x: x[1]),
         "query": request.query_params,
+        "estimate_methods": {k: web.gettext(v) for k, v in ESTIMATE_METHODS.items()},
+        "estimate_inputs": {k: web.gettext(v) for k, v in ESTIMATE_INPUTS.items()},
+        "change_sentences": {k: web.gettext(v) for k, v in CHANGE_SENTENCES.items()},
+        "nothing_sentences": {k: web.gettext(v) for k, v in NOTHING_SENTENCES.items()},
+        "costs_more": web.gettext(COSTS_MORE),
     }
+    if answer is None:
+        # Without a country: every default as defaults.csv gives it, with its unit and source.
+        context["defaults_table"] = [
+            {
+                "parameter": d.parameter,
+                "applies_to": label(web, "region", d.applies_to)
+                if d.applies_to in reference.ITU_REGIONS
+                else web.gettext(APPLIES_TO[d.applies_to]),
+                "value": d.value,
+                "low": d.low,
+                "high": d.high,
+                "unit": d.unit,
+                "source": d.source,
+                "year": d.year,
+                "note": d.note,
+            }
+            for d in cost.defaults()
+        ]
+        context["assumptions"] = {name: a.as_json() for name, a in cost.assumptions(None, False, {}, {}).items()}
     if answer is not None:
         assumptions = [(k, v) for k, v in request.query_params.multi_items() if k not in ("country", "lang", "format")]
         context["api_url"] = web.url(f"/api/v1/areas/{answer['country']}/cost") + (
@@ -63,5 +100,11 @@ def cost_model_page(request: Request, web: WebDep) -> Response:
             source=web.gettext("Source: %(source)s")
             % {"source": web.gettext("the cost model, with the assumptions in the table above")},
         )
-    data: dict[str, Any] = answer if answer is not None else {"detail": error} if error else {}
+    data: dict[str, Any] = (
+        answer
+        if answer is not None
+        else {"detail": error}
+        if error
+        else {"defaults": [dataclasses.asdict(d) for d in cost.defaults()]}
+    )
     return web.render("costmodel/cost_model.html", data, status=422 if error else 200, **context)

@@ -2,8 +2,9 @@
 one answer the command line, the API and the page share (JSON, or CSV with the assumptions beside the results).
 
 Inputs from the other capabilities, each used when loaded and always overridable: Internet users (people online,
-``observatory.indicators``), the share of domestic traffic exchanged locally (users in networks at a domestic IXP,
-``observatory.network``), the monthly GNI per capita (implied by ITU's mobile data basket), the ITU region and
+``observatory.indicators``), the share of domestic traffic exchanged locally (estimated from the users in networks
+at a domestic IXP and the Internet Health Report's IXP dependency results, ``observatory.network``:
+:func:`local_exchange`), the monthly GNI per capita (implied by ITU's mobile data basket), the ITU region and
 LLDC membership (``observatory.reference``).
 """
 
@@ -22,7 +23,8 @@ from observatory.costmodel import model as cost
 from observatory.costmodel.model import CostModelError
 from observatory.exports import SafeWriter
 from observatory.indicators import service as indicators
-from observatory.network import country_indicators
+from observatory.network import country_indicators, domestic_exchange_evidence
+from observatory.network.service import source_label
 from observatory.reference import UnknownArea, resolve_area
 
 # The parameters the loaded data can give; the page says when a default stood in for one of them.
@@ -72,19 +74,61 @@ def country_data(session: Session, country: str) -> dict[str, tuple[float, str, 
                 edition = f"{e['dataset']} ({e['edition']})" if e else "ITU ICT price baskets"
                 source = f"Mobile data basket in USD ÷ its share of monthly GNI per capita: {edition}"
                 data["gni_per_capita_month"] = (float(r["value"]) / (float(r["value_pct"]) / 100), source, r["year"])
+    return data
+
+
+def _best_evidence(session: Session, country: str) -> dict[str, Any] | None:
+    """IHR's evidence for the country's IXPs: the platform that saw most of their members (RIPE Atlas on a tie)."""
+    found = [e for e in domestic_exchange_evidence(session, country) if e["members"]]
+    if not found:
+        return None
+    return max(found, key=lambda e: (e["members_seen"], e["measurement"] == "atlas"))
+
+
+def local_exchange(session: Session, country: str) -> dict[str, Any]:
+    """The estimated share of ``country``'s domestic traffic exchanged in the country, with its range, method
+    and every input with its source and date (:func:`observatory.costmodel.model.estimate_local_exchange`)."""
     network = country_indicators(session, country)
-    for code in ("eyeball_share_at_domestic_ixp", "asn_at_domestic_ixp_share"):
+    inputs: list[dict[str, Any]] = []
+    member_share = None
+    for code in ("eyeball_share_at_domestic_ixp",):
         v = network.get(code)
         if v is not None and v.value is not None:
-            source = f"{code} ({v.source}, snapshot {v.snapshot_date.isoformat()})"
-            data["local_exchange_share"] = (float(v.value), source, v.date.year)
-            break
-    else:
-        ixps = network.get("ixp_count")
-        if ixps is not None and not ixps.value:
-            source = f"no IXP in the country (ixp_count, {ixps.source}, snapshot {ixps.snapshot_date.isoformat()})"
-            data["local_exchange_share"] = (0.0, source, ixps.date.year)
-    return data
+            member_share = float(v.value)
+            inputs.append({"name": "member_user_share", "value": member_share, "code": code,
+                           "source": source_label(v.source), "date": v.snapshot_date.isoformat()})  # fmt: skip
+    ixps = network.get("ixp_count")
+    ixp_count = float(ixps.value) if ixps is not None and ixps.value is not None else None
+    if ixps is not None and ixp_count is not None:
+        inputs.append({"name": "ixp_count", "value": ixp_count, "code": "ixp_count",
+                       "source": source_label(ixps.source), "date": ixps.snapshot_date.isoformat()})  # fmt: skip
+    evidence = _best_evidence(session, country)
+    seen = dependency = None
+    if evidence is not None:
+        seen, dependency = evidence["seen_share"], evidence["domestic_dependency_share"]
+        source = f"Internet Health Report, IXP dependency ({evidence['platform']})"
+        inputs.append({"name": "seen_share", "value": seen, "code": "", "source": source, "date": evidence["date"],
+                       "members": evidence["members"], "members_seen": evidence["members_seen"]})  # fmt: skip
+        inputs.append({"name": "domestic_dependency_share", "value": dependency, "code": "", "source": source,
+                       "date": evidence["date"], "dependencies": evidence["dependencies"],
+                       "domestic_dependencies": evidence["domestic_dependencies"]})  # fmt: skip
+    estimate = cost.estimate_local_exchange(member_share, seen, dependency, ixp_count)
+    counts = dict.fromkeys(("members", "members_seen", "dependencies", "domestic_dependencies"))
+    return {**estimate.as_json(), "inputs": [{**counts, **i} for i in inputs]}
+
+
+def _estimate_source(estimate: Mapping[str, Any]) -> tuple[str, int | None]:
+    """The estimate as an assumption's source text (English, as sources are) and its year."""
+    parts = [f"{i['source']}, {i['date']}" for i in estimate["inputs"]]
+    method = {
+        "membership_and_ihr": "Estimate: (users in networks at a domestic IXP)² × share of the IXP members seen "
+        "exchanging traffic there",
+        "membership_only": "Estimate: (users in networks at a domestic IXP)² × a typical share of members seen "
+        "exchanging traffic (IHR has not measured this country's IXPs)",
+        "no_ixp": "No IXP in the country",
+    }[estimate["method"]]
+    dates = [int(i["date"][:4]) for i in estimate["inputs"] if i.get("date")]
+    return f"{method} ({'; '.join(parts)})", max(dates) if dates else None
 
 
 def compute(
@@ -99,7 +143,14 @@ def compute(
     country = country_of(code)
     overrides = {name: cost.check(name, v) for name, v in (overrides or {}).items()}
     lldc = reference.in_group("LLDC", country.alpha3, dt.date.today())
-    table = cost.assumptions(country.itu_region, lldc, country_data(session, country.alpha3), overrides)
+    data = country_data(session, country.alpha3)
+    estimate = local_exchange(session, country.alpha3)
+    ranges: dict[str, tuple[float, float]] = {}
+    if estimate["value"] is not None:
+        source, year = _estimate_source(estimate)
+        data["local_exchange_share"] = (estimate["value"], source, year)
+        ranges["local_exchange_share"] = (estimate["low"], estimate["high"])
+    table = cost.assumptions(country.itu_region, lldc, data, overrides, ranges)
     values = {name: a.value for name, a in table.items()}
     results = cost.run(values, scenarios)
     return {
@@ -108,8 +159,11 @@ def compute(
         "groups": [g for g in reference.COUNTRY_GROUPS if reference.in_group(g, country.alpha3, dt.date.today())],
         "assumptions": {name: a.as_json() for name, a in table.items()},
         "defaults_used_for_missing_data": [n for n in FROM_DATA if table[n].origin in ("default", "missing")],
+        "local_exchange_estimate": estimate,
         "scenarios": [r.as_json() for r in results],
+        "scenario_notes": cost.scenario_notes(values, results),
         "sensitivity": cost.sensitivity(values, table),
+        "not_varied": cost.not_varied(table),
     }
 
 
@@ -146,6 +200,7 @@ UNITS = {
     "total_cost_usd": "USD per year",
     "cost_per_user_month_usd": "USD per user per month",
     "cost_per_user_pct_gni": "% of monthly GNI per capita",
+    "gross_saving_usd": "USD per year",
     "saving_usd": "USD per year",
     "saving_share": "share of the baseline",
 }

@@ -88,7 +88,15 @@ class OfflineFigureOut(Out):
     people_offline: float
     internet_use_pct: float
     observed_population_share: float = Field(description="share of the population whose Internet use is observed")
+    estimated: bool = Field(description="resting mostly on imputed values (less than half the population observed)")
     method: OfflineMethod | None = Field(None, description="for a country only: how its Internet use was known")
+    interpolated_share: float | None = Field(None, description="for an aggregate: share of its population interpolated")
+    carried_forward_share: float | None = Field(
+        None, description="for an aggregate: share of its population carried forward from an earlier year"
+    )
+    group_mean_share: float | None = Field(
+        None, description="for an aggregate: share of its population given the mean of similar countries"
+    )
 
 
 class OfflineCountryYear(Out):
@@ -114,7 +122,11 @@ class OfflineAggregateYear(Out):
     people_offline: float
     internet_use_pct: float
     observed_population_share: float
+    interpolated_share: float
+    carried_forward_share: float
+    group_mean_share: float
     countries: int
+    estimated: bool = Field(description="resting mostly on imputed values: less than half the population observed")
 
 
 class ScoreOut(Out):
@@ -135,18 +147,22 @@ class ProjectionOut(Out):
     """A country's projected year of 95 % Internet use."""
 
     area: str
-    method: Literal["linear", "logistic"]
+    method: Literal["linear", "logistic"] | None = Field(description="null: too few observations after a break")
     points: int
     first_year: int
     last_year: int
     last_value: float
     slope: Computed
     rmse: Computed
-    year_95: int | None = Field(description="null: not on course within the horizon")
+    year_95: int | None = Field(description="null: not on course within the horizon, or nothing projected")
     year_95_low: int | None
     year_95_high: int | None
-    status: Literal["reached", "on_track", "after_2030", "not_on_course"]
+    status: Literal["reached", "on_track", "after_2030", "not_on_course", "too_short_after_break"]
     before_2030: bool
+    break_year: int | None = Field(
+        description="the first year after the latest break (restatement or jump) in the window: the fit uses "
+        "the years from it on; null: no break"
+    )
 
 
 class NeedCountryOut(Out):
@@ -187,6 +203,32 @@ class AreaYearOut(Out):
     imputed: bool
     method: OfflineMethod | None = Field(description="for a country: how its Internet use was known")
     observed_population_share: float
+    estimated: bool = Field(
+        description="a country's imputed value, or an aggregate resting mostly on them (less than half observed)"
+    )
+    interpolated_share: float | None = Field(None, description="for a group")
+    carried_forward_share: float | None = Field(None, description="for a group")
+    group_mean_share: float | None = Field(None, description="for a group")
+
+
+class HeadlineOut(AreaYearOut):
+    """The headline figures of an area's page: all for one year, observed or estimated."""
+
+    status: Literal["observed", "estimated"]
+    usd_pledged: float | None
+    usd_per_offline_person: Computed
+
+
+class BreakOut(Out):
+    """A break in a country's Internet-use series between two consecutive observations (docs/indicators.md)."""
+
+    year: int = Field(description="the first year after the break")
+    previous_year: int
+    previous_value: float
+    value: float
+    change: float = Field(description="value − previous_value, percentage points")
+    typical: float | None = Field(description="the series' typical yearly change, percentage points")
+    kind: Literal["fall", "jump"]
 
 
 class LatestValueOut(Out):
@@ -219,8 +261,13 @@ class AreaSectionOut(Out):
 
     area: str
     kind: Literal["country", "group"]
-    headline: AreaYearOut | None = Field(description="the latest measured year")
+    year: int | None = Field(description="the one year of the headline figures")
+    headline: HeadlineOut | None = Field(
+        description="a country's latest observed year; a group's latest year with at least half its population "
+        "observed; else the latest year, estimated"
+    )
     series: list[AreaYearOut]
+    breaks: list[BreakOut]
     coverage: list[LatestValueOut]
     affordability: list[LatestValueOut]
     scores: list[ScoreOut]

@@ -56,6 +56,8 @@ PRICE_SHARE = "% GNI p.c."
 IXP_SOURCES = ("caida_ixp", "peeringdb", "peeringdb_csv", "pch")
 MEMBER_SOURCES = ("peeringdb", "peeringdb_csv", "pch")  # the IXP sources that list members
 RIR = "rir_delegated"
+REGISTRY = (RIR, "rir_lists")  # the official files, and the lists derived from them for the other registries
+ADDRESS_SPACE = (*REGISTRY, "country_ip_blocks")  # … and the country prefix lists
 
 CATALOGUE: tuple[Indicator, ...] = (
     # Connectivity (observatory.indicators): World Bank, ITU and UN series, by edition.
@@ -220,7 +222,7 @@ CATALOGUE: tuple[Indicator, ...] = (
         N_("AS numbers delegated to holders in the country (allocated or assigned), every number of a range counted."),
         "count",
         "sum",
-        RIR,
+        *REGISTRY,
     ),
     _infrastructure(
         "asn_at_domestic_ixp_share",
@@ -228,7 +230,7 @@ CATALOGUE: tuple[Indicator, ...] = (
         N_("Share of the country's delegated AS numbers present at an IXP in the country."),
         "share",
         "share",
-        RIR,
+        *REGISTRY,
         *MEMBER_SOURCES,
     ),
     _infrastructure(
@@ -237,7 +239,7 @@ CATALOGUE: tuple[Indicator, ...] = (
         N_("IPv4 addresses in allocated or assigned delegations to the country."),
         "addresses",
         "sum",
-        RIR,
+        *ADDRESS_SPACE,
     ),
     _infrastructure(
         "ipv4_per_capita",
@@ -245,15 +247,23 @@ CATALOGUE: tuple[Indicator, ...] = (
         N_("IPv4 addresses delegated divided by the population (World Bank, latest year on or before)."),
         "addresses_per_person",
         "share",
-        RIR,
+        *ADDRESS_SPACE,
         "worldbank_wdi",
     ),
     _infrastructure(
         "ipv6_prefixes",
         N_("IPv6 delegations"),
-        N_("IPv6 delegation records (allocated or assigned)."),
+        N_("IPv6 delegation records (allocated or assigned), from the registries' official files."),
         "count",
         "sum",
+        RIR,
+    ),
+    _infrastructure(
+        "ipv6_per_network",
+        N_("IPv6 delegations per network"),
+        N_("IPv6 delegation records per AS number delegated in the country: how far its networks have IPv6 space."),
+        "ratio",
+        "share",
         RIR,
     ),
     _infrastructure(

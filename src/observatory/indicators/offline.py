@@ -30,6 +30,8 @@ from observatory.reference.areas import INCOME_GROUPS
 
 CARRY_YEARS = 3
 FIRST_YEAR = 2000
+# An aggregate's year is an estimate ("mostly imputed") when less than this share of its population is observed.
+MEASURED_SHARE = 0.5
 METHODS = ("observed", "interpolated", "carried_forward", "group_mean")
 
 
@@ -37,7 +39,9 @@ METHODS = ("observed", "interpolated", "carried_forward", "group_mean")
 class Offline:
     """Per-country rows (area, year, population, internet_use_pct, method, imputed, people_online,
     people_offline) and per-aggregate rows (area, year, population, people_online, people_offline,
-    internet_use_pct, observed_population_share, countries)."""
+    internet_use_pct, observed_population_share, interpolated_share, carried_forward_share, group_mean_share,
+    countries, estimated): the shares of the aggregate's population whose Internet use was known each way that
+    year, and whether the year rests mostly on imputed values (less than ``MEASURED_SHARE`` observed)."""
 
     countries: pl.DataFrame
     aggregates: pl.DataFrame
@@ -181,6 +185,10 @@ def compute(
             people_online=pl.col("people_online").sum(),
             people_offline=pl.col("people_offline").sum(),
             observed_population=pl.col("population").filter(pl.col("method") == "observed").sum(),
+            **{
+                f"{method}_population": pl.col("population").filter(pl.col("method") == method).sum()
+                for method in METHODS[1:]
+            },
             countries=pl.len(),
         )
         .select(
@@ -191,8 +199,10 @@ def compute(
             people_offline="people_offline",
             internet_use_pct=100 * pl.col("people_online") / pl.col("population"),
             observed_population_share=pl.col("observed_population") / pl.col("population"),
+            **{f"{m}_share": pl.col(f"{m}_population") / pl.col("population") for m in METHODS[1:]},
             countries="countries",
         )
+        .with_columns(estimated=pl.col("observed_population_share") < MEASURED_SHARE)
         .sort("area", "year")
     )
     return Offline(countries, aggregates, sorted(iso - set(areas)))

@@ -41,6 +41,7 @@ STATUS_NAMES = {
     "on_track": N_("Before 2030"),
     "after_2030": N_("After 2030"),
     "not_on_course": N_("Not at the recent pace"),
+    "too_short_after_break": N_("Too few observations since the break"),
 }
 METHOD_NAMES = {
     "observed": N_("Observed"),
@@ -70,28 +71,67 @@ def area_name(web: Web, code: str) -> str:
     return label(web, "country", code)
 
 
-def apart(
-    points: list[tuple[float, float]], estimated: list[bool]
-) -> tuple[list[tuple[float, float]], list[tuple[float, float]]]:
-    """Reported points, and estimated ones joined to the reported point before them, to draw as two series."""
-    reported = [p for p, e in zip(points, estimated, strict=True) if not e]
-    rest = [p for k, p in enumerate(points) if estimated[k] or (k + 1 < len(points) and estimated[k + 1])]
-    return reported, rest
+Drawn = list[tuple[str, list[tuple[float, float, str]]]]
+
+
+def drawn_apart(
+    rows: list[dict[str, Any]], key: str, names: tuple[str, str, str], breaks: list[int] | None = None
+) -> tuple[Drawn, list[bool]]:
+    """A series as the charts draw it (rows: year, ``key``, method or estimated), and which series are set apart.
+
+    Observed values make one line, broken at a gap and at each break of the series (``breaks``: the first
+    year after each; the two sides are tagged apart so no line joins them); interpolated values are joined
+    to the observations on either side, as interpolation does; values beyond the observations (carried
+    forward, means of similar countries, or for a group a year resting mostly on them) are a series of
+    hollow markers of their own, never joined to anything. Series left empty are dropped."""
+    cuts = sorted(breaks or [])
+
+    def tag(year: int) -> str:
+        return "since-" + str(max((b for b in cuts if b <= year), default=0))
+
+    points = [
+        (r["year"], float(r[key]), r.get("method") or ("estimated" if r["estimated"] else "observed")) for r in rows
+    ]
+    observed = [(float(y), v, tag(y)) for y, v, m in points if m == "observed"]
+    inside: list[tuple[float, float, str]] = []
+    for k, (y, v, m) in enumerate(points):
+        if m != "interpolated":
+            continue
+        for j in (k - 1, k + 1):  # the observations it lies between, then itself
+            if 0 <= j < len(points) and points[j][2] == "observed":
+                inside.append((float(points[j][0]), points[j][1], tag(points[j][0])))
+        inside.append((float(y), v, tag(y)))
+    beyond = [(float(y), v, "estimated") for y, v, m in points if m not in ("observed", "interpolated")]
+    found = [
+        (name, sorted(dict.fromkeys(run))) for name, run in zip(names, (observed, inside, beyond), strict=True) if run
+    ]
+    return found, [name == names[2] for name, _ in found]
 
 
 def _year(x: float) -> str:
     return str(int(x))
 
 
+def source_names(web: Web, editions: dict[str, Any], codes: tuple[str, ...]) -> str:
+    """The sources of ``codes`` as their publishers name them, each with its edition, for a chart or a page."""
+    found = [e for code in codes if (e := editions.get(code))]
+    return "; ".join(dict.fromkeys(f"{publisher(web, e)} ({e['edition']})" for e in found))
+
+
+def publisher(web: Web, edition: dict[str, Any]) -> str:
+    """The publisher's own name of the source an edition was read from (never the internal code)."""
+    try:
+        return web.gettext(service.source(edition["source"]).label())
+    except KeyError:
+        return str(edition["dataset"])
+
+
 def chart_note(web: Web, unit: str, editions: dict[str, Any], codes: tuple[str, ...]) -> charts.ChartNote:
     """The unit (an English msgid) and the sources (the editions read for ``codes``) of a chart, as shown."""
-    found = [e for code in codes if (e := editions.get(code))]
+    named = source_names(web, editions, codes)
     return {
         "unit": web.gettext("Unit: %(unit)s") % {"unit": web.gettext(unit)},
-        "source": web.gettext("Source: %(source)s")
-        % {"source": "; ".join(dict.fromkeys(f"{e['dataset']} ({e['edition']})" for e in found))}
-        if found
-        else "",
+        "source": web.gettext("Source: %(source)s") % {"source": named} if named else "",
     }
 
 
@@ -115,15 +155,26 @@ def section(web: Web, area: str) -> tuple[dict[str, Any] | None, dict[str, Any]]
         return data, {"connectivity_names": _names(web)}
     fmt = web.fmt
     series = [r for r in data["series"] if r["year"] >= 2005]
+    group = data["kind"] == "group"
+    cuts = [b["year"] for b in data["breaks"]]
+    if group:
+        names = (
+            web.gettext("Mostly observed"),
+            "",
+            web.gettext("Mostly imputed (less than half the population observed)"),
+        )
+    else:
+        names = (
+            web.gettext("Observed"),
+            web.gettext("Interpolated between observations"),
+            web.gettext("Estimated: carried forward or mean of similar countries"),
+        )
+    segment_names = _segment_names(web, cuts)
 
-    def split(key: str) -> tuple[list[tuple[float, float]], list[tuple[float, float]]]:
-        return apart([(float(r["year"]), float(r[key])) for r in series], [r["imputed"] for r in series])
-
-    use, use_estimated = split("internet_use_pct")
-    lines: list[tuple[str, list[tuple[float, float]]]] = [(web.gettext("Internet use"), use)]
-    if use_estimated:
-        lines.append((web.gettext("Internet use, estimated (imputed)"), use_estimated))
+    use_lines, use_apart = drawn_apart(series, "internet_use_pct", names, cuts)
+    lines: list[tuple[str, list[Any]]] = list(use_lines)
     gaps: list[float | None] = [1.0] * len(lines)  # yearly measurements: a year without a value breaks the line
+    hollow = list(use_apart)
     for score in data["scores"]:
         if score["indicator"] == INTERNET_USE:
             goal = 95.0 if score["target"] == "umc_internet_use" else float(score["target_value"])
@@ -131,6 +182,7 @@ def section(web: Web, area: str) -> tuple[dict[str, Any] | None, dict[str, Any]]
             name = TARGET_NAMES[score["target"]]
             lines.append((web.gettext(name), [(2005.0, goal), (end, goal)]))
             gaps.append(None)  # a target holds for the whole period
+            hollow.append(False)
     ticks = [float(y) for y in range(2005, 2031, 5)]
     editions = data.get("editions", {})
     use_chart = charts.line_chart(
@@ -140,13 +192,12 @@ def section(web: Web, area: str) -> tuple[dict[str, Any] | None, dict[str, Any]]
         y_format=lambda y: fmt.number(y) + " %",
         x_ticks=ticks,
         max_gap=gaps,
+        apart=hollow,
+        source_names=segment_names,
         width=560,
         **chart_note(web, N_("percentage of individuals using the Internet"), editions, (INTERNET_USE,)),
     )
-    offline, offline_estimated = split("people_offline")
-    offline_lines = [(web.gettext("People offline"), offline)]
-    if offline_estimated:
-        offline_lines.append((web.gettext("People offline, estimated (imputed)"), offline_estimated))
+    offline_lines, offline_apart = drawn_apart(series, "people_offline", names, cuts)
     offline_chart = charts.line_chart(
         offline_lines,
         title=web.gettext("People offline"),
@@ -154,13 +205,31 @@ def section(web: Web, area: str) -> tuple[dict[str, Any] | None, dict[str, Any]]
         y_format=fmt.compact,
         x_ticks=[float(y) for y in range(2005, series[-1]["year"] + 1, 5)],
         max_gap=1.0,
+        apart=offline_apart,
+        source_names=segment_names,
         width=560,
         **chart_note(web, N_("people"), editions, (POPULATION, INTERNET_USE)),
     )
     return data, {
         "connectivity_charts": {"use": use_chart, "offline": offline_chart},
         "connectivity_names": _names(web),
+        "connectivity_sources": {code: publisher(web, e) for code, e in editions.items() if e},
     }
+
+
+def _segment_names(web: Web, cuts: list[int]) -> dict[str, str]:
+    """The legend's names of the parts of a series cut at its breaks: "to 2022", "from 2023"."""
+    names = {"estimated": web.gettext("estimated")}
+    edges = sorted(cuts)
+    for k, start in enumerate([0, *edges]):
+        end = edges[k] - 1 if k < len(edges) else None
+        if start == 0:
+            names["since-0"] = web.gettext("to %(year)s") % {"year": end} if end is not None else ""
+        elif end is None:
+            names[f"since-{start}"] = web.gettext("from %(year)s") % {"year": start}
+        else:
+            names[f"since-{start}"] = web.gettext("%(first)s–%(last)s") % {"first": start, "last": end}
+    return names
 
 
 def world_picture(web: Web) -> tuple[dict[str, Any] | None, dict[str, Any]]:
@@ -178,33 +247,44 @@ def world_picture(web: Web) -> tuple[dict[str, Any] | None, dict[str, Any]]:
     order = {a: i for i, a in enumerate(AGGREGATES)}
     groups = groups.sort(pl.col("area").replace_strict(order, return_dtype=pl.Int32))
     use = c.latest.filter((pl.col("indicator") == INTERNET_USE) & ~pl.col("computed"))
+    over_time = world.select(
+        "year",
+        "population",
+        "people_offline",
+        "internet_use_pct",
+        "observed_population_share",
+        "interpolated_share",
+        "carried_forward_share",
+        "group_mean_share",
+        "estimated",  # resting mostly on imputed values: less than half the population observed
+    ).to_dicts()
     data: dict[str, Any] = {
         "year": year,
         "world": service.offline_figure(c, "WORLD", year),
-        "over_time": world.select(
-            "year", "population", "people_offline", "internet_use_pct", "observed_population_share"
-        ).to_dicts(),
+        "over_time": over_time,
         "by_group": groups.select(
-            "area", "population", "people_offline", "internet_use_pct", "observed_population_share"
+            "area",
+            "population",
+            "people_offline",
+            "internet_use_pct",
+            "observed_population_share",
+            "estimated",
         ).to_dicts(),
         "internet_use": use.select("area", "year", "value").sort("area").to_dicts(),
         "editions": {code: c.edition_of(code) for code in (POPULATION, INTERNET_USE)},
+        "estimated_from": next((r["year"] for r in over_time if r["year"] > year and r["estimated"]), None),
     }
     # Years resting mostly on imputed values are drawn apart: they carry old values forward, not news.
-    mostly_observed, mostly_imputed = apart(
-        [(float(r["year"]), float(r["people_offline"])) for r in data["over_time"]],
-        [r["observed_population_share"] < 0.5 for r in data["over_time"]],
-    )
-    world_lines = [(web.gettext("People offline"), mostly_observed)]
-    if mostly_imputed:
-        world_lines.append((web.gettext("Estimated, mostly from imputed values"), mostly_imputed))
+    names = (web.gettext("Mostly observed"), "", web.gettext("Mostly imputed (less than half the population observed)"))
+    world_lines, world_apart = drawn_apart(over_time, "people_offline", names)
     offline_chart = charts.line_chart(
         world_lines,
         title=web.gettext("People offline in the world"),
         x_format=_year,
         y_format=fmt.compact,
-        x_ticks=[float(y) for y in range(2005, year + 1, 5)],
+        x_ticks=[float(y) for y in range(2005, int(over_time[-1]["year"]) + 1, 5)],
         max_gap=1.0,
+        apart=world_apart,
         width=520,
         **chart_note(web, N_("people"), data["editions"], (POPULATION, INTERNET_USE)),
     )
@@ -223,6 +303,7 @@ def world_picture(web: Web) -> tuple[dict[str, Any] | None, dict[str, Any]]:
     )
     context: dict[str, Markup | Any] = {
         "offline_chart": offline_chart,
+        "connectivity_sources": source_names(web, data["editions"], (POPULATION, INTERNET_USE)),
         "group_chart": group_chart,
         "area_name": lambda code: area_name(web, code),
     }

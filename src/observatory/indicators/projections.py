@@ -7,6 +7,10 @@ percentage points is kept and named. The projected year is where the fitted curv
 where it would with the slope at either end of its 95 % confidence interval (Student's t with n − 2 degrees of
 freedom); an upper end that never reaches 95 % (slope not surely positive) is left open. A country already at
 95 % or more in its latest observation has reached it (in the first year of the window at 95 % or more).
+
+A series with a break (:mod:`observatory.indicators.breaks`: a restatement or a jump) is fitted on the part
+after its latest break only (``break_year`` says from when); when that part holds fewer than five observations
+the status is ``too_short_after_break`` and nothing is projected, rather than a line across the break.
 """
 
 from __future__ import annotations
@@ -67,14 +71,22 @@ def _student_t(degrees: pl.Series) -> pl.Series:
     return pl.Series(stdtrit(degrees.to_numpy().astype(float), 1 - (1 - CONFIDENCE) / 2), dtype=pl.Float64)
 
 
-def project(internet_use: pl.DataFrame) -> pl.DataFrame:
-    """Per country (``internet_use``: area, year, value of observed Internet use, %): area, method, points,
-    first_year, last_year, last_value, slope (per year, in the fit's scale), year_95, year_95_low,
-    year_95_high (None: not within the slope's range, or after ``HORIZON``), status (``reached``, ``on_track``
-    before 2030, ``after_2030``, ``not_on_course``) and before_2030."""
+def project(internet_use: pl.DataFrame, breaks: pl.DataFrame | None = None) -> pl.DataFrame:
+    """Per country (``internet_use``: area, year, value of observed Internet use, %; ``breaks``: the breaks of
+    :func:`observatory.indicators.breaks.find`): area, method, points, first_year, last_year, last_value,
+    slope (per year, in the fit's scale), year_95, year_95_low, year_95_high (None: not within the slope's
+    range, or after ``HORIZON``), status (``reached``, ``on_track`` before 2030, ``after_2030``,
+    ``not_on_course``, ``too_short_after_break``), before_2030, and break_year (the first year after the latest
+    break in the window, None without one)."""
     observed = internet_use.select("area", pl.col("year").cast(pl.Int32), "value").drop_nulls()
     window = observed.filter(pl.col("year") > pl.col("year").max().over("area") - WINDOW)
     window = window.filter(pl.len().over("area") >= MIN_POINTS)
+    cut = _breaks_in(window, breaks)
+    window = window.join(cut, on="area", how="left").filter(
+        pl.col("break_year").is_null() | (pl.col("year") >= pl.col("break_year"))
+    )
+    short = window.filter(pl.len().over("area") < MIN_POINTS)
+    window = window.filter(pl.len().over("area") >= MIN_POINTS).drop("break_year")
     share = pl.col("value").clip(0.5, 99.5) / 100
     fits = pl.concat([_fit(window, pl.col("value"), "linear"), _fit(window, (share / (1 - share)).log(), "logistic")])
     errors = pl.concat([_predicted(m, fits.filter(pl.col("method") == m), window) for m in ("linear", "logistic")])
@@ -123,18 +135,73 @@ def project(internet_use: pl.DataFrame) -> pl.DataFrame:
         .then(pl.lit("on_track"))
         .otherwise(pl.lit("after_2030")),
     ).with_columns(before_2030=pl.col("status").is_in(["reached", "on_track"]))
-    return result.select(
+    result = result.rename({"n": "points"}).join(cut, on="area", how="left")
+    return pl.concat([result.select(*COLUMNS), _too_short(short)], how="vertical_relaxed").sort("area")
+
+
+def _breaks_in(window: pl.DataFrame, breaks: pl.DataFrame | None) -> pl.DataFrame:
+    """Area → break_year: the first year after the latest break inside each area's window."""
+    schema = {"area": pl.String, "break_year": pl.Int32}
+    if breaks is None or breaks.height == 0:
+        return pl.DataFrame(schema=schema)
+    first = window.group_by("area").agg(first=pl.col("year").min())
+    return (
+        breaks.join(first, on="area")
+        .filter(pl.col("previous_year") >= pl.col("first"))
+        .group_by("area")
+        .agg(break_year=pl.col("year").max())
+        .cast(schema)  # type: ignore[arg-type]
+    )
+
+
+def _too_short(short: pl.DataFrame) -> pl.DataFrame:
+    """The rows of the countries whose part after a break is too short to fit: what is known, nothing projected
+    (a country at 95 % or more has still reached it)."""
+    rows = (
+        short.sort("year")
+        .group_by("area")
+        .agg(
+            points=pl.len().cast(pl.UInt32),
+            first_year=pl.col("year").first(),
+            last_year=pl.col("year").last(),
+            last_value=pl.col("value").last(),
+            first_95=pl.col("year").filter(pl.col("value") >= GOAL).first(),
+            break_year=pl.col("break_year").first(),
+        )
+    )
+    reached = pl.col("last_value") >= GOAL
+    none_f, none_i = pl.lit(None, pl.Float64), pl.lit(None, pl.Int32)
+    return rows.select(
         "area",
-        "method",
-        points="n",
+        method=pl.lit(None, pl.String),
+        points="points",
         first_year="first_year",
         last_year="last_year",
         last_value="last_value",
-        slope="slope",
-        rmse="rmse",
-        year_95="year_95",
-        year_95_low="year_95_low",
-        year_95_high="year_95_high",
-        status="status",
-        before_2030="before_2030",
-    ).sort("area")
+        slope=none_f,
+        rmse=none_f,
+        year_95=pl.when(reached).then(pl.col("first_95")),
+        year_95_low=none_i,
+        year_95_high=none_i,
+        status=pl.when(reached).then(pl.lit("reached")).otherwise(pl.lit("too_short_after_break")),
+        before_2030=reached,
+        break_year="break_year",
+    )
+
+
+COLUMNS = (
+    "area",
+    "method",
+    "points",
+    "first_year",
+    "last_year",
+    "last_value",
+    "slope",
+    "rmse",
+    "year_95",
+    "year_95_low",
+    "year_95_high",
+    "status",
+    "before_2030",
+    "break_year",
+)

@@ -18,7 +18,7 @@ import polars as pl
 from sqlalchemy.orm import Session
 
 from observatory import pledges, reference
-from observatory.indicators import offline, projections, targets
+from observatory.indicators import breaks, offline, projections, targets
 from observatory.indicators.catalogue import CONNECTIVITY, INTERNET_USE, POPULATION
 from observatory.indicators.store import chosen_loads, classifications, observations
 from observatory.reference import UnknownArea, resolve_area
@@ -26,7 +26,7 @@ from observatory.reference.areas import AGGREGATES
 from observatory.sources import Registry, Source, find_source, registry
 
 # A year's aggregate counts as measured when at least this share of its population has an observed value.
-MEASURED_SHARE = 0.5
+MEASURED_SHARE = offline.MEASURED_SHARE
 SCORED = sorted(
     {t.indicator for t in targets.TARGETS}
     | {"IT_MOB_2GNTWK", "IT_MOB_3GNTWK", "IT.NET.BBND.P2", "IT.CEL.SETS.P2", "FBB_5GB_USD", "MBB_2GB_USD"}
@@ -82,6 +82,7 @@ class Connectivity:
     income: dict[str, str]
     members: pl.DataFrame  # aggregate, area, year
     series: dict[str, pl.DataFrame] = field(default_factory=dict)  # indicator -> area, year, value (countries)
+    breaks: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=breaks.SCHEMA))  # breaks.find
 
     def edition_of(self, code: str) -> dict[str, Any] | None:
         """Source, edition label, release date and load time of the edition an indicator was read from."""
@@ -161,7 +162,9 @@ def compute(
     developing = {a for a, g in income.items() if g in ("LIC", "LMC", "UMC")} | {"LIC", "LMC", "UMC"}
     scores = targets.score(latest, ldc, developing)
     observed_use = series[INTERNET_USE].filter(pl.col("area").is_in(iso))
-    return Connectivity(off, latest, scores, projections.project(observed_use), editions, income, members, series)
+    found = breaks.find(observed_use)
+    projected = projections.project(observed_use, found)
+    return Connectivity(off, latest, scores, projected, editions, income, members, series, found)
 
 
 def _group_latest(code: str, values: pl.DataFrame, countries: pl.DataFrame, members: pl.DataFrame) -> pl.DataFrame:
@@ -188,8 +191,10 @@ def _group_latest(code: str, values: pl.DataFrame, countries: pl.DataFrame, memb
 
 def offline_figure(c: Connectivity, area: str, year: int) -> dict[str, Any]:
     """People offline in one area and year: area, year, population, people_online, people_offline,
-    internet_use_pct, observed_population_share (1 or 0 for a country: observed or imputed), and for a
-    country the imputation method."""
+    internet_use_pct, observed_population_share (1 or 0 for a country: observed or imputed), estimated (the
+    figure rests mostly on imputed values: less than ``MEASURED_SHARE`` of the population observed), for a
+    country the imputation method and for an aggregate the shares of its population interpolated, carried
+    forward and given a group mean."""
     if area in AGGREGATES:
         rows = c.offline.aggregates.filter((pl.col("area") == area) & (pl.col("year") == year))
     else:
@@ -213,18 +218,41 @@ def offline_figure(c: Connectivity, area: str, year: int) -> dict[str, Any]:
     }
     if "method" in row:
         figure["method"] = row["method"]
+    else:
+        figure.update({k: row[k] for k in ("interpolated_share", "carried_forward_share", "group_mean_share")})
+    figure["estimated"] = bool(row["observed_population_share"] < MEASURED_SHARE)
     return figure
 
 
-def measured_year(c: Connectivity) -> int:
-    """The latest year in which the world's Internet use is observed for at least ``MEASURED_SHARE`` of its
-    population: the default year of rankings and comparisons."""
-    world = c.offline.aggregates.filter(
-        (pl.col("area") == "WORLD") & (pl.col("observed_population_share") >= MEASURED_SHARE)
+def measured_year(c: Connectivity, area: str = "WORLD") -> int:
+    """The latest year in which an aggregate's Internet use (the world's by default) is observed for at least
+    ``MEASURED_SHARE`` of its population: the year of its headline figures, and for the world the default year
+    of rankings and comparisons."""
+    rows = c.offline.aggregates.filter(
+        (pl.col("area") == area) & (pl.col("observed_population_share") >= MEASURED_SHARE)
     )
-    if world.height == 0:
-        raise NoData("no year with measured Internet use")
-    return int(world["year"].max())  # type: ignore[arg-type]
+    if rows.height == 0:
+        raise NoData(f"no year with measured Internet use for {area}")
+    return int(rows["year"].max())  # type: ignore[arg-type]
+
+
+def headline_year(c: Connectivity, area: str) -> tuple[int, bool]:
+    """The one year of an area's headline figures and whether they are observed: for a country its latest
+    observed year, for an aggregate the latest year with at least ``MEASURED_SHARE`` of its population observed
+    (:func:`measured_year`); failing that, the latest year with a figure, marked estimated (False).
+
+    Raises :class:`NoData` when the area has no figure at all."""
+    if area in AGGREGATES:
+        rows = c.offline.aggregates.filter(pl.col("area") == area)
+        observed = rows.filter(pl.col("observed_population_share") >= MEASURED_SHARE)
+    else:
+        rows = c.offline.countries.filter(pl.col("area") == area)
+        observed = rows.filter(~pl.col("imputed"))
+    if rows.height == 0:
+        raise NoData(f"no people-offline figure for {area}")
+    if observed.height:
+        return int(observed["year"].max()), True  # type: ignore[arg-type]
+    return int(rows["year"].max()), False  # type: ignore[arg-type]
 
 
 def need_and_pledges(session: Session, c: Connectivity, year: int | None = None) -> dict[str, Any]:

@@ -3,9 +3,12 @@
 Sources (one module each, all of the :class:`observatory.sources.Source` shape, in the source registry by
 their ``NAME``) load dated snapshots; ``compute`` turns them into indicators per country per date;
 ``service`` reads them. Other capabilities use :func:`asn_countries` and :func:`eyeballs`, the indicators
-(:func:`country_indicators`, :func:`group_indicators`, :func:`area_indicators`) and :func:`source`.
+(:func:`country_indicators`, :func:`group_indicators`, :func:`area_indicators`), :func:`source`, and the
+Internet Health Report's IXP dependency results of a country (:func:`ixp_dependency`,
+:func:`domestic_exchange_evidence`).
 """
 
+from observatory.network.dependency import domestic_exchange_evidence, ixp_dependency
 from observatory.network.service import (
     CODES,
     area_indicators,
@@ -16,6 +19,7 @@ from observatory.network.service import (
     ixp_map,
     series,
     source,
+    source_label,
     sources,
 )
 
@@ -24,10 +28,13 @@ __all__ = [
     "area_indicators",
     "asn_countries",
     "country_indicators",
+    "domestic_exchange_evidence",
     "eyeballs",
     "group_indicators",
+    "ixp_dependency",
     "ixp_map",
     "series",
     "source",
+    "source_label",
     "sources",
 ]

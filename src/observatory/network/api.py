@@ -23,28 +23,37 @@ class CatalogueEntryOut(Out):
     code: str
     name: str
     definition: str
-    unit: str = Field(description="count, share, addresses or addresses_per_person")
+    unit: str = Field(description="count, share, addresses, addresses_per_person or ratio")
     aggregate: Literal["sum", "share"] = Field(description="a group's value: a sum, or Σ numerators / Σ denominators")
     sources: str
 
 
 class CountryValueOut(Out):
-    """A country's latest value of an indicator, with the snapshot it comes from."""
+    """A country's latest value of an indicator, with the snapshot it comes from; a value the loaded data
+    does not cover is null, ``covered`` false and ``missing`` says what it needs."""
 
     value: float | None
+    covered: bool = Field(description="false: the source serving the country's region is not loaded for this date")
+    missing: list[str] = Field(
+        description="what is not loaded: a registry (afrinic, apnic, arin, lacnic, ripencc), or <registry>:extended"
+    )
     source: str
     snapshot_date: dt.date
     date: dt.date
 
 
 class GroupValueOut(Out):
-    """A group's value of an indicator over its members' latest values."""
+    """A group's value of an indicator on one date, with the share of the group it covers."""
 
-    value: float | None
-    countries: int = Field(description="members with a value")
+    value: float | None = Field(description="null when not published (coverage below the threshold)")
+    published: bool = Field(description="whether the members covered hold enough of the group's population")
+    date: dt.date = Field(description="the one date every member's figure is for")
+    countries: int = Field(description="members with a covered value on that date")
     members: int
+    coverage: float = Field(description="share of the group's population whose figures are covered")
+    missing: list[str] = Field(description="what the uncovered members' figures need")
     sources: list[str]
-    snapshot_date: dt.date
+    snapshot_date: dt.date | None
 
 
 class AreaIndicatorsOut(Out):
@@ -56,8 +65,9 @@ class AreaIndicatorsOut(Out):
 class SeriesPointOut(Out):
     code: str
     date: dt.date
-    value: float | None
-    source: str
+    value: float | None = Field(description="null where the covered countries hold too little of the population")
+    source: str | None
+    coverage: float = Field(description="share of the countries' population whose figures are covered")
 
 
 class ExportRowOut(Out):
@@ -69,6 +79,7 @@ class ExportRowOut(Out):
     denominator: float | None
     source: str
     snapshot_date: dt.date
+    missing: str = Field(description="what an uncovered value needs (its value is then null); empty when covered")
 
 
 @router.get("/network/indicators", response_model=list[CatalogueEntryOut], responses=responses())

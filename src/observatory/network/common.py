@@ -59,6 +59,8 @@ ALIASES = {
     "republic of the congo": "COG",
     "congo": "COG",
     "republic of congo": "COG",
+    "congo-brazzaville": "COG",
+    "congo-kinshasa": "COD",
     "bolivia, plurinational state of": "BOL",
     "congo, the democratic republic of the": "COD",
     "saint vincent and the grenadines": "VCT",

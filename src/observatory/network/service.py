@@ -18,14 +18,22 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from observatory.indicators import INFRASTRUCTURE, area_members
-from observatory.network.compute import INDICATOR_SCHEMA, eyeball_frame, rir_asn_countries
+from observatory.network.compute import (
+    CODES_OF,
+    INDICATOR_SCHEMA,
+    eyeball_frame,
+    populations,
+    read_frame,
+    rir_asn_countries,
+)
+from observatory.network.ixp import shared_ixp_excess
 from observatory.network.models import NetworkIndicator
 from observatory.reference import Area, UnknownArea, resolve_area
 from observatory.sources import Ingested, Registry, Source, find_source, registry
 
 # How a group aggregates each code (the catalogue gives definitions and sources).
 CODES: dict[str, str] = {code: i.aggregate for code, i in INFRASTRUCTURE.items()}
-EXPORT_COLUMNS = ("country", "code", "date", "value", "numerator", "denominator", "source", "snapshot_date")
+EXPORT_COLUMNS = ("country", "code", "date", "value", "numerator", "denominator", "source", "snapshot_date", "missing")
 
 
 def sources() -> Registry:
@@ -97,10 +105,19 @@ def eyeballs(session: Session, on: dt.date | None = None) -> pl.DataFrame:
     return eyeball_frame(session, on)
 
 
+# A group's figure is published when the members it covers hold at least this share of the group's
+# population (docs/network.md, "Coverage"): below it, the figure would describe other countries than
+# the group's.
+COVERAGE_THRESHOLD = 0.9
+REGISTRY_CODES = tuple(CODES_OF)  # the indicators computed from the registries' files
+PRIMARY_DIRECTORY = "caida_ixp"  # the IXP directory groups and maps count IXPs by (it merges the others)
+
+
 @dataclass(frozen=True)
 class Value:
     """One country's value of an indicator, with the snapshot it comes from (and, for shares, its
-    numerator and denominator)."""
+    numerator and denominator). ``missing`` names what the value would need and is not loaded (the
+    registry serving the country's region, ``ripencc`` or ``apnic:extended``): the value is then None."""
 
     value: float | None
     source: str
@@ -108,15 +125,28 @@ class Value:
     date: dt.date
     numerator: float | None = None
     denominator: float | None = None
+    missing: tuple[str, ...] = ()
+
+    @property
+    def covered(self) -> bool:
+        """Whether every source the value rests on is loaded."""
+        return not self.missing
 
     def as_json(self) -> dict[str, Any]:
-        """The value as the API and the command line answer it."""
+        """The value as the API and the command line answer it (``covered`` false: not a figure, and
+        ``missing`` says what is not loaded)."""
         return {
-            "value": self.value,
+            "value": self.value if self.covered else None,
+            "covered": self.covered,
+            "missing": list(self.missing),
             "source": self.source,
             "snapshot_date": self.snapshot_date.isoformat(),
             "date": self.date.isoformat(),
         }
+
+
+def _missing(text: str | None) -> tuple[str, ...]:
+    return tuple(x for x in (text or "").split(",") if x)
 
 
 def _rows(session: Session, countries: list[str], on: dt.date | None, source: str | None) -> list[NetworkIndicator]:
@@ -130,16 +160,27 @@ def _rows(session: Session, countries: list[str], on: dt.date | None, source: st
 
 
 def _latest(rows: list[NetworkIndicator]) -> dict[tuple[str, str], Value]:
+    """Per country and code, the latest covered value; the latest value saying what is not covered only
+    when no covered one exists."""
     best: dict[tuple[str, str], NetworkIndicator] = {}
     for r in rows:
         key = (r.country, r.code)
-        if key not in best or (r.date, r.snapshot_date, r.load_id) > (
-            best[key].date,
-            best[key].snapshot_date,
-            best[key].load_id,
-        ):
+        rank = (not r.missing, r.date, r.snapshot_date, r.load_id)
+        old = best.get(key)
+        if old is None or rank > (not old.missing, old.date, old.snapshot_date, old.load_id):
             best[key] = r
-    return {k: Value(r.value, r.source, r.snapshot_date, r.date, r.numerator, r.denominator) for k, r in best.items()}
+    return {
+        k: Value(
+            r.value if not r.missing else None,
+            r.source,
+            r.snapshot_date,
+            r.date,
+            r.numerator,
+            r.denominator,
+            _missing(r.missing),
+        )
+        for k, r in best.items()
+    }
 
 
 def country_indicators(
@@ -150,28 +191,111 @@ def country_indicators(
     return {code: latest[(country, code)] for code in CODES if (country, code) in latest}
 
 
-def group_indicators(session: Session, group: str, on: dt.date | None = None) -> dict[str, dict[str, Any]]:
-    """Aggregates over a group's members on ``on``: sums, and shares as Σnumerators/Σdenominators.
+def _member_rows(session: Session, members: list[str], on: dt.date | None) -> pl.DataFrame:
+    n = NetworkIndicator
+    stmt = select(
+        n.country, n.code, n.date, n.value, n.numerator, n.denominator, n.source, n.snapshot_date, n.load_id, n.missing
+    ).where(n.country.in_(members))
+    if on is not None:
+        stmt = stmt.where(n.date <= on)
+    schema = {
+        **INDICATOR_SCHEMA,
+        "source": pl.String,
+        "snapshot_date": pl.Date,
+        "load_id": pl.Int64,
+        "missing": pl.String,
+    }
+    frame = read_frame(session, stmt, schema)
+    # One value per member, code and date: the newest snapshot's.
+    return frame.sort("snapshot_date", "load_id").group_by("country", "code", "date", maintain_order=True).last()
 
-    Each country contributes its latest value dated on or before ``on``; ``countries`` says how many did."""
+
+def _weights(session: Session, members: list[str]) -> pl.DataFrame:
+    """Each member's population (latest year), 1 where it is not known: what coverage is measured in."""
+    people = populations(session)
+    latest = people.sort("year").group_by("country").last().select("country", "population")
+    return (
+        pl.DataFrame({"country": members})
+        .join(latest, on="country", how="left")
+        .select("country", pl.col("population").cast(pl.Float64).fill_null(1.0).alias("weight"))
+    )
+
+
+def aggregate(
+    rows: pl.DataFrame, weights: pl.DataFrame, kind: str, threshold: float = COVERAGE_THRESHOLD
+) -> pl.DataFrame:
+    """Per code and date, a group's figure from its members' ``rows`` (one per member, code and date) and
+    how much of the group it covers: columns code, date, value, numerator, denominator, countries (members
+    with a covered value), uncovered (members whose value is not covered), coverage (share of the group's
+    population, ``weights``, whose figures are covered), published (coverage ≥ ``threshold``), sources,
+    snapshot_date, missing (what the uncovered members miss). A member without a row on a date is covered
+    and counts nothing there (an IXP directory lists every IXP it knows: a country absent has none)."""
+    total = float(weights.get_column("weight").sum()) or 1.0
+    joined = rows.join(weights, on="country", how="left").with_columns(pl.col("weight").fill_null(1.0))
+    # Registry figures of one date combine several files; an IXP directory's snapshot stands alone.
+    registry = pl.col("code").is_in(REGISTRY_CODES)
+    joined = joined.with_columns(pl.when(registry).then(pl.lit("")).otherwise(pl.col("source")).alias("directory"))
+    ok = pl.col("missing") == ""
+    out = joined.group_by("code", "date", "directory").agg(
+        pl.col("value").filter(ok).sum().alias("total"),
+        pl.col("numerator").filter(ok).sum().alias("numerator"),
+        pl.col("denominator").filter(ok).sum().alias("denominator"),
+        ok.sum().alias("countries"),
+        (~ok).sum().alias("uncovered"),
+        pl.col("weight").filter(~ok).sum().alias("lost"),
+        pl.col("source").filter(ok).unique().sort().alias("sources"),
+        pl.col("snapshot_date").filter(ok).max().alias("snapshot_date"),
+        pl.col("missing").filter(~ok).str.split(",").list.explode().unique().sort().alias("missing"),
+    )
+    value = (
+        pl.when(pl.col("denominator") > 0).then(pl.col("numerator") / pl.col("denominator"))
+        if kind == "share"
+        else pl.col("total")
+    )
+    coverage = 1.0 - pl.col("lost").fill_null(0.0) / total
+    return out.with_columns(
+        value.alias("value"), coverage.alias("coverage"), (coverage >= threshold - 1e-12).alias("published")
+    ).sort("code", "date")
+
+
+def group_indicators(session: Session, group: str, on: dt.date | None = None) -> dict[str, dict[str, Any]]:
+    """Aggregates over a group's members: sums, and shares as Σnumerators/Σdenominators, each on one date
+    (the latest on or before ``on`` whose covered members hold at least :data:`COVERAGE_THRESHOLD` of the
+    group's population), with how much of the group it covers. A code no date covers enough is given
+    with ``value`` None, ``published`` false and its best ``coverage``."""
     found = members(session, area(group), on)
-    latest = _latest(_rows(session, found, on, None))
+    rows = _member_rows(session, found, on)
+    if rows.height == 0:
+        return {}
+    weights = _weights(session, found)
+    figures = aggregate(rows, weights, "sum")
+    shares = aggregate(rows, weights, "share")
     out: dict[str, dict[str, Any]] = {}
     for code, kind in CODES.items():
-        values = [v for (_, c), v in latest.items() if c == code]
-        if not values:
+        table = (shares if kind == "share" else figures).filter(pl.col("code") == code)
+        if table.height == 0:
             continue
-        if kind == "sum":
-            total: float | None = sum(v.value or 0 for v in values)
-        else:
-            den = sum(v.denominator or 0 for v in values)
-            total = sum(v.numerator or 0 for v in values) / den if den else None
+        if code == "ixp_count" and (table.get_column("directory") == PRIMARY_DIRECTORY).any():
+            table = table.filter(pl.col("directory") == PRIMARY_DIRECTORY)
+        # A directory snapshot listing under half as many of the group's countries as the fullest one is
+        # an extract, not the group's picture.
+        table = table.filter(pl.col("countries") >= 0.5 * pl.col("countries").max())
+        published = table.filter(pl.col("published"))
+        pick = (published if published.height else table.sort("coverage", "date")).row(-1, named=True)
+        value = pick["value"] if pick["published"] else None
+        if value is not None and code == "ixp_count":
+            excess = shared_ixp_excess(session, found, pick["date"], pick["directory"] or PRIMARY_DIRECTORY)
+            value -= excess.get(pick["date"], 0)
         out[code] = {
-            "value": total,
-            "countries": len(values),
+            "value": value,
+            "published": bool(pick["published"]),
+            "date": pick["date"].isoformat(),
+            "countries": int(pick["countries"]),
             "members": len(found),
-            "sources": sorted({v.source for v in values}),
-            "snapshot_date": max(v.snapshot_date for v in values).isoformat(),
+            "coverage": round(float(pick["coverage"]), 4),
+            "missing": [m for m in pick["missing"] if m],
+            "sources": list(pick["sources"]),
+            "snapshot_date": pick["snapshot_date"].isoformat() if pick["snapshot_date"] else None,
         }
     return out
 
@@ -194,33 +318,38 @@ def area_indicators(
 
 
 def series(session: Session, countries: list[str], codes: list[str], source: str | None = None) -> pl.DataFrame:
-    """Time series (date, code, value summed over ``countries``), one value per date from the newest snapshot.
+    """Time series (date, code, value over ``countries``), one value per date from the newest snapshot.
 
-    Shares are Σnumerators/Σdenominators. Columns: code, date, value, source."""
-    n = NetworkIndicator
-    stmt = select(
-        n.country, n.code, n.date, n.value, n.numerator, n.denominator, n.source, n.snapshot_date, n.load_id
-    ).where(n.country.in_(countries), n.code.in_(codes))
+    Shares are Σnumerators/Σdenominators. A date whose covered countries hold less than
+    :data:`COVERAGE_THRESHOLD` of their population has value None (a gap, never a partial sum); a single
+    country's uncovered date likewise. Columns: code, date, value, source, coverage."""
+    rows = _member_rows(session, countries, None).filter(pl.col("code").is_in(codes))
     if source:
-        stmt = stmt.where(n.source.startswith(source))
-    schema = {**INDICATOR_SCHEMA, "source": pl.String, "snapshot_date": pl.Date, "load_id": pl.Int64}
-    f = pl.DataFrame(session.execute(stmt).all(), schema=schema, orient="row")
-    if f.height == 0:
-        return pl.DataFrame(schema={"code": pl.String, "date": pl.Date, "value": pl.Float64, "source": pl.String})
-    newest = f.sort("snapshot_date", "load_id").group_by("country", "code", "date").last()
-    agg = newest.group_by("code", "date").agg(
-        pl.col("value").sum().alias("total"),
-        pl.col("numerator").sum(),
-        pl.col("denominator").sum(),
-        pl.col("source").first(),
-    )
-    share = pl.col("code").replace_strict(CODES, default="sum") == "share"
-    value = (
-        pl.when(share)
-        .then(pl.when(pl.col("denominator") > 0).then(pl.col("numerator") / pl.col("denominator")))
-        .otherwise(pl.col("total"))
-    )
-    return agg.select("code", "date", value.alias("value"), "source").sort("code", "date")
+        rows = rows.filter(pl.col("source").str.starts_with(source))
+    if rows.height == 0:
+        return pl.DataFrame(
+            schema={
+                "code": pl.String,
+                "date": pl.Date,
+                "value": pl.Float64,
+                "source": pl.String,
+                "coverage": pl.Float64,
+            }
+        )
+    weights = _weights(session, countries)
+    parts = []
+    for kind in ("sum", "share"):
+        mine = [c for c in codes if CODES.get(c, "sum") == kind]
+        if mine:
+            parts.append(aggregate(rows.filter(pl.col("code").is_in(mine)), weights, kind))
+    table = pl.concat(parts).sort("countries").group_by("code", "date", maintain_order=True).last()
+    return table.select(
+        "code",
+        "date",
+        pl.when(pl.col("published")).then(pl.col("value")).alias("value"),
+        pl.col("sources").list.first().alias("source"),
+        "coverage",
+    ).sort("code", "date")
 
 
 def area_series(session: Session, value: str, codes: list[str], source: str | None = None) -> pl.DataFrame:
@@ -233,18 +362,37 @@ def area_series(session: Session, value: str, codes: list[str], source: str | No
     return series(session, members(session, found), codes, source)
 
 
-def ixp_map(session: Session, on: dt.date | None = None) -> dict[str, Value]:
-    """``ixp_count`` per country (alpha-3), latest on or before ``on`` — the world map of IXP presence."""
+def ixp_map(session: Session, on: dt.date | None = None, source: str = "caida_ixp") -> dict[str, Value]:
+    """``ixp_count`` per country (alpha-3) in the newest snapshot of ``source`` on or before ``on``: the world
+    map of IXP presence, one source and one date (a country the directory does not list has none)."""
     n = NetworkIndicator
-    stmt = select(n).where(n.code == "ixp_count")
+    stmt = select(n).where(n.code == "ixp_count", n.source == source)
     if on is not None:
         stmt = stmt.where(n.date <= on)
-    return {country: v for (country, _), v in _latest(list(session.scalars(stmt))).items()}
+    rows = list(session.scalars(stmt))
+    if not rows:
+        return {}
+    newest = max(r.date for r in rows)
+    return {country: v for (country, _), v in _latest([r for r in rows if r.date == newest]).items()}
+
+
+def country_table(session: Session, codes: list[str], on: dt.date | None = None) -> dict[str, dict[str, Value]]:
+    """Every country's latest value of each of ``codes`` (covered where possible, else what it misses):
+    alpha-3 → code → :class:`Value`, for the tables and maps across countries."""
+    n = NetworkIndicator
+    stmt = select(n).where(n.code.in_(codes))
+    if on is not None:
+        stmt = stmt.where(n.date <= on)
+    out: dict[str, dict[str, Value]] = {}
+    for (country, code), value in _latest(list(session.scalars(stmt))).items():
+        out.setdefault(country, {})[code] = value
+    return out
 
 
 def export_rows(session: Session) -> list[tuple[Any, ...]]:
     """Every stored indicator value as a row of :data:`EXPORT_COLUMNS` (country, code, date, value,
-    numerator, denominator, source, snapshot date), by country, code and date."""
+    numerator, denominator, source, snapshot date, and what an uncovered value misses), by country, code
+    and date."""
     n = NetworkIndicator
     columns = [getattr(n, c) for c in EXPORT_COLUMNS]
     return [tuple(r) for r in session.execute(select(*columns).order_by(n.country, n.code, n.date)).all()]
@@ -252,5 +400,5 @@ def export_rows(session: Session) -> list[tuple[Any, ...]]:
 
 def export_frame(session: Session) -> pl.DataFrame:
     """:func:`export_rows` as a frame."""
-    schema = {**INDICATOR_SCHEMA, "source": pl.String, "snapshot_date": pl.Date}
+    schema = {**INDICATOR_SCHEMA, "source": pl.String, "snapshot_date": pl.Date, "missing": pl.String}
     return pl.DataFrame(export_rows(session), schema={c: schema[c] for c in EXPORT_COLUMNS}, orient="row")

@@ -118,6 +118,16 @@ def countries() -> dict[str, Country]:
     }
 
 
+RIR_NAMES = {"afrinic": "AFRINIC", "apnic": "APNIC", "arin": "ARIN", "lacnic": "LACNIC", "ripencc": "RIPE NCC"}
+"""The five Regional Internet Registries, by the code their statistics files use, as they write their names."""
+
+
+@cache
+def rir_regions() -> dict[str, str]:
+    """The registry (a key of :data:`RIR_NAMES`) whose service region holds each country (alpha-3)."""
+    return {r["alpha3"]: r["rir"] for r in _rows("rir_regions.csv")}
+
+
 @cache
 def alpha2_index() -> dict[str, str]:
     """ISO alpha-2 code → alpha-3 code, for every country."""

@@ -58,6 +58,7 @@ class ProviderOut(Out):
 
     asn: int
     country: str | None = Field(description="where the provider is registered; null: unknown")
+    name: str | None = Field(description="its name where a loaded source knows it (docs/data-sources.md#as_names)")
     domestic: bool
     customers: int = Field(description="the country's networks it serves")
     users: int | None = Field(description="their users (APNIC estimates); null: not loaded")
@@ -91,6 +92,7 @@ class DependencyOut(Out):
     dependency: float
     transit_dependency: float
     country: str | None
+    name: str | None = Field(description="its name where a loaded source knows it")
     foreign: bool
 
 
@@ -100,6 +102,33 @@ class TopDependenciesOut(Out):
     date: dt.date | None
     top: list[DependencyOut]
     series: dict[int, list[tuple[dt.date, float]]] = Field(description="AS number → [[date, dependency], …]")
+
+
+class RankedAsOut(Out):
+    """One AS of a ranking by IHR's global hegemony."""
+
+    rank: int
+    asn: int
+    name: str | None = Field(description="its name where a loaded source knows it")
+    country: str | None = Field(description="where it is registered (alpha-3, or the source's code); null: unknown")
+    hegemony: dict[dt.date, float] = Field(description="IHR date → global hegemony (0–1); a date missing: no value")
+
+
+class RankingOut(Out):
+    """The first ASes of a set by IHR's global hegemony on the newest IHR date."""
+
+    rows: list[RankedAsOut]
+    with_value: int = Field(description="ASes of the set IHR gives a value for")
+    of: int = Field(description="ASes in the set")
+
+
+class IhrHegemonyOut(Out):
+    """The Internet Health Report's global AS hegemony of the country's networks and of their providers."""
+
+    source: str = Field(description="the source's registry name, ihr_hegemony")
+    dates: list[dt.date] = Field(description="IHR's dates, newest first")
+    networks: RankingOut = Field(description="ASes registered in the country")
+    providers: RankingOut = Field(description="providers of the country's networks (CAIDA AS relationships)")
 
 
 class GroupFiguresOut(Out):
@@ -132,6 +161,7 @@ class CountryTransitOut(Out):
     ixp: dict[str, IxpShareOut]
     hegemony: dict[str, HegemonyOut] = Field(description="by weighting (as, eyeball), where stored")
     top_dependencies: TopDependenciesOut
+    ihr_hegemony: IhrHegemonyOut | None = Field(description="null: no IHR file loaded")
     groups: list[CountryGroupFiguresOut] = Field(description="the country's UN groups and ITU region")
 
 

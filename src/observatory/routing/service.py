@@ -16,10 +16,13 @@ from sqlalchemy.orm import Session
 
 from observatory import network
 from observatory.errors import NotFound
+from observatory.i18n import N_
 from observatory.network.models import AsLink
+from observatory.network.sources import as_names
 from observatory.reference import COUNTRY_GROUPS, Area, countries, in_group, resolve_area
 from observatory.routing import transit
-from observatory.routing.models import CountryDependency
+from observatory.routing.models import AsHegemony, CountryDependency
+from observatory.routing.sources.ihr import IhrHegemony
 from observatory.sources import SourceLoad
 
 log = logging.getLogger(__name__)
@@ -28,7 +31,8 @@ ASREL = "caida_asrel"  # the ``NAME`` of the network capability's source of CAID
 IXP_CODES = ("asn_at_domestic_ixp_share", "eyeball_share_at_domestic_ixp")
 # The areas transit figures are computed for: a country, or a group whose members the reference data know.
 TRANSIT_KINDS = ("country", "un_group", "itu_region")
-BATCH = 100_000  # rows written per batch
+BATCH = 5_000  # AS numbers per query
+MAX_ASN = 4_294_967_295
 
 
 def registry(session: Session, users: bool = False) -> tuple[pl.DataFrame, pl.DataFrame | None]:
@@ -110,13 +114,27 @@ def load_inputs(session: Session, on: dt.date | None = None) -> Inputs:
     """AS relationships from every loaded CAIDA snapshot dated on or before ``on`` (a pair seen in
     several keeps the newest snapshot's relationship: the shared data are subsets of one CAIDA release),
     with the registry state and APNIC estimates as of the newest of them."""
+    loads, links = as_links(session, on)
+    if not loads:
+        return Inputs(links, pl.DataFrame(schema=transit.REGISTRY_SCHEMA), pl.DataFrame())
+    date = loads[-1].data_date
+    return Inputs(
+        links,
+        network.asn_countries(session, date),
+        network.eyeballs(session, date),
+        [{"edition": x.edition, "data_date": x.data_date.isoformat() if x.data_date else None} for x in loads],
+        date,
+    )
+
+
+def as_links(session: Session, on: dt.date | None = None) -> tuple[list[SourceLoad], pl.DataFrame]:
+    """The loaded CAIDA AS-relationship snapshots dated on or before ``on`` (oldest first) and their links
+    (``provider``, ``customer``, ``relationship``), a pair seen in several keeping the newest snapshot's."""
     stmt = select(SourceLoad).where(SourceLoad.source == ASREL, SourceLoad.id.in_(select(AsLink.load_id).distinct()))
     loads = [x for x in session.scalars(stmt) if on is None or (x.data_date or dt.date.min) <= on]
     loads.sort(key=lambda x: (x.data_date or dt.date.min, x.id))
     if not loads:
-        return Inputs(
-            pl.DataFrame(schema=transit.LINK_SCHEMA), pl.DataFrame(schema=transit.REGISTRY_SCHEMA), pl.DataFrame()
-        )
+        return [], pl.DataFrame(schema=transit.LINK_SCHEMA)
     rank = {x.id: i for i, x in enumerate(loads)}
     a = AsLink
     rows = session.execute(select(a.load_id, a.asn1, a.asn2, a.relationship).where(a.load_id.in_(list(rank)))).all()
@@ -131,14 +149,7 @@ def load_inputs(session: Session, on: dt.date | None = None) -> Inputs:
         .unique(["lo", "hi"], keep="last")
         .select(list(transit.LINK_SCHEMA))
     )
-    date = loads[-1].data_date
-    return Inputs(
-        links,
-        network.asn_countries(session, date),
-        network.eyeballs(session, date),
-        [{"edition": x.edition, "data_date": x.data_date.isoformat() if x.data_date else None} for x in loads],
-        date,
-    )
+    return loads, links
 
 
 def transit_picture(session: Session, area: Area, inputs: Inputs | None = None) -> dict[str, Any]:
@@ -155,7 +166,9 @@ def transit_picture(session: Session, area: Area, inputs: Inputs | None = None) 
 def country_transit(session: Session, country: str, inputs: Inputs | None = None) -> dict[str, Any]:
     """The transit/peering picture of one country (alpha-3): AS-relationship figures with their
     coverage, the providers of its networks, the IXP shares, the foreign share of its transit dependency
-    (from stored AS hegemony when present), its top AS dependencies over time, and its groups' figures."""
+    (from stored AS hegemony when present), its top AS dependencies over time, the Internet Health Report's
+    global hegemony of its networks and their providers, and its groups' figures; every AS with its name
+    where a loaded source knows it."""
     inputs = inputs or load_inputs(session)
     table = transit.transit_table(inputs.links, inputs.registry, inputs.users)
     found = table.filter(pl.col("country") == country)
@@ -175,18 +188,22 @@ def country_transit(session: Session, country: str, inputs: Inputs | None = None
         row["country"] = where.get(row["asn"])
         row["foreign"] = where.get(row["asn"]) != country
     today = dt.date.today()
+    providers = provider_rows.head(25).to_dicts()
+    newest = network.asn_countries(session) if inputs.date is not None else registry  # for IHR's 2022–2023 dates
+    name_rows(session, providers + top["top"], newest)
     return {
         "country": country,
         "as_relationships": {
             **_snapshots(inputs),
             "eyeballs": bool(inputs.users.height),
             "figures": _clean(figures),
-            "providers": provider_rows.head(25).to_dicts(),
+            "providers": providers,
             "providers_total": provider_rows.height,
         },
         "ixp": {code: ixp[code].as_json() for code in IXP_CODES if code in ixp},
         "hegemony": hegemony,
         "top_dependencies": top,
+        "ihr_hegemony": country_hegemony(session, country, inputs, newest),
         "groups": [
             {"group": g, **transit.group_summary(table, _members(g, today)), "ixp": _group_ixp(session, g)}
             for g in country_groups(country, today)
@@ -239,3 +256,164 @@ def _clean(row: dict[str, Any] | None) -> dict[str, Any] | None:
     if row is None:
         return None
     return {k: v for k, v in row.items() if not k.endswith(("_num", "_den"))}
+
+
+# ------------------------------------------------------------------ AS hegemony by source, and what is known of an AS
+
+IHR = "ihr_hegemony"  # the ``NAME`` of IHR's published global hegemony (routing/sources/ihr.py)
+OWN = "routing_tables"  # the platform's own hegemony, computed from RIB files
+HEGEMONY_SOURCES = (IHR, OWN)
+# How readers know each source of hegemony (English; the pages translate them).
+HEGEMONY_LABELS: dict[str, str] = {
+    IHR: IhrHegemony.label(),
+    OWN: N_("AS hegemony computed from BGP routing tables (RIPE RIS, RouteViews)"),
+}
+TOP = 10  # ASes listed per ranking on a country page
+NEIGHBOURS = 100  # providers and customers listed on an AS page
+
+
+def hegemony_dates(session: Session, source: str, af: int = 4) -> list[dt.date]:
+    """The dates of the global AS hegemony stored from ``source`` (``ihr_hegemony`` or ``routing_tables``),
+    newest first."""
+    stmt = (
+        select(AsHegemony.data_date)
+        .join(SourceLoad, SourceLoad.id == AsHegemony.load_id)
+        .where(SourceLoad.source == source, AsHegemony.af == af)
+        .distinct()
+    )
+    return sorted(session.scalars(stmt), reverse=True)
+
+
+def global_hegemony(
+    session: Session, source: str, *, asns: list[int] | None = None, on: dt.date | None = None, af: int = 4
+) -> pl.DataFrame:
+    """The global AS hegemony stored from ``source``: columns ``data_date``, ``asn``, ``hegemony``, for the ASes
+    ``asns`` (default all) and the date ``on`` (default every date)."""
+    h = AsHegemony
+    where = [SourceLoad.source == source, h.af == af]
+    if on is not None:
+        where.append(h.data_date == on)
+    schema = {"data_date": pl.Date, "asn": pl.Int64, "hegemony": pl.Float64}
+    stmt = select(h.data_date, h.asn, h.hegemony).join(SourceLoad, SourceLoad.id == h.load_id).where(*where)
+    if asns is None:
+        return pl.DataFrame(session.execute(stmt).all(), schema=schema, orient="row")
+    rows: list[Any] = []
+    wanted = sorted(set(asns))
+    for start in range(0, len(wanted), BATCH):
+        rows.extend(session.execute(stmt.where(h.asn.in_(wanted[start : start + BATCH]))).all())
+    return pl.DataFrame(rows, schema=schema, orient="row")
+
+
+def known_ases(session: Session, asns: list[int], registry: pl.DataFrame | None = None) -> dict[int, dict[str, Any]]:
+    """Name, country and category of each AS of ``asns`` from every loaded source that knows them, with
+    what each source said (:func:`observatory.network.sources.as_names.known`)."""
+    return {asn: k.as_json() for asn, k in as_names.known(session, asns, registry=registry).items()}
+
+
+def _ranking(session: Session, asns: list[int], dates: list[dt.date], registry: pl.DataFrame) -> dict[str, Any]:
+    """The IHR hegemony of ``asns`` on each of ``dates`` (newest first), ranked by the newest date's value."""
+    if not asns or not dates:
+        return {"rows": [], "with_value": 0, "of": len(asns)}
+    frame = global_hegemony(session, IHR, asns=asns).filter(pl.col("data_date").is_in(dates))
+    newest = frame.filter(pl.col("data_date") == dates[0]).sort(["hegemony", "asn"], descending=[True, False])
+    ranked = newest["asn"].to_list()
+    # ASes IHR gives a value only on an earlier date come after, by that value
+    earlier = frame.filter(~pl.col("asn").is_in(ranked)).sort(["hegemony", "asn"], descending=[True, False])
+    ranked += [a for a in earlier["asn"].unique(maintain_order=True).to_list()]
+    values: dict[int, dict[str, float]] = {}
+    for date, asn, value in frame.iter_rows():
+        values.setdefault(asn, {})[date.isoformat()] = value
+    top = ranked[:TOP]
+    names = as_names.known(session, top, registry=registry)
+    rows = [
+        {
+            "rank": i + 1,
+            "asn": asn,
+            "name": names[asn].name,
+            "country": names[asn].country,
+            "hegemony": values.get(asn, {}),
+        }
+        for i, asn in enumerate(top)
+    ]
+    return {"rows": rows, "with_value": len(ranked), "of": len(asns)}
+
+
+def country_hegemony(
+    session: Session, country: str, inputs: Inputs | None = None, registry: pl.DataFrame | None = None
+) -> dict[str, Any] | None:
+    """The Internet Health Report's global hegemony of ``country``'s networks (ASes registered in it) and of
+    their providers (CAIDA AS relationships), ranked, on each IHR date; None when no IHR file is loaded.
+    ``registry`` (the newest :func:`observatory.network.asn_countries`) spares reading it again."""
+    dates = hegemony_dates(session, IHR)
+    if not dates:
+        return None
+    inputs = inputs or load_inputs(session)
+    registry = registry if registry is not None else network.asn_countries(session)
+    mine = registry.filter(pl.col("country") == country)["asn"].to_list()
+    providers = (
+        transit.providers(inputs.links, inputs.registry, country)["asn"].to_list() if inputs.links.height else []
+    )
+    return {
+        "source": IHR,
+        "dates": [d.isoformat() for d in dates],
+        "networks": _ranking(session, mine, dates, registry),
+        "providers": _ranking(session, providers, dates, registry),
+    }
+
+
+def name_rows(session: Session, rows: list[dict[str, Any]], registry: pl.DataFrame | None = None) -> None:
+    """Give each row (a dict with ``asn``) the ``name`` the loaded sources know, and a ``country`` where it has
+    none."""
+    if not rows:
+        return
+    names = as_names.known(session, [r["asn"] for r in rows], registry=registry)
+    for row in rows:
+        row["name"] = names[row["asn"]].name
+        if not row.get("country"):
+            row["country"] = names[row["asn"]].country
+
+
+def as_profile(session: Session, asn: int) -> dict[str, Any]:
+    """Everything loaded about AS ``asn``: name, country, category and what each source says; the registry
+    that delegated it; its global hegemony over time per source; its IXPs; its providers, customers and
+    peers (CAIDA AS relationships). :class:`NotFound` when no loaded source knows the AS."""
+    if not 0 <= asn <= MAX_ASN:
+        raise NotFound(f"AS{asn} is not an AS number (0–{MAX_ASN})")
+    facts = as_names.known(session, [asn])[asn]
+    facts.registry = as_names.delegation(session, asn)
+    hegemony = []
+    for source in HEGEMONY_SOURCES:
+        frame = global_hegemony(session, source, asns=[asn]).sort("data_date")
+        if frame.height:
+            hegemony.append({"source": source, "points": [[d.isoformat(), v] for d, _, v in frame.iter_rows()]})
+    ixps = as_names.ixps(session, asn)
+    loads, links = as_links(session)
+    providers = links.filter((pl.col("customer") == asn) & (pl.col("relationship") == -1))["provider"].to_list()
+    customers = links.filter((pl.col("provider") == asn) & (pl.col("relationship") == -1))["customer"].to_list()
+    peers = links.filter(
+        ((pl.col("provider") == asn) | (pl.col("customer") == asn)) & (pl.col("relationship") == 0)
+    ).height
+    if not (facts.known or hegemony or ixps or providers or customers or peers):
+        raise NotFound(f"nothing is known about AS{asn} in the loaded data")
+    providers, customers = sorted(set(providers)), sorted(set(customers))
+    # A large transit network has thousands of customers: the page lists the first ones, and says how many.
+    neighbours = as_names.known(session, providers[:NEIGHBOURS] + customers[:NEIGHBOURS])
+
+    def listed(asns: list[int]) -> list[dict[str, Any]]:
+        return [{"asn": a, "name": neighbours[a].name, "country": neighbours[a].country} for a in asns]
+
+    return {
+        **facts.as_json(),
+        "hegemony": hegemony,
+        "ixps": ixps,
+        "relationships": {
+            "snapshots": [
+                {"edition": x.edition, "data_date": x.data_date.isoformat() if x.data_date else None} for x in loads
+            ],
+            "providers": listed(providers[:NEIGHBOURS]),
+            "providers_total": len(providers),
+            "customers": listed(customers[:NEIGHBOURS]),
+            "customers_total": len(customers),
+            "peers": peers,
+        },
+    }

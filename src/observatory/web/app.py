@@ -50,6 +50,7 @@ def capability_routers() -> list[APIRouter]:
     from observatory.pledges import api as pledges_api
     from observatory.pledges.pages import explorer, organisations, portal, reports, secretariat
     from observatory.routing import api as routing_api
+    from observatory.routing import pages as routing_pages
 
     return [
         pledges_api.router,
@@ -61,6 +62,7 @@ def capability_routers() -> list[APIRouter]:
         indicators_pages.router,
         costmodel_pages.router,
         network_pages.router,
+        routing_pages.router,
         accounts_pages.router,
         areas_pages.router,
         explorer.router,

@@ -14,6 +14,7 @@ from pathlib import Path
 import polars as pl
 
 from observatory import reference
+from observatory.i18n import N_
 from observatory.indicators.sources.base import (
     IndicatorData,
     IndicatorSource,
@@ -44,6 +45,7 @@ class ItuPriceBaskets(IndicatorSource):
     NAME = "itu_price_baskets"
     ORG = "International Telecommunication Union"
     DATASET = "ICT Price Baskets (mobile and fixed broadband, % of monthly GNI per capita)"
+    LABEL = N_("ITU, ICT Price Baskets")  # as the publisher names it, on public pages
     URL = (
         "https://raw.githubusercontent.com/Noah-TaeHwan/affording-generative-ai/main/data/raw/itu/"
         "itu_affordability_latest.csv"

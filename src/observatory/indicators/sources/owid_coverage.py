@@ -13,6 +13,7 @@ from pathlib import Path
 import polars as pl
 
 from observatory import reference
+from observatory.i18n import N_
 from observatory.indicators.sources.base import (
     IndicatorData,
     IndicatorSource,
@@ -46,6 +47,7 @@ class OwidMobileCoverage(IndicatorSource):
     NAME = "owid_sdg9c1"
     ORG = "Our World in Data (UN SDG database, ITU)"
     DATASET = "SDG 9.c.1 Population covered by a mobile network, by technology"
+    LABEL = N_("ITU, SDG indicator 9.c.1 (UN SDG Global Database, via Our World in Data)")
     URL = "https://ourworldindata.org/grapher/population-covered-by-mobile-network-by-network-capability.csv"
     INFO_URL = "https://ourworldindata.org/grapher/population-covered-by-mobile-network-by-network-capability"
     LICENCE = "CC BY 4.0 (Our World in Data); the underlying series: UN SDG database, ITU"

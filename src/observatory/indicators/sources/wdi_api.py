@@ -14,6 +14,7 @@ from pathlib import Path
 
 import polars as pl
 
+from observatory.i18n import N_
 from observatory.indicators.sources.base import (
     IndicatorData,
     IndicatorSource,
@@ -35,6 +36,7 @@ class WorldBankApiCsv(IndicatorSource):
     NAME = "worldbank_api"
     ORG = "World Bank"
     DATASET = "World Development Indicators (API CSV download)"
+    LABEL = N_("World Bank, World Development Indicators")  # as the publisher names it, on public pages
     URL = "https://api.worldbank.org/v2/en/indicator/IT.NET.USER.ZS?downloadformat=csv"
     INFO_URL = "https://data.worldbank.org/indicator/IT.NET.USER.ZS"
     LICENCE = "CC BY 4.0 (World Bank terms of use for datasets)"

@@ -14,6 +14,7 @@ from typing import Any
 import polars as pl
 
 from observatory.config import load_settings
+from observatory.i18n import N_
 from observatory.indicators.sources.base import (
     IndicatorData,
     IndicatorSource,
@@ -37,6 +38,7 @@ class WdiDatapackage(IndicatorSource):
     NAME = "worldbank_wdi"
     ORG = "World Bank"
     DATASET = "World Development Indicators (data package, one CSV per indicator)"
+    LABEL = N_("World Bank, World Development Indicators")  # as the publisher names it, on public pages
     URL = f"{BASE_URL}/sp.pop.totl/data.csv"
     INFO_URL = "https://github.com/datasets/world-development-indicators"
     LICENCE = "CC BY 4.0 (World Bank terms of use for datasets)"

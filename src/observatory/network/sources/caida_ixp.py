@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from observatory.i18n import N_
 from observatory.network.common import TableSource, check_prefixes, header_date, json_records, stem, with_country
 from observatory.network.compute import refresh_facilities
-from observatory.network.ixp import IXP_COLUMNS, IxpSnapshot, IxpSource
+from observatory.network.ixp import IXP_COLUMNS, SAME_IXP_IDS, IxpSnapshot, IxpSource
 from observatory.network.models import Facility
 from observatory.sources import SourceError, SourceLoad
 
@@ -29,6 +29,7 @@ FOLDER = "network/caida-ixps"
 IXP_FIELDS = {
     "ix_id": pl.String,
     "pdb_id": pl.String,
+    "pch_id": pl.String,
     "name": pl.String,
     "country": pl.String,
     "city": pl.String,
@@ -61,6 +62,39 @@ def _as_python_text(text: str) -> str:
     return str(value).strip() if isinstance(value, list | dict) else text
 
 
+def _as_list(text: str) -> list[str]:
+    """A field CAIDA writes as one value or as a JSON list of them, as a list of stripped texts."""
+    if text.startswith("["):
+        try:
+            value = json.loads(text)
+        except json.JSONDecodeError:
+            return [text]
+        if isinstance(value, list):
+            return [str(v).strip() for v in value if v is not None] or [""]
+    return [text]
+
+
+def _places(records: pl.DataFrame) -> pl.DataFrame:
+    """One row per IXP and country it is listed in: CAIDA writes the country of an IXP that spans
+    borders as a list (``["LI", "NL"]``), and then its city as a list of the same length, in the same
+    order (``["Balzers", "Amsterdam"]``), so each country takes its own city. A city list of another
+    length is kept as one text, as before."""
+    countries = pl.col("country").fill_null("").str.strip_chars()
+    cities = pl.col("city").fill_null("").str.strip_chars()
+    listed = records.with_columns(
+        _countries=countries.map_elements(_as_list, return_dtype=pl.List(pl.String)),
+        _cities=cities.map_elements(_as_list, return_dtype=pl.List(pl.String)),
+        _city=_text("city"),
+    ).with_row_index("_record")
+    paired = (pl.col("_countries").list.len() > 1) & (pl.col("_cities").list.len() == pl.col("_countries").list.len())
+    exploded = listed.with_columns(_paired=paired).explode("_countries")
+    own = pl.col("_cities").list.get(pl.int_range(pl.len()).over("_record"), null_on_oob=True)
+    return exploded.with_columns(
+        country=pl.col("_countries"),
+        city=pl.when(pl.col("_paired")).then(own).otherwise(pl.col("_city")),
+    ).drop("_record", "_countries", "_cities", "_city", "_paired")
+
+
 def _keyed(path: Path, records: pl.DataFrame, keys: tuple[str, str], what: str) -> pl.DataFrame:
     """``records`` with ``key``: its first key column, else its second; a record with neither is an error."""
     records = records.with_columns(key=pl.coalesce(*keys))
@@ -83,8 +117,14 @@ class CaidaIxps(IxpSource):
 
     def parse(self, path: Path) -> IxpSnapshot:
         records = _keyed(path, json_records(path, IXP_FIELDS), ("ix_id", "pdb_id"), "an IXP")
-        ixps = records.select(
-            ixp_key="key", name=_text("name"), country=_text("country"), city=_text("city"), status=pl.lit("")
+        ixps = _places(records).select(
+            ixp_key="key",
+            name=_text("name"),
+            country="country",
+            city="city",
+            status=pl.lit(""),
+            pdb_id="pdb_id",
+            pch_id="pch_id",
         )
         families = {f: pl.col("prefixes").struct.field(f) for f in ("ipv4", "ipv6")}
         prefixes = (
@@ -97,7 +137,9 @@ class CaidaIxps(IxpSource):
             .select(ixp_key="key", line="line", prefix="value")
         )
         found = check_prefixes(path, prefixes, "prefix").drop("line")
-        return IxpSnapshot(stem(path), header_date(path), ixps.select(list(IXP_COLUMNS)), prefixes=found)
+        # The PeeringDB and PCH ids ride along (not stored): records sharing one are one IXP (network.ixp.place).
+        columns = [*IXP_COLUMNS, *SAME_IXP_IDS]
+        return IxpSnapshot(stem(path), header_date(path), ixps.select(columns), prefixes=found)
 
 
 class CaidaFacilities(TableSource):

@@ -4,9 +4,9 @@ Three linked files: ``ixp_exchange.csv`` (one row per exchange, the country as a
 ``ixp_subnets.csv`` (exchange → peering LAN) and ``ixp_membership.csv`` (peering LAN address → ASN).
 Loading the membership file reads the other two beside it to place members at exchanges; each file
 can also be loaded alone. PCH's newer prefix lists (``Prefix,Name``) load as prefixes of named IXPs.
-Country names that match no ISO country are counted and reported, never guessed. Each file is read
-within the bounds of :func:`observatory.sources.line_chunks` (a line of at most 1 MiB, a file of at
-most ``TABLE_LIMIT_MB`` decompressed).
+Country names that match no ISO country are kept as written, counted and reported when loaded, never
+guessed. Each file is read within the bounds of :func:`observatory.sources.line_chunks` (a line of at
+most 1 MiB, a file of at most ``TABLE_LIMIT_MB`` decompressed).
 """
 
 from __future__ import annotations
@@ -56,13 +56,11 @@ def _exchanges(path: Path, skipped: dict[str, int]) -> pl.DataFrame:
     table = table.with_columns(
         pl.col("country").map_elements(lambda n: names.get(name_key(n)), return_dtype=pl.String).alias("alpha3")
     )
-    unknown = table.filter(pl.col("alpha3").is_null() & (pl.col("country").fill_null("") != "")).height
-    if unknown:
-        skipped["exchanges whose country name matches no ISO country"] = unknown
+    # A name that matches no ISO country stays as PCH wrote it: the load counts it as unplaced (network.ixp.place).
     return table.select(
         pl.col("exchange_point_id").alias("ixp_key"),
         pl.col("long_name").fill_null("").alias("name"),
-        pl.col("alpha3").fill_null("").alias("country"),
+        pl.coalesce("alpha3", pl.col("country").fill_null("")).alias("country"),
         pl.col("city").fill_null(""),
         pl.col("status").fill_null(""),
     )

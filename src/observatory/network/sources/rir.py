@@ -32,7 +32,6 @@ from observatory.network.compute import refresh_network
 from observatory.network.models import Delegation
 from observatory.sources import TABLE_LIMIT_MB, LoadResult, Progress, Source, SourceError, SourceLoad, input_limit
 
-RIRS = ("afrinic", "apnic", "arin", "lacnic", "ripencc")
 KINDS = ("asn", "ipv4", "ipv6")
 DELEGATED = ("allocated", "assigned")
 STATUSES = (*DELEGATED, "available", "reserved")
@@ -204,7 +203,7 @@ class RirDelegated(Source[RirFile]):
     def recompute(cls, session: Session) -> list[str]:
         """The registry indicators (history and file dates) and those joining the registry with IXP
         membership, for every IXP snapshot."""
-        return [f"{refresh_network(session, registry=True)} indicator values recomputed"]
+        return refresh_network(session, registry=True)
 
     def fetch(self, location: str | Path | None = None, *, progress: Progress | None = None) -> Path:
         return super().fetch(location if location is not None else LATEST[self.registry], progress=progress)

@@ -55,7 +55,7 @@ class ApnicEyeballs(TableSource):
     @classmethod
     def recompute(cls, session: Session) -> list[str]:
         """The indicators joining APNIC's users with IXP membership, for every IXP snapshot."""
-        return [f"{refresh_network(session, registry=False)} indicator values recomputed"]
+        return refresh_network(session, registry=False)
 
     def parse(self, path: Path) -> pl.DataFrame:
         table = read_csv(path)
@@ -86,7 +86,9 @@ class CaidaAsRelationships(TableSource):
     LICENCE: ClassVar[str] = CAIDA_LICENCE
     LABEL: ClassVar[str] = N_("CAIDA AS relationships")
     FEEDS: ClassVar[str] = "routing: transit vs. peering per country (providers, customers and peers of each AS)"
-    FILES: ClassVar[tuple[str, ...]] = ("network/caida-asrel/*",)
+    # AFRINIC Labs' derivatives of CAIDA's 2019-07 release; the folder's bgp-simulator file is a simulator's test
+    # fixture (an undated sample), for the tests only: it is no source of a public figure.
+    FILES: ClassVar[tuple[str, ...]] = ("network/caida-asrel/afrinic-labs_*.csv",)
     ALIASES: ClassVar[tuple[str, ...]] = ("caida-asrel",)
     MODEL: ClassVar[Any] = AsLink
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import polars as pl
-from sqlalchemy import Engine, delete
+from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import Session
 
 from observatory.db import bulk_insert, transaction
@@ -117,8 +117,12 @@ class RoutingTables(Source[RoutingResult]):
 
     def load(self, session: Session, parsed: RoutingResult, load: SourceLoad) -> LoadResult:
         """Replace the stored results of the same date and address family with ``parsed``."""
+        # Only this source's rows of the date: IHR's published hegemony of the same day (``ihr_hegemony``) stays.
+        own = select(SourceLoad.id).where(SourceLoad.source == self.NAME, SourceLoad.id != load.id)
         for model in (AsHegemony, CountryDependency):
-            session.execute(delete(model).where(model.data_date == parsed.date, model.af == parsed.af))
+            session.execute(
+                delete(model).where(model.data_date == parsed.date, model.af == parsed.af, model.load_id.in_(own))
+            )
         base = {"data_date": parsed.date, "af": parsed.af}
         rows = _insert(session, AsHegemony, parsed.hegemony.global_.with_columns(**_lit(base)), load)
         for weighting, frame in parsed.dependency.items():

@@ -109,6 +109,7 @@ def line_chart(
     max_gap: float | Sequence[float | None] | None = None,
     source_names: Mapping[str, str] | None = None,
     y_from_zero: bool = True,
+    apart: bool | Sequence[bool] = False,
     width: int = 720,
     height: int = 320,
     font_size: int = 14,
@@ -128,9 +129,15 @@ def line_chart(
     range unless ``x_ticks`` is given (for instance the first day of each year when x is a date ordinal).
     ``unit`` and ``source`` (in the page's language) are stated under the chart and in its ``<desc>``. Series in
     different units (pledge count and USD value) are better drawn as two charts side by side than on two axes.
+
+    ``apart`` (one for all series, or one per series) draws a series as hollow markers only, never joined by a
+    line, to each other or to another series: estimates beyond the last observation, set apart from it.
     """
     names = dict(source_names or {})
     gaps = list(max_gap) if isinstance(max_gap, Sequence) else [max_gap] * len(series)
+    hollow = list(apart) if isinstance(apart, Sequence) else [apart] * len(series)
+    if len(hollow) != len(series):
+        raise ValueError("apart needs one value per series")
     clean = [(name, segments(points, gap)) for (name, points), gap in zip(series, gaps, strict=True)]
     xs = [x for _, runs in clean for run in runs for x, _, _ in run]
     ys = [y for _, runs in clean for run in runs for _, y, _ in run]
@@ -202,7 +209,7 @@ def line_chart(
         by_source: dict[str | None, list[list[tuple[float, float, str | None]]]] = {}
         for run in runs:
             by_source.setdefault(run[0][2], []).append(run)
-        for run_source, group in by_source.items():
+        for run_source, group in by_source.items() if not hollow[index] else ():
             d = "".join(
                 "M" + "L".join(f"{num(px(x))} {num(py(y))}" for x, y, _ in run) for run in group if len(run) > 1
             )
@@ -222,6 +229,10 @@ def line_chart(
             if len(run) == 1:
                 marked.add(position)
             position += len(run)
+        if hollow[index]:  # every point a hollow marker, nothing joined
+            marks = "".join(_marker(shape, px(x), py(y), 3.5) for x, y in flat)
+            parts.append(f'<path class="apart" d="{marks}" fill="#fff" stroke="{colour}" stroke-width="1.5"/></g>')
+            continue
         marks = "".join(_marker(shape, px(flat[k][0]), py(flat[k][1]), 3.5) for k in sorted(marked))
         parts.append(f'<path d="{marks}" fill="{colour}" stroke="#fff" stroke-width="1"/></g>')
     parts.append('<g class="legend">')
@@ -230,11 +241,13 @@ def line_chart(
         dash = SERIES_DASHES[index % len(SERIES_DASHES)]
         dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
         shape = SERIES_MARKERS[index % len(SERIES_MARKERS)]
-        parts.append(
-            f'<path d="M{num(lx)} {num(ly)}h30" stroke="{colour}" stroke-width="2.5"{dash_attr}/>'
+        key = (
+            f'<path d="{_marker(shape, lx + 15, ly, 3.5)}" fill="#fff" stroke="{colour}" stroke-width="1.5"/>'
+            if hollow[index]
+            else f'<path d="M{num(lx)} {num(ly)}h30" stroke="{colour}" stroke-width="2.5"{dash_attr}/>'
             f'<path d="{_marker(shape, lx + 15, ly, 3.5)}" fill="{colour}" stroke="#fff" stroke-width="1"/>'
-            f'<text x="{num(lx + 36)}" y="{num(ly)}" dy="0.35em">{esc(shown[index])}</text>'
         )
+        parts.append(f'{key}<text x="{num(lx + 36)}" y="{num(ly)}" dy="0.35em">{esc(shown[index])}</text>')
     parts.append("</g></g></svg>")
     parts.append(note_html(unit, source))
     return markup(parts)

@@ -7,6 +7,8 @@ Create Date: 2026-12-02
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -16,7 +18,7 @@ branch_labels = None
 depends_on = None
 
 
-def _load(table: str) -> list[sa.SchemaItem]:
+def _load(table: str) -> list[Any]:
     return [
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("load_id", sa.Integer(), nullable=False),
@@ -74,9 +76,7 @@ def upgrade() -> None:
         sa.Column("scopes", sa.BigInteger(), nullable=False),
         sa.Column("asn_count", sa.BigInteger(), nullable=False),
     )
-    op.create_index(
-        op.f("ix_net_ixp_dependency_scope_load_id"), "net_ixp_dependency_scope", ["load_id"], unique=False
-    )
+    op.create_index(op.f("ix_net_ixp_dependency_scope_load_id"), "net_ixp_dependency_scope", ["load_id"], unique=False)
 
 
 def downgrade() -> None:
