@@ -371,6 +371,9 @@ class Source(ABC, Generic[Parsed]):
     FILES: ClassVar[tuple[str, ...]] = ()
     EDITION: ClassVar[str | None] = None
     ALIASES: ClassVar[tuple[str, ...]] = ()  # earlier command-line names, still accepted
+    # Sources whose ``recompute`` work overlaps share this key: a folder load runs it once for them all, the
+    # recompute of the last of them it loaded (whose work must include the others': they are ordered by name).
+    RECOMPUTES: ClassVar[str] = ""
 
     edition: str | None = None  # the label of a file that states no edition (``--edition``)
 
@@ -455,10 +458,12 @@ class Source(ABC, Generic[Parsed]):
         engine: Engine | None = None,
         *,
         each: Callable[[str], None] | None = None,
+        recompute: bool = True,
     ) -> list[Ingested]:
         """Load each location as its own snapshot, in its own transaction (``each`` is told of each before it
         starts); a file that fails is reported and leaves the data as it was, the others load. What depends
-        on the source is recomputed once, after the last file, in a transaction of its own."""
+        on the source is recomputed once, after the last file, in a transaction of its own (unless
+        ``recompute`` is false: the caller runs :meth:`recompute` once after several sources)."""
         done: list[Ingested] = []
         for location in locations:
             if each:
@@ -468,7 +473,7 @@ class Source(ABC, Generic[Parsed]):
             except SourceError as e:
                 done.append(Ingested(str(location), None, e))
         loaded = [d.result for d in done if d.result is not None]
-        if loaded:
+        if loaded and recompute:
             with transaction(engine) as session:
                 notes = self.recompute(session)
             loaded[-1].notes.extend(notes)

@@ -281,6 +281,13 @@ def test_api_refuses_bad_input(client: TestClient, query: str, message: str) -> 
         assert page.status_code == 422 and str(escape(message)) in page.text and "<form" in page.text
 
 
+def test_the_api_refuses_an_empty_number_the_page_keeps_the_default(client: TestClient) -> None:
+    api = client.get("/api/v1/areas/KEN/cost", params={"backhaul_price": "", "gni_per_capita_month": ""})
+    assert api.status_code == 422
+    assert api.json()["detail"] == "backhaul_price is empty: give a number, or leave the parameter out"
+    assert client.get("/cost-model", params={"country": "KEN", "backhaul_price": ""}).status_code == 200
+
+
 def test_page_in_both_languages(loaded: Engine, client: TestClient) -> None:
     english = client.get("/cost-model?country=MWI&lang=en&target_local_exchange_share=0.9")
     assert english.status_code == 200

@@ -4,11 +4,14 @@ loader has always read), files already loaded skipped, a bad file reported alone
 from __future__ import annotations
 
 import gzip
+import logging
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from observatory import network
 from observatory.data.service import Job, jobs, load
 from observatory.sources import SourceLoad
 from tests.conftest import shared_data
@@ -111,3 +114,23 @@ def test_loading_twice_loads_once_and_a_bad_file_fails_alone(sqlite_engine: Engi
     }
     with Session(sqlite_engine) as session:
         assert session.scalar(select(func.count()).select_from(SourceLoad)) == 2
+
+
+def test_a_folder_load_recomputes_the_registry_figures_once_after_all_their_sources(
+    sqlite_engine: Engine, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    rir = tmp_path / "network" / "rir"
+    rir.mkdir(parents=True)
+    fixture = Path(__file__).resolve().parents[1] / "network" / "fixtures" / "delegated-afrinic-extended-20240301"
+    (rir / "delegated-afrinic-extended-20240301").write_bytes(fixture.read_bytes())
+    (rir / "juerson_ripencc_asn_by_country_2024-01.csv").write_text(
+        "RIR,Country Code,ASN Number,Allocated Date\nripencc,DE,AS3320,19930901\n", encoding="utf-8"
+    )
+    with caplog.at_level(logging.INFO, logger="observatory.network.compute"):
+        outcomes = list(load(jobs(tmp_path), sqlite_engine))
+    assert [o.status for o in outcomes] == ["loaded", "loaded"]
+    assert sum("registry and IXP indicator values" in r.getMessage() for r in caplog.records) == 1
+    with Session(sqlite_engine) as session:
+        germany = network.country_indicators(session, "DEU")["asn_count"]
+        kenya = network.country_indicators(session, "KEN")["asn_count"]
+    assert (germany.value, germany.covered, kenya.value) == (1, True, 3)  # both sources' records counted

@@ -277,3 +277,22 @@ def test_the_view_across_countries_sorts_and_says_what_is_not_covered(client: Te
     assert "not covered" in page.text and "RIPE NCC" in page.text
     values = [r["asn_count"]["value"] for r in twin["countries"] if r["asn_count"]["value"] is not None]
     assert values == sorted(values, reverse=True)
+
+
+def test_a_country_the_directory_does_not_list_has_no_ixp_and_unlisted_members_are_no_zero(db: Engine) -> None:
+    from observatory.network.sources.caida_ixp import CaidaIxps
+    from observatory.network.sources.pch import PchIxps
+
+    CaidaIxps().run(shared_data("network/caida-ixps/ixs_202401.jsonl"), db)
+    for name in ("traixroute_2017-02_ixp_exchange", "traixroute_2017-02_ixp_membership"):
+        PchIxps().run(shared_data(f"network/pch/{name}.csv"), db)
+    yemen, malawi = _indicators(db, "YEM"), _indicators(db, "MWI")
+    assert yemen["ixp_count"] == {**yemen["ixp_count"], "value": 0.0, "covered": True, "date": "2024-01-01"}
+    # PCH's 2017 membership file lists no member of Malawi's IXP: it says nothing of them, so no "0 members".
+    with transaction(db) as session:
+        rows = session.scalars(
+            select(NetworkIndicator).where(
+                NetworkIndicator.country == "MWI", NetworkIndicator.code.in_(["ixp_members", "ixp_active_count"])
+            )
+        ).all()
+    assert rows == [] and malawi["ixp_count"]["value"] == 1

@@ -226,3 +226,29 @@ def test_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         "spearman_covered": None,
         "disagreements": [],
     }
+
+
+def test_a_country_whose_networks_the_relationships_barely_know_is_not_described(
+    client: TestClient, engine: Engine, tmp_path: Path
+) -> None:
+    """Kenya's three networks, of which the relationships know one: a third is under the half required."""
+    with transaction(engine) as session:
+        for table in (*DATA_TABLES, AsHegemony, CountryDependency):
+            session.execute(delete(table))
+        session.execute(delete(SourceLoad))
+    RirDelegated().run(FIXTURES / "delegated-afrinic-extended-20240301", engine)
+    path = tmp_path / "20240301.as-rel.txt"
+    path.write_text("# one Kenyan network only\n30844|36867|-1\n")
+    CaidaAsRelationships().run(path, engine)
+    with transaction(engine) as session:
+        picture = country_transit(session, "KEN")["as_relationships"]
+    figures = picture["figures"]
+    assert (figures["known_asns"], figures["registered_asns"], figures["published"]) == (1, 3, False)
+    assert figures["foreign_transit_share"] is None and figures["foreign_upstreams"] is None
+    assert picture["providers"] == [] and picture["providers_total"] == 1
+    page = client.get("/countries/KEN")
+    assert "Not covered: the AS relationships loaded know 1 of the 3 networks registered in the country" in page.text
+    # The country's own figures table is not drawn (its groups' pooled figures, which cover enough, still are).
+    assert '<th scope="row">Foreign share of direct transit (per network)</th>' not in page.text
+    api = client.get("/api/v1/areas/KEN/transit").json()["as_relationships"]["figures"]
+    assert api["published"] is False and api["hhi_foreign"] is None

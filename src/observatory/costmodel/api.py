@@ -165,6 +165,9 @@ def cost_model_api(area: AreaDep, request: Request, session: SessionDep) -> Any:
         query = request.query_params.multi_items()
         if any(name == "country" for name, _ in query):
             raise cost.CostModelError("the country is the area of the path (/api/v1/areas/{code}/cost)")
+        empty = [name for name, value in query if name != "format" and not value.strip()]
+        if empty:  # the page's form leaves fields blank to keep a default; the API takes a number or nothing
+            raise cost.CostModelError(f"{empty[0]} is empty: give a number, or leave the parameter out")
         answer = service.answer_query(session, [("country", area.code), *query])
     except cost.CostModelError as e:
         raise HTTPException(422, str(e)) from e

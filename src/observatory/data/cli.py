@@ -31,6 +31,10 @@ def data_load(
         counts[outcome.status] += 1
         if outcome.status == "failed":
             err.print(f"failed: {outcome.job.source} {outcome.job.path.name}: {outcome.detail}", highlight=False)
+        elif outcome.status == "loaded" and ("left out:" in outcome.detail or "differ on" in outcome.detail):
+            # What a file said that is not counted (unplaced IXPs, lines of another kind) or that an official
+            # file overrides: said once per file, not only in the log.
+            out.print(f"{outcome.job.source} {outcome.job.path.name}: {outcome.detail}", highlight=False)
     out.print(", ".join(f"{n} {status}" for status, n in counts.items()))
     if counts["failed"]:
         raise typer.Exit(1)

@@ -115,6 +115,9 @@ def load(
             yield Outcome(job, "unchanged", "already loaded")
         else:
             fresh.append(job)
+    # What depends on several sources (the registry figures on four of them) is recomputed once, after the
+    # last file of all, not after each source.
+    pending: dict[str, type[Source[Any]]] = {}
     for (name, edition), group in groupby(fresh, key=lambda j: (j.source, j.edition)):
         by_location = {str(job.path): job for job in group}
 
@@ -122,9 +125,23 @@ def load(
             if progress:
                 progress(by_location[location])
 
-        for done in registered[name](edition).run_batch(list(by_location), engine, each=report):
+        cls = registered[name]
+        results = cls(edition).run_batch(list(by_location), engine, each=report, recompute=False)
+        if any(done.result for done in results):
+            pending.pop(cls.RECOMPUTES or cls.NAME, None)
+            pending[cls.RECOMPUTES or cls.NAME] = cls  # the last of a key, run in order of the last loaded
+        for done in results:
             job = by_location[done.location]
             if done.result:
-                yield Outcome(job, "loaded", f"{done.result.rows} rows, edition {done.result.edition}")
+                detail = f"{done.result.rows} rows, edition {done.result.edition}"
+                left = "; ".join(f"{n} {what}" for what, n in done.result.skipped.items() if n)
+                notes = "; ".join(done.result.notes)
+                yield Outcome(
+                    job, "loaded", detail + (f"; left out: {left}" if left else "") + (f"; {notes}" if notes else "")
+                )
             else:
                 yield Outcome(job, "failed", str(done.error))
+    for cls in pending.values():
+        with transaction(engine) as session:
+            for note in cls.recompute(session):
+                log.info("%s: %s", cls.NAME, note)

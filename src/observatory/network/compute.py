@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,6 +40,7 @@ LISTS = "rir_lists"  # per-registry lists derived from the delegated files (obse
 BLOCKS = "country_ip_blocks"  # every country's prefixes from the five registries together
 NRO_ASNS = "nro_asn_countries"  # AS number → country from the NRO's combined file
 REGISTRY_SOURCES = (RIR, LISTS, BLOCKS, NRO_ASNS)
+REGISTRY_FIGURES = "network registry figures"  # the one recompute the registry sources share (Source.RECOMPUTES)
 RIRS = ("afrinic", "apnic", "arin", "lacnic", "ripencc")
 ALL, NRO = "all", "nro"
 EYEBALLS = "apnic_eyeballs"
@@ -285,6 +286,12 @@ CODES_OF = {
 """The kinds of registry record each registry indicator rests on (its coverage is theirs)."""
 
 
+def _joined(labels: Iterable[str]) -> str:
+    """Source ids joined by "+", each once, in :data:`REGISTRY_SOURCES` order."""
+    parts = {p for label in labels for p in label.split("+") if p}
+    return "+".join(sorted(parts, key=lambda s: REGISTRY_SOURCES.index(s) if s in REGISTRY_SOURCES else 99))
+
+
 def serving_registries() -> pl.DataFrame:
     """Every country (alpha-3) and the registry whose service region holds it (``rir``)."""
     regions = rir_regions()
@@ -376,7 +383,7 @@ def registry_indicators(
             pl.when(ok).then(num).alias("numerator"),
             pl.when(ok).then(den).alias("denominator"),
             missing(*kinds).alias("missing"),
-            pl.lit("+".join(dict.fromkeys(label(k) for k in kinds if label(k)))).alias("source"),
+            pl.lit(_joined(label(k) for k in kinds)).alias("source"),
         )
 
     n_asn, n_v4, n_v6 = (pl.col(c).fill_null(0) for c in ("asn", "ipv4", "ipv6"))
@@ -526,18 +533,20 @@ def ixp_indicators(
     if members.height:
         at = members.join(located.select("ixp_key", pl.col("country").alias("ixp_country")), on="ixp_key")
         size = at.group_by("ixp_key").agg(pl.col("asn").n_unique().alias("n"))
-        sized = located.join(size, on="ixp_key", how="left").with_columns(pl.col("n").fill_null(0))
-        own.append(_counts(sized, "ixp_active_count", day, (pl.col("n") >= ACTIVE_MEMBERS).sum()))
-        distinct = (
-            located.select("country")
-            .unique()
-            .join(
-                at.group_by("ixp_country").agg(pl.col("asn").n_unique().alias("n")).rename({"ixp_country": "country"}),
-                on="country",
-                how="left",
-            )
+        # Only where the source lists members of at least one of the country's IXPs: elsewhere it says
+        # nothing of their members (PCH's 2017 membership file leaves out most IXPs), which is no zero.
+        listed = at.select(pl.col("ixp_country").alias("country")).unique()
+        sized = (
+            located.join(listed, on="country", how="semi")
+            .join(size, on="ixp_key", how="left")
             .with_columns(pl.col("n").fill_null(0))
         )
+        own.append(_counts(sized, "ixp_active_count", day, (pl.col("n") >= ACTIVE_MEMBERS).sum()))
+        distinct = listed.join(
+            at.group_by("ixp_country").agg(pl.col("asn").n_unique().alias("n")).rename({"ixp_country": "country"}),
+            on="country",
+            how="left",
+        ).with_columns(pl.col("n").fill_null(0))
         own.append(_counts(distinct, "ixp_members", day, pl.col("n").sum()))
         pairs = at.select("ixp_country", "asn", pl.col("country").alias("member_country")).unique(
             ["ixp_country", "asn"]

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from observatory.indicators import INFRASTRUCTURE, area_members
@@ -29,6 +29,7 @@ from observatory.network.compute import (
 from observatory.network.ixp import shared_ixp_excess
 from observatory.network.models import NetworkIndicator
 from observatory.reference import Area, UnknownArea, resolve_area
+from observatory.reference import countries as reference_countries
 from observatory.sources import Ingested, Registry, Source, find_source, registry
 
 # How a group aggregates each code (the catalogue gives definitions and sources).
@@ -186,9 +187,19 @@ def _latest(rows: list[NetworkIndicator]) -> dict[tuple[str, str], Value]:
 def country_indicators(
     session: Session, country: str, on: dt.date | None = None, source: str | None = None
 ) -> dict[str, Value]:
-    """Each indicator's latest value for ``country`` (alpha-3 or a registry code) dated on or before ``on``."""
+    """Each indicator's latest value for ``country`` (alpha-3 or a registry code) dated on or before ``on``.
+
+    A country the IXP directory (:data:`PRIMARY_DIRECTORY`) does not list in its newest snapshot has 0 IXPs
+    on that date: said as such, not left blank."""
     latest = _latest(_rows(session, [country], on, source))
-    return {code: latest[(country, code)] for code in CODES if (country, code) in latest}
+    found = {code: latest[(country, code)] for code in CODES if (country, code) in latest}
+    if "ixp_count" not in found and (source is None or PRIMARY_DIRECTORY.startswith(source)):
+        n = NetworkIndicator
+        stmt = select(func.max(n.date)).where(n.code == "ixp_count", n.source == PRIMARY_DIRECTORY)
+        newest = session.scalar(stmt.where(n.date <= on) if on is not None else stmt)
+        if newest is not None and country in reference_countries():
+            found = {"ixp_count": Value(0.0, PRIMARY_DIRECTORY, newest, newest), **found}
+    return {code: found[code] for code in CODES if code in found}
 
 
 def _member_rows(session: Session, members: list[str], on: dt.date | None) -> pl.DataFrame:

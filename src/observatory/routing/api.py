@@ -42,12 +42,17 @@ class TransitFiguresOut(Out):
     hhi_foreign_users: float | None
     foreign_transit_share: float | None
     foreign_transit_share_users: float | None
+    published: bool = Field(
+        description="false: the relationships know under half the country's networks, and every figure is null"
+    )
 
 
 class IxpShareOut(Out):
     """A share at a domestic IXP as the network capability stores it, with the snapshot it comes from."""
 
     value: float | None
+    covered: bool
+    missing: list[str]
     source: str
     snapshot_date: dt.date
     date: dt.date
@@ -144,6 +149,7 @@ class GroupFiguresOut(Out):
     foreign_link_share: float | None
     median_foreign_upstreams: float | None
     median_hhi_foreign: float | None
+    published: bool = Field(description="false: the relationships know under half the members' networks; figures null")
 
 
 class CountryGroupFiguresOut(GroupFiguresOut):

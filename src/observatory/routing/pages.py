@@ -14,6 +14,7 @@ from fastapi.responses import Response
 from markupsafe import Markup
 
 from observatory.errors import NotFound
+from observatory.i18n import N_
 from observatory.network.service import source_label
 from observatory.reference import Area, countries, resolve_area
 from observatory.routing import service
@@ -116,8 +117,25 @@ def hegemony_source(web: Web, stored: str) -> str:
     return web.gettext(service.HEGEMONY_LABELS.get(stored, stored))
 
 
+# IHR's classes of networks and the registries' statuses, as readers are told them.
+CATEGORIES = {
+    "Transit/Access": N_("Transit or access network"),
+    "Enterprise": N_("Enterprise network"),
+    "Academic": N_("Academic network"),
+    "Content": N_("Content network"),
+    "Communications": N_("Communications network"),
+    "Financial": N_("Financial institution's network"),
+    "Government": N_("Government network"),
+    "Security": N_("Security services' network"),
+    "Other": N_("Other"),
+}
+STATUSES = {"allocated": N_("allocated"), "assigned": N_("assigned"), "listed": N_("listed as delegated")}
+
+
 def _as_helpers(web: Web) -> dict[str, Any]:
     return {
+        "routing_category": lambda c: web.gettext(CATEGORIES[c]) if c in CATEGORIES else c,
+        "routing_status": lambda s: web.gettext(STATUSES[s]) if s in STATUSES else s,
         "hegemony_text": lambda v: hegemony_text(web, v),
         "routing_country_name": lambda c: label(web, "country", c) if c in countries() else (c or "–"),
         "hegemony_source": lambda stored: hegemony_source(web, stored),

@@ -191,13 +191,14 @@ def country_transit(session: Session, country: str, inputs: Inputs | None = None
     providers = provider_rows.head(25).to_dicts()
     newest = network.asn_countries(session) if inputs.date is not None else registry  # for IHR's 2022–2023 dates
     name_rows(session, providers + top["top"], newest)
+    shown = _published(_clean(figures))
     return {
         "country": country,
         "as_relationships": {
             **_snapshots(inputs),
             "eyeballs": bool(inputs.users.height),
-            "figures": _clean(figures),
-            "providers": providers,
+            "figures": shown,
+            "providers": providers if shown is None or shown["published"] else [],
             "providers_total": provider_rows.height,
         },
         "ixp": {code: ixp[code].as_json() for code in IXP_CODES if code in ixp},
@@ -205,7 +206,7 @@ def country_transit(session: Session, country: str, inputs: Inputs | None = None
         "top_dependencies": top,
         "ihr_hegemony": country_hegemony(session, country, inputs, newest),
         "groups": [
-            {"group": g, **transit.group_summary(table, _members(g, today)), "ixp": _group_ixp(session, g)}
+            {"group": g, **_pooled(transit.group_summary(table, _members(g, today))), "ixp": _group_ixp(session, g)}
             for g in country_groups(country, today)
         ],
     }
@@ -223,9 +224,9 @@ def group_transit(session: Session, group: str, inputs: Inputs | None = None) ->
     return {
         "group": group,
         "as_relationships": _snapshots(inputs),
-        "summary": transit.group_summary(table, members),
+        "summary": _pooled(transit.group_summary(table, members)),
         "ixp": _group_ixp(session, group),
-        "countries": [_clean(r) for r in rows.to_dicts()],
+        "countries": [_published(_clean(r)) for r in rows.to_dicts()],
     }
 
 
@@ -249,6 +250,27 @@ def _snapshots(inputs: Inputs) -> dict[str, Any]:
 def _group_ixp(session: Session, group: str) -> dict[str, Any]:
     values = network.group_indicators(session, group)
     return {code: values[code]["value"] for code in IXP_CODES if code in values}
+
+
+MIN_TRANSIT_COVERAGE = 0.5
+"""A country's transit figures are published when the AS relationships loaded know at least this share of
+its registered networks: below it they describe a few networks, not the country (docs/routing-transit.md)."""
+KEPT_UNPUBLISHED = ("country", "registered_asns", "known_asns", "coverage", "countries", "members")
+
+
+def _published(row: dict[str, Any] | None) -> dict[str, Any] | None:
+    """``row`` with ``published``; below :data:`MIN_TRANSIT_COVERAGE` only its coverage is kept, the figures null."""
+    if row is None:
+        return None
+    published = (row.get("coverage") or 0.0) >= MIN_TRANSIT_COVERAGE
+    kept = row if published else {k: (v if k in KEPT_UNPUBLISHED else None) for k, v in row.items()}
+    return {**kept, "published": published}
+
+
+def _pooled(summary: dict[str, Any]) -> dict[str, Any]:
+    """A group's pooled figures with ``published`` (the rule of :func:`_published` on its pooled coverage)."""
+    shown = _published(summary)
+    return shown if shown is not None else summary
 
 
 def _clean(row: dict[str, Any] | None) -> dict[str, Any] | None:

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from observatory.i18n import N_
 from observatory.network.common import IPV6, MAX_ASN, text_lines, with_country, write_snapshot
-from observatory.network.compute import refresh_network
+from observatory.network.compute import REGISTRY_FIGURES, refresh_network
 from observatory.network.models import Delegation
 from observatory.sources import TABLE_LIMIT_MB, LoadResult, Progress, Source, SourceError, SourceLoad, input_limit
 
@@ -198,6 +198,8 @@ class RirDelegated(Source[RirFile]):
     def __init__(self, edition: str | None = None, registry: str = "afrinic") -> None:
         super().__init__(edition)
         self.registry = registry
+
+    RECOMPUTES: ClassVar[str] = REGISTRY_FIGURES
 
     @classmethod
     def recompute(cls, session: Session) -> list[str]:

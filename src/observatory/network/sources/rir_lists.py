@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 
 from observatory.i18n import N_
 from observatory.network.common import header_date, read_csv, stem, with_country, write_snapshot
-from observatory.network.compute import RIRS, refresh_network
+from observatory.network.compute import REGISTRY_FIGURES, RIRS, refresh_network
 from observatory.network.models import Delegation
 from observatory.sources import TABLE_LIMIT_MB, LoadResult, Source, SourceError, SourceLoad, input_limit, open_binary
 
@@ -146,6 +146,8 @@ class RirLists(Source[Records]):
     FEEDS: ClassVar[str] = "routing: the country of AS numbers whose registry's official file is not loaded"
     FILES: ClassVar[tuple[str, ...]] = ("network/rir/juerson_*_by_country_*",)
 
+    RECOMPUTES: ClassVar[str] = REGISTRY_FIGURES
+
     @classmethod
     def recompute(cls, session: Session) -> list[str]:
         """The registry indicators and those joining the registries with IXP membership."""
@@ -234,6 +236,8 @@ class CountryIpBlocks(Source[Records]):
     LABEL: ClassVar[str] = N_("Country IP blocks (ipverse, derived)")
     FILES: ClassVar[tuple[str, ...]] = ("network/rir/ipverse_country-ip-blocks_aggregated_*.tar*",)
 
+    RECOMPUTES: ClassVar[str] = REGISTRY_FIGURES
+
     @classmethod
     def recompute(cls, session: Session) -> list[str]:
         """The registry indicators, now that the country prefix lists of a date are known."""
@@ -289,6 +293,8 @@ class NroAsnCountries(Source[Records]):
     LABEL: ClassVar[str] = N_("AS numbers by country (NRO, as read by the Internet Health Report)")
     FEEDS: ClassVar[str] = "routing and IXP figures: the country of AS numbers no loaded registry file places"
     FILES: ClassVar[tuple[str, ...]] = ("network/rir/ihr_nro_asn-cc-best_*",)
+
+    RECOMPUTES: ClassVar[str] = REGISTRY_FIGURES
 
     @classmethod
     def recompute(cls, session: Session) -> list[str]:

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from observatory.i18n import N_
 from observatory.network.common import TableSource, check_asn, check_prefixes, read_csv, text_lines, with_country
-from observatory.network.compute import refresh_network
+from observatory.network.compute import REGISTRY_FIGURES, refresh_network
 from observatory.network.models import AsLink, Eyeballs, PrefixOrigin
 from observatory.network.sources.caida_ixp import CAIDA_LICENCE, CAIDA_ORG
 from observatory.sources import SourceError
@@ -51,6 +51,9 @@ class ApnicEyeballs(TableSource):
     FILES: ClassVar[tuple[str, ...]] = ("network/ipv6/apnic_aspop*",)
     ALIASES: ClassVar[tuple[str, ...]] = ("apnic-eyeballs",)
     MODEL: ClassVar[Any] = Eyeballs
+
+    # The registry sources' recompute (loaded after this one, by name) includes this one's work.
+    RECOMPUTES: ClassVar[str] = REGISTRY_FIGURES
 
     @classmethod
     def recompute(cls, session: Session) -> list[str]:
