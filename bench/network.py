@@ -38,21 +38,19 @@ def real_jobs() -> list[tuple[str, Path]]:
 
 
 def child(db: str, jobs_json: str) -> None:
-    """In a child process: load every (source, path), print seconds, rows and peak memory as JSON."""
+    """In a child process: load every (source, path) as ``observatory data load`` does (each file in its own
+    transaction, what joins sources recomputed once after the last), print seconds, rows and peak memory."""
+    from observatory.data.service import Job, load
     from observatory.db import engine_for
-    from observatory.network.service import ingest
 
     engine = engine_for(f"sqlite:///{db}")
     start = time.perf_counter()
     rows = 0
-    by_source: dict[str, list[str]] = {}
-    for source, path in json.loads(jobs_json):
-        by_source.setdefault(source, []).append(path)
-    for source, paths in by_source.items():
-        for item in ingest(source, paths, engine):
-            if item.error:
-                raise item.error
-            rows += item.result.rows if item.result else 0
+    todo = [Job("network", source, Path(path)) for source, path in json.loads(jobs_json)]
+    for outcome in load(todo, engine):
+        if outcome.status == "failed":
+            raise RuntimeError(f"{outcome.job.path}: {outcome.detail}")
+        rows += int(outcome.detail.split(" rows", 1)[0]) if outcome.status == "loaded" else 0
     seconds = time.perf_counter() - start
     print(
         json.dumps(

@@ -406,7 +406,8 @@ def registry_indicators(
     ]
     if pop.height:
         per_person = frame("ipv4_per_capita", n_v4 / pl.col("population"), n_v4, pl.col("population"))
-        parts.append(per_person.filter(pl.col("denominator").is_not_null() | (pl.col("missing") != "")))
+        # Only where the population is known: without it there is no figure to cover or not.
+        parts.append(per_person.join(pop.drop_nulls("population").select("country"), on="country", how="semi"))
     out = pl.concat(parts)
     # Country prefix lists of this very date: the IPv4 space of the countries no registry file covers.
     blocks = [f for f in files if f.registry == ALL and f.date == day]

@@ -31,6 +31,10 @@ def _ordinal_year(x: float) -> str:
     return str(dt.date.fromordinal(int(x)).year)
 
 
+def _ordinal_month(x: float) -> str:
+    return dt.date.fromordinal(int(x)).isoformat()[:7]
+
+
 def _value_text(web: Web, code: str, value: float | None) -> str:
     if value is None:
         return "–"
@@ -58,13 +62,17 @@ def _line(web: Web, points: list[dict[str, Any]], name: str, code: str) -> Marku
     ]
     first, last = dt.date.fromordinal(int(xy[0][0])).year, dt.date.fromordinal(int(xy[-1][0])).year
     ticks = [float(dt.date(y, 1, 1).toordinal()) for y in range(first + 1, last + 1, max(1, (last - first) // 6))]
+    x_format = _ordinal_year
+    if first == last:  # points of one year: their months, or every tick would read the same year
+        ticks = sorted({x for x, _, _ in xy})
+        x_format = _ordinal_month
     stored = list(dict.fromkeys(str(s) for _, _, s in xy if s))
     names = {s: service.source_label(s, web.gettext) for s in stored}
     unit = INFRASTRUCTURE[code].unit
     return charts.line_chart(
         [(name, xy)],
         title=name,
-        x_format=_ordinal_year,
+        x_format=x_format,
         y_format=lambda v: _value_text(web, code, v),
         x_ticks=ticks or None,
         source_names=names,
