@@ -53,10 +53,12 @@ def country_data(session: Session, country: str) -> dict[str, tuple[float, str, 
         c = None
     if c is not None:
         rows = c.offline.countries.filter(pl.col("area") == country).sort("year")
+        observed = rows.filter(pl.col("method") == "observed")
         if rows.height:
-            row = rows.row(-1, named=True)
+            # The latest observed year, as the country page's headline: never a value carried forward past it.
+            row = (observed if observed.height else rows).row(-1, named=True)
             pop, use = c.edition_of("SP.POP.TOTL"), c.edition_of("IT.NET.USER.ZS")
-            editions = "; ".join(f"{e['dataset']} ({e['edition']})" for e in (pop, use) if e)
+            editions = "; ".join(dict.fromkeys(f"{_publisher(e['source'])} ({e['edition']})" for e in (pop, use) if e))
             method = "" if row["method"] == "observed" else f", {row['method'].replace('_', ' ')}"
             source = f"People online = population × Internet use{method}: {editions}"
             data["users"] = (float(row["people_online"]), source, int(row["year"]))
@@ -71,10 +73,18 @@ def country_data(session: Session, country: str) -> dict[str, tuple[float, str, 
             if both.height:
                 r = both.row(-1, named=True)
                 e = c.edition_of("MBB_2GB_GNI")
-                edition = f"{e['dataset']} ({e['edition']})" if e else "ITU ICT price baskets"
+                edition = f"{_publisher(e['source'])} ({e['edition']})" if e else "ITU, ICT Price Baskets"
                 source = f"Mobile data basket in USD ÷ its share of monthly GNI per capita: {edition}"
                 data["gni_per_capita_month"] = (float(r["value"]) / (float(r["value_pct"]) / 100), source, r["year"])
     return data
+
+
+def _publisher(name: str) -> str:
+    """A connectivity source as its publisher names it (its ``LABEL``), the stored name if none."""
+    try:
+        return indicators.source(name).label()
+    except KeyError:
+        return name
 
 
 def _best_evidence(session: Session, country: str) -> dict[str, Any] | None:
@@ -119,7 +129,7 @@ def local_exchange(session: Session, country: str) -> dict[str, Any]:
 
 def _estimate_source(estimate: Mapping[str, Any]) -> tuple[str, int | None]:
     """The estimate as an assumption's source text (English, as sources are) and its year."""
-    parts = [f"{i['source']}, {i['date']}" for i in estimate["inputs"]]
+    parts = list(dict.fromkeys(f"{i['source']}, {i['date']}" for i in estimate["inputs"]))  # each source once
     method = {
         "membership_and_ihr": "Estimate: (users in networks at a domestic IXP)² × share of the IXP members seen "
         "exchanging traffic there",
