@@ -115,11 +115,17 @@ def show(
         sys.stdout.write("\n")
         return
     table = Table(title=f"{code}" + (f" on {date}" if date else ""))
-    for column in ("indicator", "value", "source", "snapshot"):
-        table.add_column(column, justify="right" if column == "value" else "left")
+    group = any("published" in v for v in values.values())
+    for column in ("indicator", "value", "date", "source", *(["coverage"] if group else [])):
+        table.add_column(column, justify="right" if column in ("value", "coverage") else "left")
     for key, v in values.items():
         sources = ", ".join(v["sources"]) if "sources" in v else v["source"]
-        table.add_row(key, _format(v["value"]), sources, v["snapshot_date"])
+        if not v.get("covered", True) or not v.get("published", True):
+            value = "not covered: " + ", ".join(v["missing"]) if v["missing"] else "not covered"
+        else:
+            value = _format(v["value"])
+        extra = [f"{v['coverage']:.1%}"] if group else []
+        table.add_row(key, value, v["date"], sources, *extra)
     out.print(table if values else f"No infrastructure indicators for {code} yet.")
 
 
