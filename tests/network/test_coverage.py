@@ -296,3 +296,18 @@ def test_a_country_the_directory_does_not_list_has_no_ixp_and_unlisted_members_a
             )
         ).all()
     assert rows == [] and malawi["ixp_count"]["value"] == 1
+
+
+def test_the_command_line_says_what_is_not_covered(db: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from observatory.cli import app
+
+    monkeypatch.setenv("OBSERVATORY_DATABASE_URL", db.url.render_as_string(hide_password=False))
+    monkeypatch.setenv("OBSERVATORY_HOME", str(tmp_path))
+    monkeypatch.setenv("COLUMNS", "160")
+    RirDelegated().run(RIR, db)
+    shown = CliRunner().invoke(app, ["network", "show", "--country", "DEU"])
+    assert shown.exit_code == 0 and "not covered: ripencc" in shown.output
+    world = CliRunner().invoke(app, ["network", "show", "--country", "WORLD"])
+    assert world.exit_code == 0 and "coverage" in world.output and "not covered" in world.output
