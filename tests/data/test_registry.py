@@ -58,6 +58,8 @@ def test_the_catalogue_names_sources_of_the_registry() -> None:
     assert all(i.sources and set(i.sources) <= set(known) for i in CATALOGUE)
     assert set(CONNECTIVITY) | set(INFRASTRUCTURE) == {i.code for i in CATALOGUE}
     assert sources_text(INFRASTRUCTURE["ixp_count"].sources) == "CAIDA IXP dataset; PeeringDB; Packet Clearing House"
+    # Sources of another capability by their readers' names too: population, for IPv4 addresses per person.
+    assert sources_text(INFRASTRUCTURE["ipv4_per_capita"].sources).endswith("World Bank, World Development Indicators")
 
 
 def test_earlier_command_line_names_are_still_taken() -> None:

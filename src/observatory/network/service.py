@@ -18,6 +18,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from observatory.indicators import INFRASTRUCTURE, area_members
+from observatory.indicators.service import sources as indicator_sources
 from observatory.network.compute import (
     CODES_OF,
     INDICATOR_SCHEMA,
@@ -51,7 +52,7 @@ def source(name: str) -> type[Source[Any]]:
 def source_label(stored: str, translate: Callable[[str], str] = str) -> str:
     """A stored source id as readers know it: ``peeringdb_csv+rir_delegated`` is "PeeringDB + Regional
     Internet registries" (``translate``: the reader's language); an id no source has stays as it is."""
-    known = sources()
+    known = {**indicator_sources(), **sources()}  # population (World Bank) feeds IPv4 per person
     names = [translate(known[part].label()) if part in known else part for part in stored.split("+")]
     return " + ".join(dict.fromkeys(names))
 
