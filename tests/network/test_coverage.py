@@ -311,3 +311,36 @@ def test_the_command_line_says_what_is_not_covered(db: Engine, tmp_path: Path, m
     assert shown.exit_code == 0 and "not covered: ripencc" in shown.output
     world = CliRunner().invoke(app, ["network", "show", "--country", "WORLD"])
     assert world.exit_code == 0 and "coverage" in world.output and "not covered" in world.output
+
+
+def test_the_derived_lists_load_from_their_public_address_form(
+    db: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Fetched over HTTP as from their addresses (a local server here: tests reach no other host)."""
+    import http.server
+    import threading
+    from functools import partial
+
+    served = tmp_path / "served"
+    served.mkdir()
+    _write(served / "juerson_ripencc_asn_by_country_2024-01.csv", ASN_HEADER + "ripencc,DE,AS3320,19930901\n")
+    _blocks(
+        served / "ipverse_country-ip-blocks_aggregated_20260201.tar.xz",
+        {"rir-ip-master/country/de/aggregated.json": {"prefixes": {"ipv4": ["2.56.0.0/16"], "ipv6": []}}},
+    )
+    (served / "ihr_nro_asn-cc-best_20221006.csv.gz").write_bytes(gzip.compress(b"asn,count,cc\n3320,1,DE\n"))
+    handler = partial(http.server.SimpleHTTPRequestHandler, directory=str(served))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    root = f"http://127.0.0.1:{server.server_address[1]}"
+    monkeypatch.setenv("OBSERVATORY_HOME", str(tmp_path / "home"))
+    try:
+        lists = RirLists().run(f"{root}/juerson_ripencc_asn_by_country_2024-01.csv", db)
+        blocks = CountryIpBlocks().run(f"{root}/ipverse_country-ip-blocks_aggregated_20260201.tar.xz", db)
+        nro = NroAsnCountries().run(f"{root}/ihr_nro_asn-cc-best_20221006.csv.gz", db)
+        with pytest.raises(SourceError, match="HTTP 404"):
+            RirLists().run(f"{root}/missing.csv", db)
+    finally:
+        server.shutdown()
+    assert (lists.rows, lists.edition, blocks.rows, nro.rows) == (1, "ripencc-asn-2024-01", 1, 1)
+    assert _indicators(db, "DEU")["ipv4_addresses"]["value"] == 65536  # the prefix lists' date
