@@ -119,14 +119,19 @@ def test_bad_cti_file_names_the_line(tmp_path: Path) -> None:
         read_cti(bad)
 
 
-@pytest.fixture
-def loaded(engine: Engine, tmp_path: Path) -> Iterator[Engine]:
-    """The network fixture's registry, the hand-made AS relationships and stored country dependency."""
+def _registry_only(engine: Engine) -> None:
+    """An empty network and routing store, then the network fixture's registry."""
     with transaction(engine) as session:
         for table in (*DATA_TABLES, AsHegemony, CountryDependency):
             session.execute(delete(table))
         session.execute(delete(SourceLoad))
     RirDelegated().run(FIXTURES / "delegated-afrinic-extended-20240301", engine)
+
+
+@pytest.fixture
+def loaded(engine: Engine, tmp_path: Path) -> Iterator[Engine]:
+    """The network fixture's registry, the hand-made AS relationships and stored country dependency."""
+    _registry_only(engine)
     path = tmp_path / "20240301.as-rel.txt"
     path.write_text(AS_REL)
     CaidaAsRelationships().run(path, engine)
@@ -232,11 +237,7 @@ def test_a_country_whose_networks_the_relationships_barely_know_is_not_described
     client: TestClient, engine: Engine, tmp_path: Path
 ) -> None:
     """Kenya's three networks, of which the relationships know one: a third is under the half required."""
-    with transaction(engine) as session:
-        for table in (*DATA_TABLES, AsHegemony, CountryDependency):
-            session.execute(delete(table))
-        session.execute(delete(SourceLoad))
-    RirDelegated().run(FIXTURES / "delegated-afrinic-extended-20240301", engine)
+    _registry_only(engine)
     path = tmp_path / "20240301.as-rel.txt"
     path.write_text("# one Kenyan network only\n30844|36867|-1\n")
     CaidaAsRelationships().run(path, engine)

@@ -74,9 +74,6 @@ def read_frame(session: Session, statement: Any, schema: dict[str, Any]) -> pl.D
     return frame.with_columns(pl.col(k).str.to_date() for k, v in schema.items() if v == pl.Date)
 
 
-_frame = read_frame  # the name the IXP and facilities code calls it by
-
-
 def _loads(session: Session, source: str, table: Any) -> list[SourceLoad]:
     """Loads of ``source`` that still hold rows in ``table`` (a replaced load holds none), oldest first."""
     live = select(table.load_id).distinct()
@@ -514,8 +511,7 @@ def refresh_rir(session: Session) -> tuple[int, tuple[list[SourceLoad], pl.DataF
             continue
         used = [f for f in counted if f.date >= day] or counted
         anchor = min(used, key=lambda f: (f.date, f.load.id))
-        for source, part in values.partition_by("source", as_dict=True).items():
-            rows += _store(session, part, anchor.load, str(source[0]), anchor.date)
+        rows += _store(session, values, anchor.load, RIR, anchor.date)  # each row keeps its own source
     loads = [f.load for f in files]
     return rows, (loads, everything.filter(pl.col("kind") == "asn")), disagreements(everything, files)
 
@@ -602,7 +598,7 @@ def refresh_ixp(
     counts in each country it is placed in, once, if its source does not say it has closed or not opened."""
     session.execute(delete(NetworkIndicator).where(NetworkIndicator.load_id == load.id))
     day = load.data_date or load.loaded_at.date()
-    ixps = _frame(
+    ixps = read_frame(
         session,
         # Unplaced IXPs are in no country's count, nor those the source says are not (or not yet) operating.
         select(Ixp.ixp_key, Ixp.country).where(
@@ -611,7 +607,7 @@ def refresh_ixp(
         {"ixp_key": pl.String, "country": pl.String},
     )
     m = IxpMember
-    members = _frame(
+    members = read_frame(
         session,
         select(m.ixp_key, m.asn, m.country).where(m.load_id == load.id),
         {"ixp_key": pl.String, "asn": pl.Int64, "country": pl.String},
@@ -632,7 +628,7 @@ def refresh_facilities(session: Session, load: SourceLoad) -> int:
     """Recompute ``facility_count`` of one facilities snapshot."""
     session.execute(delete(NetworkIndicator).where(NetworkIndicator.load_id == load.id))
     day = load.data_date or load.loaded_at.date()
-    f = _frame(
+    f = read_frame(
         session,
         select(Facility.country).where(Facility.load_id == load.id, Facility.country.is_not(None)),
         {"country": pl.String},

@@ -52,6 +52,26 @@ class Records:
     skipped: dict[str, int] = field(default_factory=dict)
 
 
+class DerivedRegistryList(Source[Records]):
+    """What the three derived sources share: their records are delegation records (written as one snapshot
+    per file), dated by the file, and their loads change the registry figures, recomputed once after them
+    all (:data:`observatory.network.compute.REGISTRY_FIGURES`). Each says only how it parses its files."""
+
+    RECOMPUTES: ClassVar[str] = REGISTRY_FIGURES
+
+    @classmethod
+    def recompute(cls, session: Session) -> list[str]:
+        """The registry indicators and those joining the registries with IXP membership."""
+        return refresh_network(session, registry=True)
+
+    def describe(self, path: Path, parsed: Records) -> dict[str, Any]:
+        return {"edition": parsed.edition, "data_date": parsed.data_date}
+
+    def load(self, session: Session, parsed: Records, load: SourceLoad) -> LoadResult:
+        rows = write_snapshot(session, Delegation, parsed.records, load)
+        return LoadResult(load.id, self.NAME, rows, load.edition, load.data_date, parsed.skipped)
+
+
 def _finish(records: pl.DataFrame) -> pl.DataFrame:
     # No country (an empty code) is the registries' "ZZ", as in their own files.
     records = records.with_columns(pl.col("cc").fill_null("").str.strip_chars().replace("", "ZZ"))
@@ -130,7 +150,7 @@ def parse_list(path: Path) -> Records:
     return Records(edition, header_date(path), _finish(records), {k: v for k, v in skipped.items() if v})
 
 
-class RirLists(Source[Records]):
+class RirLists(DerivedRegistryList):
     """Per-registry lists of AS numbers and IPv4 blocks by country, derived from the delegated-extended files."""
 
     NAME: ClassVar[str] = "rir_lists"
@@ -146,22 +166,8 @@ class RirLists(Source[Records]):
     FEEDS: ClassVar[str] = "routing: the country of AS numbers whose registry's official file is not loaded"
     FILES: ClassVar[tuple[str, ...]] = ("network/rir/juerson_*_by_country_*",)
 
-    RECOMPUTES: ClassVar[str] = REGISTRY_FIGURES
-
-    @classmethod
-    def recompute(cls, session: Session) -> list[str]:
-        """The registry indicators and those joining the registries with IXP membership."""
-        return refresh_network(session, registry=True)
-
     def parse(self, path: Path) -> Records:
         return parse_list(path)
-
-    def describe(self, path: Path, parsed: Records) -> dict[str, Any]:
-        return {"edition": parsed.edition, "data_date": parsed.data_date}
-
-    def load(self, session: Session, parsed: Records, load: SourceLoad) -> LoadResult:
-        rows = write_snapshot(session, Delegation, parsed.records, load)
-        return LoadResult(load.id, self.NAME, rows, load.edition, load.data_date, parsed.skipped)
 
 
 MEMBER = re.compile(r"(?:^|/)country/([a-z]{2})/aggregated\.json$")
@@ -224,7 +230,7 @@ def _country_blocks(path: Path, name: str, cc: str, data: bytes) -> pl.DataFrame
     )
 
 
-class CountryIpBlocks(Source[Records]):
+class CountryIpBlocks(DerivedRegistryList):
     """Each country's IPv4 and IPv6 prefixes from the five registries' files together (ipverse)."""
 
     NAME: ClassVar[str] = "country_ip_blocks"
@@ -236,22 +242,8 @@ class CountryIpBlocks(Source[Records]):
     LABEL: ClassVar[str] = N_("Country IP blocks (ipverse, derived)")
     FILES: ClassVar[tuple[str, ...]] = ("network/rir/ipverse_country-ip-blocks_aggregated_*.tar*",)
 
-    RECOMPUTES: ClassVar[str] = REGISTRY_FIGURES
-
-    @classmethod
-    def recompute(cls, session: Session) -> list[str]:
-        """The registry indicators, now that the country prefix lists of a date are known."""
-        return refresh_network(session, registry=True)
-
     def parse(self, path: Path) -> Records:
         return parse_blocks(path)
-
-    def describe(self, path: Path, parsed: Records) -> dict[str, Any]:
-        return {"edition": parsed.edition, "data_date": parsed.data_date}
-
-    def load(self, session: Session, parsed: Records, load: SourceLoad) -> LoadResult:
-        rows = write_snapshot(session, Delegation, parsed.records, load)
-        return LoadResult(load.id, self.NAME, rows, load.edition, load.data_date, parsed.skipped)
 
 
 def parse_nro(path: Path) -> Records:
@@ -279,7 +271,7 @@ def parse_nro(path: Path) -> Records:
     return Records(stem(path), header_date(path), _finish(records), {k: v for k, v in skipped.items() if v})
 
 
-class NroAsnCountries(Source[Records]):
+class NroAsnCountries(DerivedRegistryList):
     """The country of every AS number in the NRO's combined delegation file, as the IHR read it."""
 
     NAME: ClassVar[str] = "nro_asn_countries"
@@ -294,19 +286,5 @@ class NroAsnCountries(Source[Records]):
     FEEDS: ClassVar[str] = "routing and IXP figures: the country of AS numbers no loaded registry file places"
     FILES: ClassVar[tuple[str, ...]] = ("network/rir/ihr_nro_asn-cc-best_*",)
 
-    RECOMPUTES: ClassVar[str] = REGISTRY_FIGURES
-
-    @classmethod
-    def recompute(cls, session: Session) -> list[str]:
-        """The indicators joining IXP membership with the country of each member network."""
-        return refresh_network(session, registry=True)
-
     def parse(self, path: Path) -> Records:
         return parse_nro(path)
-
-    def describe(self, path: Path, parsed: Records) -> dict[str, Any]:
-        return {"edition": parsed.edition, "data_date": parsed.data_date}
-
-    def load(self, session: Session, parsed: Records, load: SourceLoad) -> LoadResult:
-        rows = write_snapshot(session, Delegation, parsed.records, load)
-        return LoadResult(load.id, self.NAME, rows, load.edition, load.data_date, parsed.skipped)
