@@ -1,13 +1,20 @@
 #!/usr/bin/env bash
 # Installs the system packages the tests need when they are missing: a PostgreSQL server for the
 # database tests, Chromium for the browser tests, Node.js/npm for the front-end packages served by the app,
-# bgpdump for the routing tests and benchmark.
+# bgpdump for the routing tests and benchmark; for the PDF reports, Pango (WeasyPrint draws text with it), fonts
+# that cover Latin, Cyrillic, Arabic and CJK (Noto, Amiri) and poppler's pdftoppm/pdftotext, with which the tests
+# read the PDFs back.
 set -euo pipefail
 missing=()
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
 command -v bgpdump >/dev/null 2>&1 || missing+=(bgpdump)  # the MRT reader tests and bench/routing.py compare with it
+command -v pdftoppm >/dev/null 2>&1 || missing+=(poppler-utils)
+ldconfig -p | grep -q libpangoft2-1.0 || missing+=(libpango-1.0-0 libpangoft2-1.0-0)
+[ -d /usr/share/fonts/truetype/noto ] || missing+=(fonts-noto-core)
+[ -d /usr/share/fonts/opentype/noto ] || missing+=(fonts-noto-cjk)
+[ -d /usr/share/fonts/opentype/fonts-hosny-amiri ] || missing+=(fonts-hosny-amiri)
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" != 0 ]; then
   echo "missing system packages: ${missing[*]} (run: sudo apt-get install ${missing[*]})" >&2

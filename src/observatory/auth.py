@@ -1,9 +1,11 @@
 """Who may do what: every permission decision of the platform is taken here.
 
 Roles: ``public`` (no account), ``pledger`` (acts for its organisations: drafts, submits and edits their
-pledges until they are published, files their progress reports and keeps their deliverables), ``secretariat``
+pledges until they are published, files their progress reports and keeps their deliverables, proposes
+best-practice cases), ``secretariat``
 (reviews, publishes, rejects or asks for changes; publishes or returns progress reports and reminds pledgers;
-manages organisations and imports) and ``admin`` (also users and roles).
+manages organisations and imports; publishes best-practice cases; keeps the registry of activities; builds the
+annual reports) and ``admin`` (also users and roles).
 """
 
 from __future__ import annotations
@@ -37,6 +39,10 @@ class Action(StrEnum):
     IMPORT_PLEDGES = "import_pledges"
     MANAGE_USERS = "manage_users"
     REVIEW_REPORT = "review_report"  # publish or return progress reports, remind pledgers
+    SUBMIT_PRACTICE = "submit_practice"  # propose a best-practice case for one's organisation
+    REVIEW_PRACTICE = "review_practice"  # publish or return best-practice cases
+    MANAGE_ACTIVITIES = "manage_activities"  # the registry of activities on IP-based networks
+    BUILD_REPORT = "build_report"  # the annual reports: build them, write their secretariat's parts
 
 
 _PUBLIC = {Action.READ_PUBLISHED}
@@ -47,12 +53,16 @@ _PLEDGER = _PUBLIC | {
     Action.WITHDRAW_PLEDGE,
     Action.FILE_REPORT,
     Action.MANAGE_DELIVERABLES,
+    Action.SUBMIT_PRACTICE,
 }
 _SECRETARIAT = _PLEDGER | {
     Action.REVIEW_PLEDGE,
     Action.REVIEW_REPORT,
     Action.MANAGE_ORGANISATIONS,
     Action.IMPORT_PLEDGES,
+    Action.REVIEW_PRACTICE,
+    Action.MANAGE_ACTIVITIES,
+    Action.BUILD_REPORT,
 }
 
 PERMISSIONS: dict[Role, frozenset[Action]] = {
@@ -71,6 +81,7 @@ ORGANISATION_SCOPED = frozenset(
         Action.WITHDRAW_PLEDGE,
         Action.FILE_REPORT,
         Action.MANAGE_DELIVERABLES,
+        Action.SUBMIT_PRACTICE,
     }
 )
 # Review states in which a pledger may still change its pledge; after that, the secretariat decides.

@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 
 from observatory.accounts.cli import app as accounts_app
+from observatory.activities.cli import app as activities_app
 from observatory.auth import CLI
 from observatory.config import load_settings
 from observatory.costmodel.cli import app as costmodel_app
@@ -23,7 +24,9 @@ from observatory.pledges import service as pledges_service
 from observatory.pledges.cli import app as pledges_app
 from observatory.pledges.cli import demo as demo_app
 from observatory.pledges.cli import reminders as reminders_app
+from observatory.practices.cli import app as practices_app
 from observatory.reference.models import load_reference
+from observatory.reports.cli import app as reports_app
 from observatory.routing.cli import app as routing_app
 
 app = typer.Typer(help=__doc__, no_args_is_help=True, pretty_exceptions_enable=False)
@@ -37,6 +40,9 @@ for group, name in (
     (network_app, "network"),
     (routing_app, "routing"),
     (costmodel_app, "cost-model"),
+    (activities_app, "activities"),
+    (practices_app, "practices"),
+    (reports_app, "report"),
     (data_app, "data"),
 ):
     app.add_typer(group, name=name)

@@ -131,6 +131,7 @@ EXPECTED = {
         Action.WITHDRAW_PLEDGE,
         Action.FILE_REPORT,
         Action.MANAGE_DELIVERABLES,
+        Action.SUBMIT_PRACTICE,
     },
     Role.SECRETARIAT: set(Action) - {Action.MANAGE_USERS},
     Role.ADMIN: set(Action),

@@ -39,6 +39,8 @@ def capability_routers() -> list[APIRouter]:
     """Every capability's routes, in the order they are matched: the JSON APIs, then the pages. This list is
     the only place where the web framework meets the capabilities."""
     from observatory.accounts import pages as accounts_pages
+    from observatory.activities import api as activities_api
+    from observatory.activities import pages as activities_pages
     from observatory.areas import api as areas_api
     from observatory.areas import pages as areas_pages
     from observatory.costmodel import api as costmodel_api
@@ -49,6 +51,10 @@ def capability_routers() -> list[APIRouter]:
     from observatory.network import pages as network_pages
     from observatory.pledges import api as pledges_api
     from observatory.pledges.pages import explorer, organisations, portal, reports, secretariat
+    from observatory.practices import api as practices_api
+    from observatory.practices import pages as practices_pages
+    from observatory.reports import api as reports_api
+    from observatory.reports import pages as reports_pages
     from observatory.routing import api as routing_api
     from observatory.routing import pages as routing_pages
 
@@ -59,10 +65,16 @@ def capability_routers() -> list[APIRouter]:
         costmodel_api.router,
         network_api.router,
         routing_api.router,
+        activities_api.router,
+        practices_api.router,
+        reports_api.router,
         indicators_pages.router,
         costmodel_pages.router,
         network_pages.router,
         routing_pages.router,
+        activities_pages.router,
+        practices_pages.router,
+        reports_pages.router,
         accounts_pages.router,
         areas_pages.router,
         explorer.router,

@@ -1,0 +1,2 @@
+"""The registry of activities on IP-based networks (Resolution 101): ITU's, by Sector, and those of the
+organisations the resolution names, with their degree of collaboration with ITU and their sources."""

@@ -1,0 +1,3 @@
+"""The tables of practices."""
+
+from __future__ import annotations

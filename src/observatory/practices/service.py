@@ -1,0 +1,3 @@
+"""Every query and rule of practices."""
+
+from __future__ import annotations

@@ -1,0 +1,7 @@
+"""The JSON API of reports (``/api/v1/…``)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(prefix="/api/v1", tags=["reports"])

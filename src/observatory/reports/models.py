@@ -1,0 +1,3 @@
+"""The tables of reports."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Every query and rule of reports."""
+
+from __future__ import annotations
