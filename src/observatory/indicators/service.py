@@ -255,14 +255,17 @@ def headline_year(c: Connectivity, area: str) -> tuple[int, bool]:
     return int(rows["year"].max()), False  # type: ignore[arg-type]
 
 
-def need_and_pledges(session: Session, c: Connectivity, year: int | None = None) -> dict[str, Any]:
+def need_and_pledges(
+    session: Session, c: Connectivity, year: int | None = None, selection: pledges.PledgeFilter | None = None
+) -> dict[str, Any]:
     """People offline against USD pledged, per country and per group, in ``year`` (default
     :func:`measured_year`), by the registry's counting rules (published pledges; a pledge's value split equally
     over its target countries). Countries are ranked most underserved first: by their share of the world's
     offline people minus their share of the USD pledged to countries. ``left_out`` says what these figures
-    leave out: global pledges (no target country) and the USD pledged to countries without data that year."""
+    leave out: global pledges (no target country) and the USD pledged to countries without data that year.
+    ``selection`` narrows the pledges counted (the annual report's: those announced by the end of its year)."""
     year = year if year is not None else measured_year(c)
-    by_country = pledges.summary(session, "country", pledges.PledgeFilter())["groups"]
+    by_country = pledges.summary(session, "country", selection or pledges.PledgeFilter())["groups"]
     pledged = {g["key"]: g for g in by_country if g["key"] != "global"}
     everywhere = next((g for g in by_country if g["key"] == "global"), {"pledges": 0, "value_usd_attributed": 0.0})
     usd = pl.DataFrame(

@@ -2,16 +2,19 @@
 
 Besides its ``models``, ``service``, ``api``, ``pages`` and ``cli``, other capabilities use these names:
 selecting pledges (``PledgeFilter``, ``selection``, ``list_pledges``, ``iter_pledges``, and the pledges
-touching an area, ``area_selection``), counting them (``summary``, several breakdowns at once
-``summaries``, an area's ``area_figures``, the dimensions ``BY_VALUES``, the reporting ``HEALTH`` states)
-and importing a pledge file (``import_pledges``, ``import_file``, ``sample_path``, and the sample with its
-organisations, ``import_sample``).
+touching an area, ``area_selection``), counting them (``summary``, several breakdowns at once ``summaries``,
+an area's ``area_figures``, participation and implementation ``overview``, the dimensions ``BY_VALUES``, the
+reporting ``HEALTH`` states), the registry as it stood at the end of a day (``registry_as_of``, what the annual
+reports count), and importing a pledge file (``import_pledges``, ``import_file``, ``sample_path``, and the
+sample with its organisations, ``import_sample``).
 """
 
 from observatory.pledges.breakdowns import BY_VALUES, area_figures, summaries, summary
 from observatory.pledges.csvio import import_file, import_pledges, import_sample, sample_path
 from observatory.pledges.index import HEALTH
+from observatory.pledges.overview import overview
 from observatory.pledges.query import PledgeFilter, area_selection, iter_pledges, list_pledges, selection
+from observatory.pledges.snapshot import registry_as_of
 
 __all__ = [
     "BY_VALUES",
@@ -24,6 +27,8 @@ __all__ = [
     "import_sample",
     "iter_pledges",
     "list_pledges",
+    "overview",
+    "registry_as_of",
     "sample_path",
     "selection",
     "summaries",

@@ -6,6 +6,7 @@ the registry's services.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from typing import Annotated, Any, Literal
 
@@ -26,6 +27,7 @@ from observatory.pledges import reports, service
 from observatory.pledges.breakdowns import By, attributed_values, summary
 from observatory.pledges.csvio import csv_text
 from observatory.pledges.models import Organisation
+from observatory.pledges.overview import overview
 from observatory.pledges.query import PledgeFilter, SortKey, iter_pledges, list_pledges
 from observatory.pledges.schemas import (
     HistoryEntryOut,
@@ -46,6 +48,7 @@ from observatory.pledges.schemas import (
     WithdrawIn,
 )
 from observatory.pledges.service import public_pledge
+from observatory.pledges.snapshot import registry_as_of
 from observatory.web.deps import PrincipalDep, SessionDep, WriterDep, strict_json
 from observatory.web.openapi import (
     OPTIONAL_TOKEN,
@@ -72,6 +75,9 @@ def pledge_filter(
     pledge_type: Values = [],  # noqa: B006
     status: Values = [],  # noqa: B006
     year: Annotated[list[YearParam], Query()] = [],  # noqa: B006
+    announced_by: Annotated[
+        dt.date | None, Query(description="only pledges announced on or before this day (YYYY-MM-DD)")
+    ] = None,
     organisation: Annotated[list[Id], Query()] = [],  # noqa: B006
     review_state: Values = [],  # noqa: B006
 ) -> PledgeFilter:
@@ -93,6 +99,7 @@ def pledge_filter(
         pledge_type=pledge_type,
         status=status,
         year=year,
+        announced_by=announced_by,
         organisation=organisation,
         review_state=review_state or ["published"],
     )
@@ -190,8 +197,38 @@ def pledges_list(
     openapi_extra=OPTIONAL_TOKEN,
     summary="Pledges and USD value broken down by one dimension",
 )
-def pledges_summary(session: SessionDep, f: FilterDep, by: By) -> Any:
-    return summary(session, by, f)
+def pledges_summary(
+    session: SessionDep,
+    f: FilterDep,
+    by: By,
+    as_of: Annotated[
+        dt.date | None,
+        Query(description="count the registry as it stood at the end of this day (the annual reports' figures)"),
+    ] = None,
+) -> Any:
+    with registry_as_of(session, as_of) as registry:
+        return summary(registry, by, f)
+
+
+@router.get(
+    "/pledges/overview",
+    responses=responses(*READ),
+    openapi_extra=OPTIONAL_TOKEN,
+    summary="Participation and implementation of the selected pledges (the annual report's figures)",
+)
+def pledges_overview(
+    session: SessionDep,
+    f: FilterDep,
+    as_of: Annotated[dt.date | None, Query(description="count the registry as it stood at the end of this day")] = None,
+    reports_to: Annotated[
+        int | None, Query(ge=1900, le=2100, description="count progress reports for years up to this one only")
+    ] = None,
+) -> Any:
+    """Participation (organisations, pledgers, new pledgers, countries), implementation (reporting health on
+    the as-of day, status, USD committed and disbursed, people reached), the attributed value by region of
+    origin and of implementation, and the pledges naming each beneficiary group and SDG."""
+    with registry_as_of(session, as_of) as registry:
+        return overview(registry, f, on=as_of, reports_to=reports_to)
 
 
 @router.get(

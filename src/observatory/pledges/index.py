@@ -306,6 +306,12 @@ def pledge_index(session: Session) -> PledgeIndex:
     return cached
 
 
+def forget(url: str) -> None:
+    """Drop the index of the database at ``url`` (a snapshot that is deleted)."""
+    with _lock:
+        _cache.pop(url, None)
+
+
 def search_ids(session: Session, q: str) -> IntArray:
     """Ids of the pledges whose text matches every word of ``q`` (the last word also as a prefix).
     Only word characters reach the search engine's query language, and only as a bound parameter."""

@@ -3,6 +3,7 @@ out on the pledge index; the pledges themselves are then read from the database 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Literal
@@ -36,6 +37,7 @@ class PledgeFilter:
     pledge_type: list[str] = field(default_factory=list)
     status: list[str] = field(default_factory=list)
     year: list[int] = field(default_factory=list)
+    announced_by: dt.date | None = None  # announced on or before this day (pledges without a date left out)
     organisation: list[int] = field(default_factory=list)  # as pledger or as partner
     pledger: list[int] = field(default_factory=list)  # as pledger only
     health: list[str] = field(default_factory=list)
@@ -69,6 +71,9 @@ def selection(session: Session, f: PledgeFilter) -> tuple[PledgeIndex, BoolArray
             mask &= index.single[name].matching(wanted)
     if f.year:
         mask &= index.single["year"].matching(str(y) for y in f.year)
+    if f.announced_by is not None:
+        with np.errstate(invalid="ignore"):
+            mask &= index.sort_keys["announced_on"] <= f.announced_by.toordinal()
     if f.organisation:
         mask &= index.many["organisation"].touching((str(o) for o in f.organisation), n)
     if f.pledger:

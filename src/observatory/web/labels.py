@@ -5,7 +5,7 @@ names of the forms' fields."""
 from __future__ import annotations
 
 from observatory import reference
-from observatory.i18n import N_
+from observatory.i18n import N_, translations
 from observatory.web.render import Web
 
 # English names of the registry's codes (translated when shown).
@@ -27,20 +27,26 @@ CODE_NAMES = {
 
 def label(web: Web, by: str, key: str) -> str:
     """A breakdown key in the reader's language."""
+    return label_in(web.language, by, key)
+
+
+def label_in(language: str, by: str, key: str) -> str:
+    """A breakdown key (country, region, focus area, pillar, country group, or a registry code) in ``language``."""
+    french = language == "fr"
     if by == "country":
         country = reference.countries().get(key)
         if country:
-            return country.name_fr if web.language == "fr" else country.name_en
+            return country.name_fr if french else country.name_en
     if by == "region" and key in reference.ITU_REGIONS:
-        return reference.ITU_REGIONS[key][1 if web.language == "fr" else 0]
+        return reference.ITU_REGIONS[key][1 if french else 0]
     if by == "focus_area" and key in reference.focus_areas():
-        return reference.focus_areas()[key][1 if web.language == "fr" else 0]
+        return reference.focus_areas()[key][1 if french else 0]
     if by == "pillar" and key in reference.pillars():
         p = reference.pillars()[key]
-        return p.name_fr if web.language == "fr" else p.name_en
+        return p.name_fr if french else p.name_en
     if by == "country_group" and key in reference.COUNTRY_GROUPS:
-        return reference.COUNTRY_GROUPS[key][1 if web.language == "fr" else 0]
-    return web.gettext(CODE_NAMES.get(key, key.replace("_", " ").capitalize()))
+        return reference.COUNTRY_GROUPS[key][1 if french else 0]
+    return translations(language).gettext(CODE_NAMES.get(key, key.replace("_", " ").capitalize()))
 
 
 _STAKEHOLDER_TYPES = (

@@ -1,0 +1,156 @@
+"""Participation and implementation of a selection of published pledges, with the breakdowns that the
+registry's summary does not give: where pledgers come from against where their pledges are implemented,
+the beneficiary groups and SDGs pledges name, new pledgers, and what their progress reports record.
+
+The counting rules are those of ``breakdowns`` (published pledges, each counted once; a pledge's value split
+equally over its target countries). Progress reports count only when published, and only for the years up
+to ``reports_to`` when it is given, so a year's figures do not move when next year's reports arrive.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from observatory import reference
+from observatory.pledges.breakdowns import _cents, _usd, attribution, totals
+from observatory.pledges.index import HEALTH
+from observatory.pledges.models import Organisation, Pledge, ProgressReport
+from observatory.pledges.query import PledgeFilter
+
+UNSPECIFIED = "unspecified"
+GLOBAL = "global"
+
+
+def _counts(values: list[str]) -> list[dict[str, Any]]:
+    """How many times each value occurs, most frequent first."""
+    counted: dict[str, int] = {}
+    for v in values:
+        counted[v] = counted.get(v, 0) + 1
+    return [{"key": k, "pledges": c} for k, c in sorted(counted.items(), key=lambda kc: (-kc[1], kc[0]))]
+
+
+def overview(
+    session: Session, f: PledgeFilter | None = None, *, on: dt.date | None = None, reports_to: int | None = None
+) -> dict[str, Any]:
+    """Participation (organisations, pledgers, new pledgers in the last year of the selection, countries of
+    pledgers and of targets, pledgers by type), implementation (reporting health on ``on``, status, USD
+    committed and disbursed, people reached, by the published progress reports up to ``reports_to``), the
+    attributed value by region of origin (the pledger's country's ITU region) and region of implementation,
+    and the pledges naming each beneficiary group and each SDG."""
+    f = replace(f) if f is not None else PledgeFilter()
+    f.review_state = ["published"]
+    a = attribution(session, f)
+    index, mask = a.index, a.mask
+    n = index.size
+    total = totals(a)
+    ids = [int(i) for i in index.ids[mask]]
+    on = on or dt.date.today()
+
+    # Pledgers: the organisation of each selected pledge, its country and type.
+    rows = session.execute(
+        select(Pledge.id, Pledge.pledger_id, Organisation.country, Organisation.stakeholder_type, Pledge.announced_on,
+               Pledge.beneficiary_groups, Pledge.sdgs)
+        .join(Organisation, Organisation.id == Pledge.pledger_id)
+        .where(Pledge.review_state == "published")
+    ).all()  # fmt: skip
+    selected = set(ids)
+    mine = [r for r in rows if r[0] in selected]
+    pledgers = {r[1]: (r[2], r[3]) for r in mine}
+    # A pledger is new in a year when its first published pledge (of any selection) was announced that year.
+    first: dict[int, dt.date] = {}
+    for r in rows:
+        if r[4] is not None and (r[1] not in first or r[4] < first[r[1]]):
+            first[r[1]] = r[4]
+    last_year = f.announced_by.year if f.announced_by else max((d.year for d in first.values()), default=on.year)
+    new = sorted(o for o in pledgers if o in first and first[o].year == last_year)
+    by_type = _counts([t or UNSPECIFIED for _, t in pledgers.values()])
+    targets = index.many["country"]
+    target_countries = {targets.keys[k] for k in targets.key[mask[targets.pledge]]}
+
+    # Implementation.
+    health = index.health(on)
+    health_counts = np.bincount(health.code[mask], minlength=len(HEALTH))
+    status = index.single["status"]
+    status_counts = np.bincount(status.code[mask], minlength=len(status.keys))
+    report_rows = select(
+        ProgressReport.pledge_id,
+        func.coalesce(func.sum(ProgressReport.usd_committed), 0.0),
+        func.coalesce(func.sum(ProgressReport.usd_disbursed), 0.0),
+        func.coalesce(func.sum(ProgressReport.people_reached), 0),
+        func.count(),
+    ).where(ProgressReport.review_state == "published")
+    if reports_to is not None:
+        report_rows = report_rows.where(ProgressReport.year <= reports_to)
+    money = [r for r in session.execute(report_rows.group_by(ProgressReport.pledge_id)).all() if r[0] in selected]
+    committed = _usd(float(_cents(np.array([float(r[1] or 0.0) for r in money], dtype=np.float64)).sum()))
+    disbursed = _usd(float(_cents(np.array([float(r[2] or 0.0) for r in money], dtype=np.float64)).sum()))
+    people = sum(int(r[3] or 0) for r in money)
+    due = int(mask.sum() - health_counts[HEALTH.index("not_due")])
+
+    # Region of origin against region of implementation: the attributed value, cent by cent.
+    known = reference.countries()
+    pledger_of = {r[0]: r[1] for r in mine}
+    position = {int(i): p for p, i in enumerate(index.ids)}
+    origin: dict[int, str] = {}
+    for pid, org in pledger_of.items():
+        country = pledgers[org][0]
+        origin[position[pid]] = (known[country].itu_region or UNSPECIFIED) if country in known else UNSPECIFIED
+    origin_keys = sorted({*origin.values()})
+    origin_code = np.full(n, -1, dtype=np.int64)
+    for pos, key in origin.items():
+        origin_code[pos] = origin_keys.index(key)
+    regions = index.many["region"]
+    implementation_keys = [*regions.keys, GLOBAL]
+    on_region = mask[regions.pledge]
+    unlinked = np.flatnonzero(mask & ~targets.linked(n))
+    pledge = np.concatenate([regions.pledge[on_region], unlinked])
+    where = np.concatenate([regions.key[on_region], np.full(len(unlinked), len(regions.keys), dtype=np.int64)])
+    cents = np.concatenate(
+        [_cents(a.value[regions.pledge[on_region]] * regions.share[on_region]), a.value_cents[unlinked]]
+    )
+    width = len(implementation_keys)
+    pair = origin_code[pledge] * width + where
+    cells, inverse = np.unique(pair, return_inverse=True)
+    pledges_in = np.bincount(inverse, minlength=len(cells))
+    cents_in = np.bincount(inverse, weights=cents, minlength=len(cells))
+    region_rows = [
+        {"origin": origin_keys[int(c) // width], "implementation": implementation_keys[int(c) % width],
+         "pledges": int(pledges_in[i]), "value_usd_attributed": _usd(float(cents_in[i]))}
+        for i, c in enumerate(cells)
+    ]  # fmt: skip
+    beneficiaries = [g for r in mine for g in (r[5] or [])]
+    sdgs = [str(s) for r in mine for s in (r[6] or [])]
+    return {
+        "total": total,
+        "participation": {
+            "organisations": total["organisations"],
+            "pledgers": len(pledgers),
+            "new_pledgers": len(new),
+            "new_in": last_year,
+            "pledger_countries": len({c for c, _ in pledgers.values() if c}),
+            "target_countries": len(target_countries),
+            "pledgers_by_type": by_type,
+        },
+        "implementation": {
+            "on": on.isoformat(),
+            "reports_to": reports_to,
+            "pledges": int(mask.sum()),
+            "due": due,
+            "reporting": len(money),
+            "reporting_share": round(len(money) / due, 4) if due else None,
+            "health": {h: int(health_counts[i]) for i, h in enumerate(HEALTH)},
+            "status": {k: int(status_counts[i]) for i, k in enumerate(status.keys) if status_counts[i]},
+            "committed_usd": committed,
+            "disbursed_usd": disbursed,
+            "people_reached": people,
+        },
+        "regions": region_rows,
+        "beneficiary_groups": _counts(beneficiaries),
+        "sdgs": _counts(sdgs),
+    }
