@@ -50,6 +50,10 @@ REGISTRY_TABLES = (
     "pledge_focus_area",
     "pledge",
     "organisation",
+    "activity",
+    "best_practice",
+    "report_build",
+    "report_edition",
 )
 
 

@@ -9,7 +9,9 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from observatory import practices
 from observatory.accounts.cli import app as accounts_app
+from observatory.activities import load_seed
 from observatory.activities.cli import app as activities_app
 from observatory.auth import CLI
 from observatory.config import load_settings
@@ -68,6 +70,14 @@ def init(
         counts = load_reference(session)
     out.print(f"Database ready: {engine.url.render_as_string(hide_password=True)}")
     out.print("Reference data: " + ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in counts.items()))
+    with transaction(engine) as session:
+        seeded = load_seed(session, CLI.name)  # the curated activities, into an empty registry only
+    if seeded is not None:
+        out.print(f"Activities (curated starting set, to be checked): {len(seeded.created)} new")
+    with transaction(engine) as session:
+        cases = practices.load_seed(session, CLI)  # the curated best-practice cases, into an empty library only
+    if cases:
+        out.print(f"Best-practice cases (curated starting set, to be checked): {cases} new")
     if sample:
         with transaction(engine) as session:
             (orgs_new, orgs_corrected), result = import_sample(session, CLI.name)

@@ -66,6 +66,9 @@ def logging_config(fmt: str = "text", level: str = "INFO") -> dict[str, Any]:
             "uvicorn": {"handlers": ["main"], "level": level, "propagate": False},
             "uvicorn.error": {"level": level},
             "uvicorn.access": {"handlers": ["main"], "level": level, "propagate": False},
+            # WeasyPrint tells every step of every PDF at INFO: only its warnings are worth a line.
+            "weasyprint": {"level": "WARNING"},
+            "fontTools": {"level": "WARNING"},
         },
     }
 

@@ -1,6 +1,7 @@
 """Every table of the platform, imported in one place for the migrations."""
 
 from observatory.accounts.models import ApiToken, LoginAttempt, Membership, OneTimeToken, User, WebSession
+from observatory.activities.models import Activity
 from observatory.audit import AuditEntry
 from observatory.indicators.models import AreaClassification, Observation
 from observatory.network.models import (
@@ -27,17 +28,21 @@ from observatory.pledges.models import (
     ProgressReport,
     RegistryRevision,
 )
+from observatory.practices.models import BestPractice
 from observatory.reference.models import CountryRow, ExchangeRateRow, GroupMembershipRow
+from observatory.reports.models import ReportBuild, ReportEdition
 from observatory.routing.models import AsHegemony, CountryDependency
 from observatory.sources import SourceLoad
 
 __all__ = [
+    "Activity",
     "ApiToken",
     "AreaClassification",
     "AsHegemony",
     "AsLink",
     "AsName",
     "AuditEntry",
+    "BestPractice",
     "CountryDependency",
     "CountryRow",
     "Delegation",
@@ -64,6 +69,8 @@ __all__ = [
     "PrefixOrigin",
     "ProgressReport",
     "RegistryRevision",
+    "ReportBuild",
+    "ReportEdition",
     "SourceLoad",
     "User",
     "WebSession",

@@ -65,6 +65,10 @@ PAGES = [
     PageType("pledge-form", "/portal/pledges/new", "pledger"),
     PageType("secretariat-queue", "/secretariat", "secretariat"),
     PageType("review", "/secretariat/pledges/{submitted}", "secretariat"),
+    PageType("activities", "/activities"),
+    PageType("practices", "/practices"),
+    PageType("reports", "/reports"),
+    PageType("secretariat-reports", "/secretariat/reports", "secretariat"),
 ]
 IDS = [p.name for p in PAGES]
 

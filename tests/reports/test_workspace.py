@@ -96,7 +96,7 @@ def test_a_build_asked_for_by_api_token(client: TestClient, engine: Engine) -> N
     assert bad.status_code in (400, 422)
     assert client.post("/api/v1/reports/builds", json={"kind": "p2c", "year": YEAR}).status_code == 401
     answer = client.post("/api/v1/reports/builds", json={"kind": "p2c", "year": YEAR, "format": "html"}, headers=AUTH)
-    assert answer.status_code == 202, answer.text
+    assert answer.status_code == 201, answer.text
     deadline = time.monotonic() + 60
     while True:
         got = client.get(f"/api/v1/reports/builds/{answer.json()['id']}", headers=AUTH)

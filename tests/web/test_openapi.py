@@ -127,7 +127,9 @@ def _plausible_bodies() -> dict[tuple[str, str], st.SearchStrategy[dict[str, Any
 
 
 PLAUSIBLE = _plausible_bodies()
-OPERATIONS = 37  # + PATCH /organisations/{id}, POST /organisations/{id}/merge; + PUT reports/{year}, publish, return
+# + PATCH /organisations/{id}, POST /organisations/{id}/merge; + PUT reports/{year}, publish, return;
+# + GET /pledges/overview, activities (3), practices (2), annual reports (3: figures, start and follow a build)
+OPERATIONS = 47
 EXAMPLES = 60  # per operation and generation mode (positive: valid requests, negative: invalid ones)
 ANONYMOUS_EXAMPLES = 10  # per write, without a token: each must be a documented 401 (or a refused body)
 MIN_CASES, MAX_SECONDS = 2000, 180

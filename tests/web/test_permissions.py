@@ -21,7 +21,10 @@ from observatory.db import transaction
 from observatory.pledges import reports, service
 from observatory.pledges.models import Organisation
 from observatory.pledges.schemas import DeliverableIn, OrganisationIn, ProgressReportIn
+from tests.activities.helpers import activity_form, make_activity
 from tests.pledges.test_portal import make_organisation, make_pledge, pledge_form, portal_json
+from tests.practices.helpers import make_case, unchecked_case
+from tests.practices.test_pages import case_form
 from tests.web.conftest import csrf, sign_in
 
 ROLES = ["anonymous", "pledger", "other pledger", "secretariat", "admin"]
@@ -56,10 +59,23 @@ MATRIX: dict[str, tuple[Any, ...]] = {
     "/secretariat/organisations/invite":         (SIGN_IN, NO, NO, SEE_OTHER, SEE_OTHER),
     "/secretariat/organisations/{org_id}/edit":  (SIGN_IN, NO, NO, SEE_OTHER, SEE_OTHER),
     "/secretariat/organisations/{org_id}/merge": (SIGN_IN, NO, NO, SEE_OTHER, SEE_OTHER),
+    "/secretariat/activities/new":               (SIGN_IN, NO, NO, SEE_OTHER, SEE_OTHER),
+    "/secretariat/activities/{ref}":             (SIGN_IN, NO, NO, SEE_OTHER, SEE_OTHER),
+    "/secretariat/activities/{ref}/check":       (SIGN_IN, NO, NO, SEE_OTHER, SEE_OTHER),
+    "/secretariat/activities/{ref}/withdraw":    (SIGN_IN, NO, NO, SEE_OTHER, SEE_OTHER),
+    "/secretariat/activities/import":            (SIGN_IN, NO, NO, 422, 422),  # no file sent: refused, saying why
     "/admin/users/invite":                       (SIGN_IN, NO, NO, NO, SEE_OTHER),
     "/admin/users/{user_id}/role":               (SIGN_IN, NO, NO, NO, SEE_OTHER),
     "/admin/users/{user_id}/deactivate":         (SIGN_IN, NO, NO, NO, SEE_OTHER),
     "/admin/users/{user_id}/reactivate":         (SIGN_IN, NO, NO, NO, SEE_OTHER),
+    "/portal/practices/new":                     (SIGN_IN, SEE_OTHER, NO, SEE_OTHER, SEE_OTHER),
+    "/portal/practices/{ref}/edit":              (SIGN_IN, SEE_OTHER, NO, SEE_OTHER, SEE_OTHER),
+    "/secretariat/practices/{ref}/publish":      (SIGN_IN, NO, NO, SEE_OTHER, SEE_OTHER),
+    "/secretariat/practices/{ref}/return":       (SIGN_IN, NO, NO, SEE_OTHER, SEE_OTHER),
+    "/secretariat/practices/{ref}/spotlight":    (SIGN_IN, NO, NO, SEE_OTHER, SEE_OTHER),
+    "/secretariat/practices/{ref}/checked":      (SIGN_IN, NO, NO, SEE_OTHER, SEE_OTHER),
+    "/secretariat/reports/{kind}/{year}":        (SIGN_IN, NO, NO, SEE_OTHER, SEE_OTHER),
+    "/secretariat/reports/builds":               (SIGN_IN, NO, NO, 422, 422),  # no year chosen: refused, saying why
     "/account/logout":                           (SEE_OTHER, SEE_OTHER, SEE_OTHER, SEE_OTHER, SEE_OTHER),
 }  # fmt: skip
 
@@ -216,6 +232,20 @@ REQUESTS: dict[str, Request] = {
             "merged_fingerprint": w.fingerprint(spare),
         },
     ),
+    "/secretariat/activities/new": lambda w: ("/secretariat/activities/new", activity_form()),
+    "/secretariat/activities/{ref}": lambda w: (
+        f"/secretariat/activities/{make_activity(w.engine)}",
+        {**activity_form(title="RFC 8200"), "version": "1"},
+    ),
+    "/secretariat/activities/{ref}/check": lambda w: (
+        f"/secretariat/activities/{make_activity(w.engine)}/check",
+        {"version": "1", "checked": "1"},
+    ),
+    "/secretariat/activities/{ref}/withdraw": lambda w: (
+        f"/secretariat/activities/{make_activity(w.engine)}/withdraw",
+        {"version": "1", "reason": "Duplicate of another activity."},
+    ),
+    "/secretariat/activities/import": lambda w: ("/secretariat/activities/import", {}),
     "/admin/users/invite": lambda w: (
         "/admin/users/invite",
         {"email": f"用户{secrets.token_hex(3)}@例子.广告", "role": "secretariat", "organisation": ""},
@@ -223,6 +253,32 @@ REQUESTS: dict[str, Request] = {
     "/admin/users/{user_id}/role": lambda w: (f"/admin/users/{w.target_user()}/role", {"role": "secretariat"}),
     "/admin/users/{user_id}/deactivate": lambda w: (f"/admin/users/{w.target_user()}/deactivate", {}),
     "/admin/users/{user_id}/reactivate": lambda w: (f"/admin/users/{w.target_user(active=False)}/reactivate", {}),
+    "/portal/practices/new": lambda w: ("/portal/practices/new", {**case_form(w.org), "action": "submit"}),
+    "/portal/practices/{ref}/edit": lambda w: (
+        f"/portal/practices/{make_case(w.engine, w.org)}/edit",
+        {**case_form(w.org), "version": "1", "action": "submit"},
+    ),
+    "/secretariat/practices/{ref}/publish": lambda w: (
+        f"/secretariat/practices/{make_case(w.engine, w.org)}/publish",
+        {"version": "1"},
+    ),
+    "/secretariat/practices/{ref}/return": lambda w: (
+        f"/secretariat/practices/{make_case(w.engine, w.org)}/return",
+        {"version": "1", "note": "Give the source of the figures."},
+    ),
+    "/secretariat/practices/{ref}/spotlight": lambda w: (
+        f"/secretariat/practices/{make_case(w.engine, w.org, 'published')}/spotlight",
+        {"version": "2", "year": "2025", "spotlight": "add"},
+    ),
+    "/secretariat/practices/{ref}/checked": lambda w: (
+        f"/secretariat/practices/{unchecked_case(w.engine, w.org)}/checked",
+        {"version": "1"},
+    ),
+    "/secretariat/reports/{kind}/{year}": lambda w: (
+        "/secretariat/reports/p2c/2024",
+        {"version": "0", "outlook": "Next"},
+    ),
+    "/secretariat/reports/builds": lambda w: ("/secretariat/reports/builds", {"kind": "p2c", "format": "html"}),
     "/account/logout": lambda w: ("/account/logout", {}),
 }
 

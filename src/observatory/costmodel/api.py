@@ -12,7 +12,7 @@ from observatory.costmodel import model as cost
 from observatory.costmodel import service
 from observatory.costmodel.labels import PARAMETER_NAMES
 from observatory.web.deps import AreaDep, SessionDep
-from observatory.web.openapi import Out, responses
+from observatory.web.openapi import IsoDate, Out, responses
 
 router = APIRouter(prefix="/api/v1", tags=["cost model"])
 
@@ -172,3 +172,41 @@ def cost_model_api(area: AreaDep, request: Request, session: SessionDep) -> Any:
     except cost.CostModelError as e:
         raise HTTPException(422, str(e)) from e
     return csv_response(answer) if request.query_params.get("format") == "csv" else answer
+
+
+class GroupMemberCostOut(Out):
+    """One member's baseline and local-exchange scenario, with the model's data and defaults."""
+
+    country: str
+    covered: bool = Field(description="false: its Internet users are not in the loaded data (a default stood in)")
+    estimated: bool = Field(description="whether its local-exchange share is estimated from the network data")
+    local_exchange_share: Result
+    cost_per_user_month_usd: Result
+    saving_usd: Result = Field(description="what the local-exchange scenario saves a year against the baseline")
+    saving_share: Result
+
+
+class GroupCostOut(Out):
+    """The cost model's findings for a group: medians over the members whose Internet users are loaded."""
+
+    group: str
+    on: str = Field(description="the day the group's members are taken on")
+    members: int
+    countries: int = Field(description="members covered: their Internet users come from the loaded data")
+    estimated: int = Field(description="covered members whose local-exchange share is estimated from the data")
+    median_local_exchange_share: Result
+    median_cost_per_user_month_usd: Result
+    median_saving_share: Result = Field(description="the local-exchange scenario's saving, share of the baseline")
+    median_saving_usd: Result
+    rows: list[GroupMemberCostOut]
+
+
+@router.get("/areas/{code}/cost/summary", response_model=GroupCostOut, responses=responses(404))
+def cost_model_group(area: AreaDep, session: SessionDep, date: IsoDate | None = None) -> Any:
+    """The cost model's findings for a group (LDC, LLDC, SIDS, an ITU region): each member's baseline and
+    local-exchange scenario with its own data and the defaults, and the medians over the members whose Internet
+    users are loaded (members on ``date``, default today). An area that is not such a group answers 422."""
+    try:
+        return service.group_summary(session, area.code, date)
+    except cost.CostModelError as e:
+        raise HTTPException(422, str(e)) from e

@@ -233,3 +233,64 @@ def answer_query(session: Session, query: Iterable[tuple[str, str]]) -> dict[str
     overrides = cost.parse_overrides((k, v) for k, v in items if k in cost.PARAMETERS)
     scenarios = [v for k, v in items if k == "scenario"]
     return compute(session, country, overrides, scenarios or None)
+
+
+GROUP_KINDS = ("un_group", "itu_region")  # the groups the cost model summarises (their members are known)
+
+
+def _median(values: list[float]) -> float | None:
+    ordered = sorted(values)
+    n = len(ordered)
+    if n == 0:
+        return None
+    return ordered[n // 2] if n % 2 else (ordered[n // 2 - 1] + ordered[n // 2]) / 2
+
+
+def group_summary(session: Session, code: str, on: dt.date | None = None) -> dict[str, Any]:
+    """The cost model's findings for a group (LDC, LLDC, SIDS or an ITU region): each member's baseline and
+    local-exchange scenario with its own data and the defaults, and the medians over the members whose Internet
+    users come from the loaded data (``covered``); members on ``on`` (default today). A :class:`CostModelError`
+    for an area that is not such a group."""
+    try:
+        area = resolve_area(code)
+    except UnknownArea:
+        raise CostModelError(f"unknown group code {code!r} (LDC, LLDC, SIDS or an ITU region)") from None
+    if area.kind not in GROUP_KINDS:
+        raise CostModelError(f"{area.code} is not a group: the summary is computed for LDC, LLDC, SIDS, ITU regions")
+    day = on or dt.date.today()
+    members = area.members(day)
+    rows: list[dict[str, Any]] = []
+    for country in members:
+        if country not in reference.countries():
+            continue
+        answer = compute(session, country, scenarios=["local_exchange"])
+        results = {s["scenario"]: s for s in answer["scenarios"]}
+        baseline, local = results["baseline"], results["local_exchange"]
+        rows.append(
+            {
+                "country": country,
+                "covered": answer["assumptions"]["users"]["origin"] == "data",
+                "estimated": answer["local_exchange_estimate"]["value"] is not None,
+                "local_exchange_share": baseline["local_exchange_share"],
+                "cost_per_user_month_usd": baseline["cost_per_user_month_usd"],
+                "saving_usd": local["saving_usd"],
+                "saving_share": local["saving_share"],
+            }
+        )
+    covered = [r for r in rows if r["covered"]]
+
+    def median(key: str) -> float | None:
+        return _median([float(r[key]) for r in covered if r[key] is not None])
+
+    return {
+        "group": area.code,
+        "on": day.isoformat(),
+        "members": len(members),
+        "countries": len(covered),
+        "estimated": sum(1 for r in covered if r["estimated"]),
+        "median_local_exchange_share": median("local_exchange_share"),
+        "median_cost_per_user_month_usd": median("cost_per_user_month_usd"),
+        "median_saving_share": median("saving_share"),
+        "median_saving_usd": median("saving_usd"),
+        "rows": rows,
+    }

@@ -103,7 +103,7 @@ class PledgeIndex:
     due_from: FloatArray  # day (ordinal) from which reports are due
     last_report: FloatArray  # day (ordinal) of the last progress report, NaN if none
     single: dict[str, Single]  # review_state, stakeholder_type, pledge_type, status, year, pledger (its id)
-    many: dict[str, Links]  # focus_area, pillar, country, region, country_group, organisation
+    many: dict[str, Links]  # focus_area, pillar, country, region, country_group, organisation, beneficiary_group, sdg
     # Per link of ``many["country"]``: the position of the target's ITU region in ``many["region"].keys``,
     # and for each country group whether the target was in it on the pledge's announcement date.
     country_region: IntArray
@@ -182,6 +182,7 @@ def _build(session: Session, revision: int) -> PledgeIndex:
     ).all()
     n = len(rows)
     ids = np.fromiter((r[0] for r in rows), np.int64, n)
+    position = {int(i): p for p, i in enumerate(ids)}
     value = np.array([np.nan if r[1] is None else r[1] for r in rows], dtype=np.float64)
     unconverted = np.array([r[1] is None and r[2] is not None for r in rows], dtype=np.bool_)
     today = dt.date.today().toordinal()
@@ -247,6 +248,18 @@ def _build(session: Session, revision: int) -> PledgeIndex:
     g_share = np.concatenate([countries.share[f] for f in in_group])
     many["country_group"] = _grouped(g_pledge, g_key, groups, g_share)
     country_region = region_of[countries.key]
+
+    # What each pledge names: beneficiary groups and SDGs (read as the driver gives them: JSON text on SQLite).
+    tagged: dict[str, tuple[list[int], list[str]]] = {"beneficiary_group": ([], []), "sdg": ([], [])}
+    for pledge_id, beneficiaries, goals in db.execute(select(Pledge.id, Pledge.beneficiary_groups, Pledge.sdgs)):
+        spot = position[pledge_id]
+        for name, values in (("beneficiary_group", beneficiaries), ("sdg", goals)):
+            for v in values or []:
+                tagged[name][0].append(spot)
+                tagged[name][1].append(str(v))
+    for name, (spots, tag_keys) in tagged.items():
+        tag_pledge = np.array(spots, dtype=np.int64)
+        many[name] = _links(tag_pledge, tag_keys, np.zeros(len(tag_pledge), dtype=np.float64))
 
     partners = db.execute(select(PledgePartner.pledge_id, PledgePartner.organisation_id)).all()
     org_pledge = np.concatenate([np.arange(n), np.searchsorted(ids, [p for p, _ in partners]).astype(np.int64)])

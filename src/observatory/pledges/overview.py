@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from observatory import reference
 from observatory.pledges.breakdowns import _cents, _usd, attribution, totals
 from observatory.pledges.index import HEALTH
-from observatory.pledges.models import Organisation, Pledge, ProgressReport
+from observatory.pledges.models import Organisation, ProgressReport
 from observatory.pledges.query import PledgeFilter
 
 UNSPECIFIED = "unspecified"
@@ -49,26 +49,25 @@ def overview(
     index, mask = a.index, a.mask
     n = index.size
     total = totals(a)
-    ids = [int(i) for i in index.ids[mask]]
+    selected = {int(i) for i in index.ids[mask]}
     on = on or dt.date.today()
 
-    # Pledgers: the organisation of each selected pledge, its country and type.
-    rows = session.execute(
-        select(Pledge.id, Pledge.pledger_id, Organisation.country, Organisation.stakeholder_type, Pledge.announced_on,
-               Pledge.beneficiary_groups, Pledge.sdgs)
-        .join(Organisation, Organisation.id == Pledge.pledger_id)
-        .where(Pledge.review_state == "published")
-    ).all()  # fmt: skip
-    selected = set(ids)
-    mine = [r for r in rows if r[0] in selected]
-    pledgers = {r[1]: (r[2], r[3]) for r in mine}
+    # Pledgers: the organisation of each selected pledge (the index's pledger key is its id), its country and type.
+    pledger = index.single["pledger"]
+    orgs = {str(i): (c, t) for i, c, t in session.execute(
+        select(Organisation.id, Organisation.country, Organisation.stakeholder_type)
+    )}  # fmt: skip
+    chosen = np.unique(pledger.code[mask])
+    pledgers = {pledger.keys[c]: orgs.get(pledger.keys[c], (None, None)) for c in chosen}
     # A pledger is new in a year when its first published pledge (of any selection) was announced that year.
-    first: dict[int, dt.date] = {}
-    for r in rows:
-        if r[4] is not None and (r[1] not in first or r[4] < first[r[1]]):
-            first[r[1]] = r[4]
-    last_year = f.announced_by.year if f.announced_by else max((d.year for d in first.values()), default=on.year)
-    new = sorted(o for o in pledgers if o in first and first[o].year == last_year)
+    published = index.single["review_state"].matching(["published"])
+    announced = index.sort_keys["announced_on"]
+    dated = published & ~np.isnan(announced)
+    first = np.full(len(pledger.keys), np.inf)
+    np.minimum.at(first, pledger.code[dated], announced[dated])
+    years = {c: dt.date.fromordinal(int(first[c])).year for c in chosen if np.isfinite(first[c])}
+    last_year = f.announced_by.year if f.announced_by else max(years.values(), default=on.year)
+    new = [c for c, y in years.items() if y == last_year]
     by_type = _counts([t or UNSPECIFIED for _, t in pledgers.values()])
     targets = index.many["country"]
     target_countries = {targets.keys[k] for k in targets.key[mask[targets.pledge]]}
@@ -95,16 +94,14 @@ def overview(
 
     # Region of origin against region of implementation: the attributed value, cent by cent.
     known = reference.countries()
-    pledger_of = {r[0]: r[1] for r in mine}
-    position = {int(i): p for p, i in enumerate(index.ids)}
-    origin: dict[int, str] = {}
-    for pid, org in pledger_of.items():
-        country = pledgers[org][0]
-        origin[position[pid]] = (known[country].itu_region or UNSPECIFIED) if country in known else UNSPECIFIED
-    origin_keys = sorted({*origin.values()})
-    origin_code = np.full(n, -1, dtype=np.int64)
-    for pos, key in origin.items():
-        origin_code[pos] = origin_keys.index(key)
+
+    def region_of(org: str) -> str:
+        country = orgs.get(org, (None, None))[0]
+        return (known[country].itu_region or UNSPECIFIED) if country in known else UNSPECIFIED
+
+    by_pledger = [region_of(k) for k in pledger.keys]
+    origin_keys = sorted(set(by_pledger))
+    origin_code = np.array([origin_keys.index(r) for r in by_pledger], dtype=np.int64)[pledger.code]
     regions = index.many["region"]
     implementation_keys = [*regions.keys, GLOBAL]
     on_region = mask[regions.pledge]
@@ -124,8 +121,13 @@ def overview(
          "pledges": int(pledges_in[i]), "value_usd_attributed": _usd(float(cents_in[i]))}
         for i, c in enumerate(cells)
     ]  # fmt: skip
-    beneficiaries = [g for r in mine for g in (r[5] or [])]
-    sdgs = [str(s) for r in mine for s in (r[6] or [])]
+
+    def tagged(name: str) -> list[dict[str, Any]]:
+        links = index.many[name]
+        counts = np.bincount(links.key[mask[links.pledge]], minlength=len(links.keys))
+        rows = [{"key": k, "pledges": int(counts[i])} for i, k in enumerate(links.keys) if counts[i]]
+        return sorted(rows, key=lambda r: (-r["pledges"], r["key"]))
+
     return {
         "total": total,
         "participation": {
@@ -151,6 +153,6 @@ def overview(
             "people_reached": people,
         },
         "regions": region_rows,
-        "beneficiary_groups": _counts(beneficiaries),
-        "sdgs": _counts(sdgs),
+        "beneficiary_groups": tagged("beneficiary_group"),
+        "sdgs": tagged("sdg"),
     }

@@ -179,7 +179,7 @@ def _copy(session: Session, target: Engine, day: dt.date) -> dict[str, int]:
         select(ProgressReport, Pledge.reference)
         .join(Pledge, Pledge.id == ProgressReport.pledge_id)
         .where(ProgressReport.filed_on <= day)
-    ).tuples():
+    ):
         key = f"{ref}/{r.year}"
         if key not in report_states:
             reports[key] = {"year": r.year, "status": r.status, "percent_complete": r.percent_complete,

@@ -7,12 +7,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel, Field
 
 from observatory.reports import build, render, service
 from observatory.web.deps import SessionDep, WriterDep, strict_json
-from observatory.web.openapi import responses
+from observatory.web.openapi import Out, responses
 
 router = APIRouter(prefix="/api/v1", tags=["reports"])
 Kind = Literal["p2c", "ip-networks"]
@@ -28,15 +28,84 @@ class BuildIn(BaseModel):
     as_of: dt.date | None = None
 
 
+class BuildOut(Out):
+    """A build of a report: what was asked, how far it has got, and once done its pages and time."""
+
+    id: int
+    kind: Kind
+    year: int
+    language: str
+    format: Literal["html", "pdf"]
+    as_of: dt.date
+    state: Literal["queued", "running", "done", "failed"]
+    progress: int = Field(description="per cent")
+    step: str
+    error: str
+    pages: int | None
+    seconds: float | None
+    requested_by: str
+    requested_at: dt.datetime
+    finished_at: dt.datetime | None
+
+
+class FigureOut(Out):
+    """A number a report states, and how to get it again."""
+
+    note: int = Field(description="its number in the report's annex of figures")
+    key: str
+    value: float | None = Field(description="null when not covered (``missing`` says why)")
+    unit: str
+    estimate: bool
+    query: str = Field(description="what it counts, in words, in the report's language")
+    api: str = Field(description="the API address that answers it")
+    field: str = Field(description="where that answer holds it (empty for a figure derived from others)")
+    missing: str
+
+
+class SourceOut(Out):
+    """A source a report rests on."""
+
+    name: str
+    edition: str
+    url: str
+
+
+class TableOut(Out):
+    """A table of a report (each is also a CSV)."""
+
+    number: int
+    key: str
+    title: str
+    csv: str
+
+
+class ManifestOut(Out):
+    """What a report was built from and every figure it states."""
+
+    report: Kind
+    year: int
+    language: str
+    title: str
+    as_of: dt.date
+    built_at: dt.datetime
+    software: str
+    sources: list[SourceOut]
+    figures: list[FigureOut]
+    tables: list[TableOut]
+    files: dict[str, str]
+
+
 @router.post(
     "/reports/builds",
-    status_code=202,
-    responses=responses(400, 401, 403),
+    status_code=201,
+    response_model=BuildOut,
+    responses=responses(400, 401, 403, 409, 413),
     dependencies=[strict_json(BuildIn)],
     summary="Build an annual report in the background",
 )
 def start_build(request: Request, session: SessionDep, principal: WriterDep, body: BuildIn) -> Any:
-    """Queue a build (the secretariat's); follow it at ``/api/v1/reports/builds/{id}``."""
+    """Register a build (the secretariat's) and start it in the background; follow it at
+    ``/api/v1/reports/builds/{id}``."""
     b = service.request_build(session, principal, body.kind, body.year, body.language, body.format, body.as_of)
     session.commit()  # the build runs in transactions of its own: it must see its row
     settings = request.app.state.settings
@@ -44,8 +113,13 @@ def start_build(request: Request, session: SessionDep, principal: WriterDep, bod
     return service.build_record(b)
 
 
-@router.get("/reports/builds/{build_id}", responses=responses(401, 403, 404), summary="A report build's progress")
-def build_state(session: SessionDep, principal: WriterDep, build_id: int) -> Any:
+@router.get(
+    "/reports/builds/{build_id}",
+    response_model=BuildOut,
+    responses=responses(401, 403, 404),
+    summary="A report build's progress",
+)
+def build_state(session: SessionDep, principal: WriterDep, build_id: Annotated[int, Path(ge=1, le=2**31 - 1)]) -> Any:
     """A build's state (queued, running, done, failed), progress in per cent, pages and time."""
     from observatory.auth import Action, require
 
@@ -54,11 +128,16 @@ def build_state(session: SessionDep, principal: WriterDep, build_id: int) -> Any
 
 
 # Last: its path would also match /reports/builds/{id}.
-@router.get("/reports/{kind}/{year}", responses=responses(404), summary="Every figure of an annual report")
+@router.get(
+    "/reports/{kind}/{year}",
+    response_model=ManifestOut,
+    responses=responses(404),
+    summary="Every figure of an annual report",
+)
 def report_figures(
     session: SessionDep,
     kind: Kind,
-    year: int,
+    year: Annotated[int, Path(ge=service.FIRST_YEAR, le=2100)],
     lang: Literal["en", "fr"] = "en",
     as_of: Annotated[dt.date | None, Query(description="count the registry as it stood at the end of this day")] = None,
 ) -> Any:

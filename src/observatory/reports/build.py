@@ -102,7 +102,10 @@ def run(engine: Engine, build_id: int, home: Path, *, base_url: str = "") -> Non
     except Exception as e:  # a build must end, with its reason: the workspace shows it
         log.exception("report build %s failed", build_id)
         shutil.rmtree(folder, ignore_errors=True)
-        step(100, "failed", state="failed", error=str(e)[:2000] or e.__class__.__name__)
+        try:
+            step(100, "failed", state="failed", error=str(e)[:2000] or e.__class__.__name__)
+        except Exception:  # the database itself is gone (the platform stopping): nothing more to record
+            log.exception("report build %s: its failure could not be recorded", build_id)
 
 
 def start(engine: Engine, build_id: int, home: Path, *, base_url: str = "") -> threading.Thread:

@@ -20,8 +20,8 @@ from sqlalchemy.orm import Session
 from observatory import __version__, pledges, reference
 from observatory.errors import NotFound
 from observatory.i18n import translations
+from observatory.indicators import TARGETS
 from observatory.indicators import service as indicators
-from observatory.indicators.targets import TARGETS
 from observatory.reports.document import (
     Bullets,
     Chart,

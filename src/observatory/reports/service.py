@@ -26,6 +26,10 @@ DAYS_BEFORE_COUNCIL = 30
 FIRST_YEAR = 2021  # Partner2Connect was launched in 2021
 BUILDS_SHOWN = 50
 PROPOSALS_IN_FORM = 6  # proposals the workspace's form holds
+# Builds running at once: each takes a core and a few hundred MB, so more wait (a clear refusal, not a queue).
+MAX_RUNNING = 2
+# A build unfinished after this long was interrupted (the server stopped): it no longer holds a place.
+ABANDONED_AFTER = dt.timedelta(minutes=30)
 
 
 class ProposalIn(BaseModel):
@@ -185,6 +189,9 @@ def request_build(
     day = as_of or dt.date.today()
     if day > dt.date.today():
         raise Invalid("as_of: a report cannot be built as of a day still to come")
+    forget_abandoned(session)
+    if unfinished(session) >= MAX_RUNNING:
+        raise Conflict(f"{MAX_RUNNING} reports are being built already: build this one when one of them has ended")
     build = ReportBuild(kind=kind, year=year, language=language, format=format, as_of=day,
                         requested_by=principal.name, step="queued")  # fmt: skip
     session.add(build)
@@ -243,6 +250,17 @@ def unfinished(session: Session) -> int:
     return int(session.scalar(select(func.count()).select_from(ReportBuild).where(
         ReportBuild.state.in_(("queued", "running"))
     )) or 0)  # fmt: skip
+
+
+def forget_abandoned(session: Session) -> int:
+    """Mark as failed the builds left unfinished for longer than ``ABANDONED_AFTER`` (the server stopped while
+    they ran); how many."""
+    old = session.scalars(select(ReportBuild).where(
+        ReportBuild.state.in_(("queued", "running")), ReportBuild.requested_at < utcnow() - ABANDONED_AFTER
+    )).all()  # fmt: skip
+    for b in old:
+        b.state, b.step, b.error, b.finished_at = "failed", "interrupted", "interrupted: the server stopped", utcnow()
+    return len(old)
 
 
 def data_editions(session: Session) -> list[dict[str, Any]]:

@@ -40,6 +40,7 @@ from observatory.pledges.service import (
     public_pledge,
     visible_pledge,
 )
+from observatory.practices import pages as practices_pages
 from observatory.web.deps import WebDep
 from observatory.web.labels import health_names, label
 from observatory.web.render import Web
@@ -308,7 +309,7 @@ def filter_controls(web: Web, f: PledgeFilter) -> list[dict[str, Any]]:
 
 
 def _applied(f: PledgeFilter) -> dict[str, Any]:
-    return {k: v for k, v in asdict(f).items() if k != "review_state" and v not in ("", [])}
+    return {k: v for k, v in asdict(f).items() if k != "review_state" and v not in ("", [], None)}
 
 
 @router.get("/pledges")
@@ -573,6 +574,7 @@ def pledge_page(ref: str, web: WebDep) -> Response:
         ],
         has_pending_report=insider and any(r.review_state != "published" for r in pledge.reports),
         changes=[_history_view(web, h) for h in reversed(data["history"])],
+        practices=practices_pages.pledge_section(web, pledge.reference),
     )
 
 
