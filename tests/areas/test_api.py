@@ -72,6 +72,7 @@ def test_the_scheme_is_the_api(client: TestClient) -> None:
         "/api/v1/areas/{code}",
         "/api/v1/areas/{code}/connectivity",
         "/api/v1/areas/{code}/cost",
+        "/api/v1/areas/{code}/cost/summary",
         "/api/v1/areas/{code}/infrastructure",
         "/api/v1/areas/{code}/infrastructure/series",
         "/api/v1/areas/{code}/pledges",

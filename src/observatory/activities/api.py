@@ -4,6 +4,7 @@ secretariat keeps the registry in its workspace or with ``observatory activities
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query
@@ -54,9 +55,15 @@ def list_activities(
 def activities_summary(
     session: SessionDep,
     year: Annotated[YearParam | None, Query(description="Only activities whose period includes this year.")] = None,
+    as_of: Annotated[
+        dt.date | None, Query(description="the registry as it stood at the end of this day (the annual report's)")
+    ] = None,
 ) -> ActivitySummaryOut:
     """How many activities by organisation and topic, by ITU Sector and kind, and by degree of collaboration."""
-    records = [r for r in service.list_activities(session) if year is None or r.overlaps(year)]
+    if as_of is not None:
+        records = service.activities_as_of(session, as_of, year)
+    else:
+        records = [r for r in service.list_activities(session) if year is None or r.overlaps(year)]
     return ActivitySummaryOut.model_validate({"year": year, **service.summary(records)})
 
 

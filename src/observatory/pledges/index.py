@@ -102,7 +102,7 @@ class PledgeIndex:
     unconverted: BoolArray  # an amount with no USD value
     due_from: FloatArray  # day (ordinal) from which reports are due
     last_report: FloatArray  # day (ordinal) of the last progress report, NaN if none
-    single: dict[str, Single]  # review_state, stakeholder_type, pledge_type, status, year, pledger (its id)
+    single: dict[str, Single]  # review_state, stakeholder_type, pledge_type, status, year, pledger (its id), event
     many: dict[str, Links]  # focus_area, pillar, country, region, country_group, organisation, beneficiary_group, sdg
     # Per link of ``many["country"]``: the position of the target's ITU region in ``many["region"].keys``,
     # and for each country group whether the target was in it on the pledge's announcement date.
@@ -176,6 +176,7 @@ def _build(session: Session, revision: int) -> PledgeIndex:
             Pledge.updated_at,
             Pledge.start_year,
             Pledge.created_at,
+            Pledge.event,
         )
         .join(Organisation, Organisation.id == Pledge.pledger_id)
         .order_by(Pledge.id)
@@ -282,6 +283,7 @@ def _build(session: Session, revision: int) -> PledgeIndex:
             "status": _single([r[6] for r in rows]),
             "year": _single([str(r[7].year) if r[7] else None for r in rows]),
             "pledger": _single([str(r[3]) for r in rows]),
+            "event": _single([(r[14] or "").strip() or None for r in rows]),
         },
         many=many,
         country_region=country_region,

@@ -42,7 +42,8 @@ def overview(
     pledgers and of targets, pledgers by type), implementation (reporting health on ``on``, status, USD
     committed and disbursed, people reached, by the published progress reports up to ``reports_to``), the
     attributed value by region of origin (the pledger's country's ITU region) and region of implementation,
-    and the pledges naming each beneficiary group and each SDG."""
+    the pledges and their value by the event or campaign where they were announced ("unspecified": none
+    named), and the pledges naming each beneficiary group and each SDG."""
     f = replace(f) if f is not None else PledgeFilter()
     f.review_state = ["published"]
     a = attribution(session, f)
@@ -54,9 +55,10 @@ def overview(
 
     # Pledgers: the organisation of each selected pledge (the index's pledger key is its id), its country and type.
     pledger = index.single["pledger"]
-    orgs = {str(i): (c, t) for i, c, t in session.execute(
-        select(Organisation.id, Organisation.country, Organisation.stakeholder_type)
-    )}  # fmt: skip
+    orgs = {
+        str(i): (c, t)
+        for i, c, t in session.execute(select(Organisation.id, Organisation.country, Organisation.stakeholder_type))
+    }
     chosen = np.unique(pledger.code[mask])
     pledgers = {pledger.keys[c]: orgs.get(pledger.keys[c], (None, None)) for c in chosen}
     # A pledger is new in a year when its first published pledge (of any selection) was announced that year.
@@ -117,10 +119,25 @@ def overview(
     pledges_in = np.bincount(inverse, minlength=len(cells))
     cents_in = np.bincount(inverse, weights=cents, minlength=len(cells))
     region_rows = [
-        {"origin": origin_keys[int(c) // width], "implementation": implementation_keys[int(c) % width],
-         "pledges": int(pledges_in[i]), "value_usd_attributed": _usd(float(cents_in[i]))}
+        {
+            "origin": origin_keys[int(c) // width],
+            "implementation": implementation_keys[int(c) % width],
+            "pledges": int(pledges_in[i]),
+            "value_usd_attributed": _usd(float(cents_in[i])),
+        }
         for i, c in enumerate(cells)
-    ]  # fmt: skip
+    ]
+    # Where pledges were announced: the events and campaigns that drive the registry's growth.
+    event = index.single["event"]
+    event_pledges = np.bincount(event.code[mask], minlength=len(event.keys))
+    event_cents = np.bincount(event.code[mask], weights=a.value_cents[mask], minlength=len(event.keys))
+    order = sorted(
+        (i for i in range(len(event.keys)) if event_pledges[i]), key=lambda i: (-event_pledges[i], event.keys[i])
+    )
+    events: list[dict[str, Any]] = [
+        {"key": event.keys[i], "pledges": int(event_pledges[i]), "value_usd": _usd(float(event_cents[i]))}
+        for i in order
+    ]
 
     def tagged(name: str) -> list[dict[str, Any]]:
         links = index.many[name]
@@ -153,6 +170,7 @@ def overview(
             "people_reached": people,
         },
         "regions": region_rows,
+        "events": events,
         "beneficiary_groups": tagged("beneficiary_group"),
         "sdgs": tagged("sdg"),
     }

@@ -379,7 +379,7 @@ def _activity_item(t: _Text, r: activities.ActivityRecord, other: bool) -> Parag
 
 
 def _summary_api(year: int, as_of: dt.date) -> str:
-    return f"/api/v1/activities/summary?year={year}"
+    return f"/api/v1/activities/summary?year={year}&as_of={as_of.isoformat()}"
 
 
 def _sectors(t: _Text, year: int, as_of: dt.date, records: list[activities.ActivityRecord]) -> Section:

@@ -44,6 +44,7 @@ GOAL_USD = 100e9  # the coalition's goal: USD 100 billion pledged by 2026
 GOAL_YEAR = 2026
 GROUPS = tuple(reference.COUNTRY_GROUPS)
 UNDERSERVED = 10  # countries in the table of the most underserved
+EVENTS = 15  # events and campaigns in the table of growth drivers
 # Where the API's answer holds each figure (document.lookup); figures derived from others (changes, shares of
 # a goal) have none.
 SUMMARY_FIELDS = {
@@ -414,7 +415,7 @@ def build(
                 Column("measure", g("Measure")),
                 Column("before", str(prev_year), "number"),
                 Column("now", str(year), "number"),
-                Column("change", g("Change"), "change"),
+                Column("change", g("Change from the year before"), "change"),
             ],
             rows,
             source=g("Partner2Connect registry, as of %(date)s") % {"date": as_of.isoformat()},
@@ -428,7 +429,7 @@ def build(
             "years",
             "count",
             g("Partner2Connect registry"),
-            years={y: by_year.get(y) for y in range(min(by_year, default=year), year + 1)},
+            years={y: by_year.get(y, 0) for y in range(min(by_year, default=year), year + 1)},  # none announced: 0
             empty=g("No pledge has an announcement date."),
         )
     )
@@ -547,6 +548,25 @@ def build(
             column=g("Pledgers"),
         )
     )
+    drivers = Section("events", g("Growth drivers: where the pledges were announced"))
+    named = [e for e in over["events"] if e["key"] != "unspecified"]
+    unnamed = next((e["pledges"] for e in over["events"] if e["key"] == "unspecified"), 0)
+    drivers.add(
+        Table(
+            "events",
+            g("Pledges by the event or campaign where they were announced"),
+            [
+                Column("event", g("Event or campaign")),
+                Column("pledges", g("Pledges"), "count"),
+                Column("value", g("USD value"), "usd"),
+            ],
+            [[e["key"], e["pledges"], e["value_usd"]] for e in named[:EVENTS]],
+            source=g("Partner2Connect registry"),
+            note=g("%(n)s pledges name no event.") % {"n": unnamed} if unnamed else "",
+            empty=g("No pledge names the event where it was announced."),
+        )
+    )
+    participation.children.append(drivers)
     sections.append(participation)
 
     # 5. Implementation

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import logging
+import math
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,13 @@ log = logging.getLogger(__name__)
 add_templates(Path(__file__).parent / "templates")
 
 
+def _digits(value: float) -> int:
+    """Decimals that show a number's first two significant digits below 100 (0.0135 → 0.013, 4.2 → 4.2)."""
+    if value == round(value) or abs(value) >= 100 or not math.isfinite(value):
+        return 0
+    return min(6, max(1, 1 - math.floor(math.log10(abs(value)))))
+
+
 def figure_text(fig: Figure, fmt: Formatter, gettext: Callable[[str], str]) -> str:
     """A figure as the text says it: its value in the reader's notation, or "not covered" with the reason."""
     if fig.value is None:
@@ -40,7 +48,7 @@ def figure_text(fig: Figure, fmt: Formatter, gettext: Callable[[str], str]) -> s
         "change": lambda: ("+" if value > 0 else "−" if value < 0 else "") + fmt.percent(abs(value)),
         "percent": lambda: fmt.percent(value / 100.0),
         "year": lambda: str(round(value)),
-        "number": lambda: fmt.number(value, 1 if abs(value) < 100 and value != round(value) else 0),
+        "number": lambda: fmt.number(value, _digits(value)),
     }[fig.unit]()
     return text + (" " + gettext("(estimate)") if fig.estimate else "")
 
