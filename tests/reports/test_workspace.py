@@ -59,6 +59,9 @@ def test_texts_due_date_and_what_is_missing(client: TestClient, engine: Engine) 
     half = {**form, "version": "1", "proposal_1_title": "Only a title"}
     refused = client.post("/secretariat/reports/ip-networks/2025", data=half)
     assert refused.status_code == 422 and "needs both a title and a text" in refused.text
+    # Next year's report refers to this one by its symbol, without anyone typing it.
+    nxt = client.get("/secretariat/reports?kind=ip-networks&year=2026&format=json").json()
+    assert nxt["edition"]["references"] == ["C26/33"]
     with transaction(engine) as session:
         entries = session.scalars(select(AuditEntry).where(AuditEntry.entity == "report_edition")).all()
         assert [e.action for e in entries] == ["create"]

@@ -89,7 +89,8 @@ def _row(session: Session, kind: str, year: int, language: str) -> ReportEdition
 def edition(session: Session, kind: str, year: int, language: str) -> Edition:
     """What the secretariat wrote for a year's report in ``language``. The Council date and symbol, the
     references and the spotlights are shared by the languages: where this language's version has none, another
-    language's are used; the outlook and the proposals are this language's only."""
+    language's are used; the outlook and the proposals are this language's only. The references end with the
+    Council documents of the earlier years' reports of the series (their symbols), newest first."""
     check_kind(kind, year)
     mine = _row(session, kind, year, language)
     others = session.scalars(
@@ -102,6 +103,16 @@ def edition(session: Session, kind: str, year: int, language: str) -> Edition:
                 return getattr(row, name)
         return None
 
+    references = list(shared("references") or [])
+    # The earlier reports of the series, from the Council symbols their editions were given.
+    earlier = session.execute(
+        select(ReportEdition.year, ReportEdition.council_symbol)
+        .where(ReportEdition.kind == kind, ReportEdition.year < year, ReportEdition.council_symbol != "")
+        .order_by(ReportEdition.year.desc(), ReportEdition.id)
+    ).all()
+    for _, symbol in earlier:
+        if symbol not in references:
+            references.append(symbol)
     return Edition(
         kind=kind,  # type: ignore[arg-type]
         year=year,
@@ -109,7 +120,7 @@ def edition(session: Session, kind: str, year: int, language: str) -> Edition:
         proposals=[Proposal(p["title"], p["text"], p.get("resources", "")) for p in (mine.proposals if mine else [])],
         council_date=shared("council_date"),
         council_symbol=shared("council_symbol") or "",
-        references=list(shared("references") or []),
+        references=references,
         spotlight_pledges=list(shared("spotlight_pledges") or []),
         spotlight_practices=list(shared("spotlight_practices") or []),
     )
