@@ -4,7 +4,6 @@ secretariat keeps the registry in its workspace or with ``observatory activities
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query
@@ -14,7 +13,7 @@ from observatory.activities import files, service
 from observatory.activities.models import COLLABORATIONS, KINDS, ORGANISATIONS, TOPICS
 from observatory.activities.schemas import ActivityDetailOut, ActivityPage, ActivitySummaryOut
 from observatory.web.deps import SessionDep
-from observatory.web.openapi import YearParam, responses
+from observatory.web.openapi import IsoDate, YearParam, responses
 
 router = APIRouter(prefix="/api/v1", tags=["activities"])
 
@@ -56,7 +55,7 @@ def activities_summary(
     session: SessionDep,
     year: Annotated[YearParam | None, Query(description="Only activities whose period includes this year.")] = None,
     as_of: Annotated[
-        dt.date | None, Query(description="the registry as it stood at the end of this day (the annual report's)")
+        IsoDate | None, Query(description="the registry as it stood at the end of this day (the annual report's)")
     ] = None,
 ) -> ActivitySummaryOut:
     """How many activities by organisation and topic, by ITU Sector and kind, and by degree of collaboration."""

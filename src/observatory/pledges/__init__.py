@@ -5,7 +5,8 @@ selecting pledges (``PledgeFilter``, ``selection``, ``list_pledges``, ``iter_ple
 touching an area, ``area_selection``), counting them (``summary``, several breakdowns at once ``summaries``,
 an area's ``area_figures``, participation and implementation ``overview``, the dimensions ``BY_VALUES``, the
 reporting ``HEALTH`` states), the registry as it stood at the end of a day (``registry_as_of``, what the annual
-reports count), and importing a pledge file (``import_pledges``, ``import_file``, ``sample_path``, and the
+reports count), reading a focus area, pillar or country as people write them (``focus_area_code``, ``pillar_code``,
+``country_code``), and importing a pledge file (``import_pledges``, ``import_file``, ``sample_path``, and the
 sample with its organisations, ``import_sample``).
 """
 
@@ -14,6 +15,7 @@ from observatory.pledges.csvio import import_file, import_pledges, import_sample
 from observatory.pledges.index import HEALTH
 from observatory.pledges.overview import overview
 from observatory.pledges.query import PledgeFilter, area_selection, iter_pledges, list_pledges, selection
+from observatory.pledges.schemas import country_code, focus_area_code, pillar_code
 from observatory.pledges.snapshot import registry_as_of
 
 __all__ = [
@@ -22,12 +24,15 @@ __all__ = [
     "PledgeFilter",
     "area_figures",
     "area_selection",
+    "country_code",
+    "focus_area_code",
     "import_file",
     "import_pledges",
     "import_sample",
     "iter_pledges",
     "list_pledges",
     "overview",
+    "pillar_code",
     "registry_as_of",
     "sample_path",
     "selection",

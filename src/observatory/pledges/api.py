@@ -6,7 +6,6 @@ the registry's services.
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 from typing import Annotated, Any, Literal
 
@@ -52,6 +51,7 @@ from observatory.pledges.snapshot import registry_as_of
 from observatory.web.deps import PrincipalDep, SessionDep, WriterDep, strict_json
 from observatory.web.openapi import (
     OPTIONAL_TOKEN,
+    IsoDate,
     Out,
     YearParam,
     responses,
@@ -76,7 +76,7 @@ def pledge_filter(
     status: Values = [],  # noqa: B006
     year: Annotated[list[YearParam], Query()] = [],  # noqa: B006
     announced_by: Annotated[
-        dt.date | None, Query(description="only pledges announced on or before this day (YYYY-MM-DD)")
+        IsoDate | None, Query(description="only pledges announced on or before this day (YYYY-MM-DD)")
     ] = None,
     organisation: Annotated[list[Id], Query()] = [],  # noqa: B006
     review_state: Values = [],  # noqa: B006
@@ -202,7 +202,7 @@ def pledges_summary(
     f: FilterDep,
     by: By,
     as_of: Annotated[
-        dt.date | None,
+        IsoDate | None,
         Query(description="count the registry as it stood at the end of this day (the annual reports' figures)"),
     ] = None,
 ) -> Any:
@@ -219,7 +219,7 @@ def pledges_summary(
 def pledges_overview(
     session: SessionDep,
     f: FilterDep,
-    as_of: Annotated[dt.date | None, Query(description="count the registry as it stood at the end of this day")] = None,
+    as_of: Annotated[IsoDate | None, Query(description="count the registry as it stood at the end of this day")] = None,
     reports_to: Annotated[
         int | None, Query(ge=1900, le=2100, description="count progress reports for years up to this one only")
     ] = None,

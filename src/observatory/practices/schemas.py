@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import cache
 from typing import Annotated, Any, Literal
 
 from babel import Locale
@@ -15,6 +14,7 @@ from pydantic_core import PydanticCustomError
 from observatory import reference
 from observatory.i18n import N_
 from observatory.i18n.validation import YEARS, number_from_text
+from observatory.pledges import country_code, focus_area_code, pillar_code
 from observatory.practices.models import LICENCES, REVIEW_STATES
 
 REFERENCE_PATTERN = re.compile(r"^BP-\d{4,}$")
@@ -60,51 +60,6 @@ LongText = Annotated[str, Field(max_length=20000)]
 def _spelling(name: str) -> str:
     text = unicodedata.normalize("NFKD", name.replace("_", " ").replace("-", " ").casefold())
     return " ".join("".join(c for c in text if not unicodedata.combining(c)).split())
-
-
-@cache
-def _focus_area_index() -> dict[str, str]:
-    return {_spelling(s): code for code, (en, fr) in reference.focus_areas().items() for s in (code, en, fr)}
-
-
-@cache
-def _pillar_index() -> dict[str, str]:
-    return {_spelling(s): p.code for p in reference.pillars().values() for s in (p.code, p.name_en, p.name_fr)}
-
-
-def _accepted(value: str, names: dict[str, tuple[str, str]]) -> dict[str, str]:
-    return {
-        "value": value.strip(),
-        "accepted_en": ", ".join(f"{en} ({code})" for code, (en, _fr) in names.items()),
-        "accepted_fr": ", ".join(f"{fr} ({code})" for code, (_en, fr) in names.items()),
-    }
-
-
-def focus_area_code(value: str) -> str:
-    """The code of a focus area given by its code or its English or French name (case and accents ignored)."""
-    code = _focus_area_index().get(_spelling(value))
-    if code is None:
-        ctx = _accepted(value, dict(reference.focus_areas()))
-        raise PydanticCustomError("unknown_focus_area", "unknown focus area {value!r}", ctx)
-    return code
-
-
-def pillar_code(value: str) -> str:
-    """The code of a pillar given by its code or its English or French name (case and accents ignored)."""
-    code = _pillar_index().get(_spelling(value))
-    if code is None:
-        names = {p.code: (p.name_en, p.name_fr) for p in reference.pillars().values()}
-        raise PydanticCustomError("unknown_pillar", "unknown pillar {value!r}", _accepted(value, names))
-    return code
-
-
-def country_code(value: str) -> str:
-    """The ISO 3166-1 alpha-3 code of a reference country; an error naming the value otherwise."""
-    code = reference.country_code(value)
-    if code is None:
-        ctx = {"value": value.strip(), "quoted": repr(value.strip())}
-        raise PydanticCustomError("unknown_country", "unknown country code {quoted}", ctx)
-    return code
 
 
 def licence_code(value: Any) -> Any:

@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 
 from observatory.reports import build, render, service
 from observatory.web.deps import SessionDep, WriterDep, strict_json
-from observatory.web.openapi import Out, responses
+from observatory.web.openapi import IsoDate, Out, responses
 
 router = APIRouter(prefix="/api/v1", tags=["reports"])
 Kind = Literal["p2c", "ip-networks"]
@@ -25,7 +25,7 @@ class BuildIn(BaseModel):
     year: int = Field(ge=service.FIRST_YEAR, le=2100)
     language: Literal["en", "fr"] = "en"
     format: Literal["html", "pdf"] = "pdf"
-    as_of: dt.date | None = None
+    as_of: IsoDate | None = None
 
 
 class BuildOut(Out):
@@ -139,7 +139,7 @@ def report_figures(
     kind: Kind,
     year: Annotated[int, Path(ge=service.FIRST_YEAR, le=2100)],
     lang: Literal["en", "fr"] = "en",
-    as_of: Annotated[dt.date | None, Query(description="count the registry as it stood at the end of this day")] = None,
+    as_of: Annotated[IsoDate | None, Query(description="count the registry as it stood at the end of this day")] = None,
 ) -> Any:
     """The report's manifest: the as-of day, the sources with their editions, and every figure (its note number,
     value, unit, the query in words and the API address that answers it)."""

@@ -217,9 +217,14 @@ def build_record(b: ReportBuild) -> dict[str, Any]:
         "id": b.id, "kind": b.kind, "year": b.year, "language": b.language, "format": b.format,
         "as_of": b.as_of.isoformat(), "state": b.state, "progress": b.progress, "step": b.step, "error": b.error,
         "pages": b.pages, "seconds": b.seconds, "requested_by": b.requested_by,
-        "requested_at": b.requested_at.isoformat(timespec="seconds"),
-        "finished_at": b.finished_at.isoformat(timespec="seconds") if b.finished_at else None,
+        "requested_at": _aware(b.requested_at).isoformat(timespec="seconds"),
+        "finished_at": _aware(b.finished_at).isoformat(timespec="seconds") if b.finished_at else None,
     }  # fmt: skip
+
+
+def _aware(at: dt.datetime) -> dt.datetime:
+    """A stored moment with its time zone (UTC; SQLite gives it back without one)."""
+    return at if at.tzinfo else at.replace(tzinfo=dt.UTC)
 
 
 def get_build(session: Session, build_id: int) -> ReportBuild:
