@@ -65,8 +65,9 @@ def screenshots_wanted() -> bool:
     return os.environ.get("SCREENSHOTS") == "1"
 
 
-def screenshot(page: Page, name: str) -> None:
-    """A full-page PNG of ``page`` in ``docs/screenshots/NAME.png``, only when ``SCREENSHOTS=1``.
+def screenshot(page: Page, name: str, *, full_page: bool = True) -> None:
+    """A full-page PNG of ``page`` (its first screen only, for a very long page) in ``docs/screenshots/NAME.png``,
+    only when ``SCREENSHOTS=1``.
 
     Chromium writes true-colour PNGs (a long page of text weighs 500 KB and more); the picture is
     stored with a 256-colour palette instead, which keeps each file to a fraction of that."""
@@ -74,7 +75,7 @@ def screenshot(page: Page, name: str) -> None:
         return
     SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
     page.set_viewport_size(VIEWPORT)
-    png = page.screenshot(full_page=True, type="png", animations="disabled")
+    png = page.screenshot(full_page=full_page, type="png", animations="disabled")
     (SCREENSHOT_DIR / f"{name}.png").write_bytes(palette_png(page.context, png))
 
 

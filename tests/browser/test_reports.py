@@ -23,7 +23,7 @@ def test_a_report_page_reads_on_a_desktop_and_on_a_phone(new_context: ContextFac
     assert target.startswith("#note-") and page.locator(target).count() == 1
     assert page.locator("main nav.toc li").count() >= 6
     check_accessibility(page)
-    screenshot(page, f"report-page-{kind}-{language}")
+    screenshot(page, f"report-page-{kind}-{language}", full_page=False)  # the annex makes the page very long
     phone = new_context(java_script_enabled=False, viewport=PHONE, locale=language).new_page()
     visit(phone, f"/reports/{kind}/{YEAR}?lang={language}")
     assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], "the page scrolls sideways"

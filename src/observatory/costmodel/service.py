@@ -44,13 +44,16 @@ def country_of(code: str) -> reference.Country:
     return reference.countries()[area.code]
 
 
-def country_data(session: Session, country: str) -> dict[str, tuple[float, str, int | None]]:
-    """What the loaded data say about ``country`` (alpha-3): parameter → (value, source, year)."""
+_UNSET: Any = object()
+
+
+def country_data(
+    session: Session, country: str, connectivity: indicators.Connectivity | None = _UNSET
+) -> dict[str, tuple[float, str, int | None]]:
+    """What the loaded data say about ``country`` (alpha-3): parameter → (value, source, year). ``connectivity``:
+    the connectivity figures when the caller has them already (None: not loaded)."""
     data: dict[str, tuple[float, str, int | None]] = {}
-    try:
-        c = indicators.connectivity(session)
-    except indicators.NoData:
-        c = None
+    c = _connectivity(session) if connectivity is _UNSET else connectivity
     if c is not None:
         rows = c.offline.countries.filter(pl.col("area") == country).sort("year")
         observed = rows.filter(pl.col("method") == "observed")
@@ -141,11 +144,19 @@ def _estimate_source(estimate: Mapping[str, Any]) -> tuple[str, int | None]:
     return f"{method} ({'; '.join(parts)})", max(dates) if dates else None
 
 
+def _connectivity(session: Session) -> indicators.Connectivity | None:
+    try:
+        return indicators.connectivity(session)
+    except indicators.NoData:
+        return None
+
+
 def compute(
     session: Session,
     code: str,
     overrides: Mapping[str, float] | None = None,
     scenarios: Iterable[str] | None = None,
+    connectivity: indicators.Connectivity | None = _UNSET,
 ) -> dict[str, Any]:
     """The model for a country: its assumptions (value, unit, origin, source), the scenarios side by side, the
     sensitivity table and which data-given inputs fell back to a default. Raises :class:`CostModelError` on an
@@ -153,7 +164,7 @@ def compute(
     country = country_of(code)
     overrides = {name: cost.check(name, v) for name, v in (overrides or {}).items()}
     lldc = reference.in_group("LLDC", country.alpha3, dt.date.today())
-    data = country_data(session, country.alpha3)
+    data = country_data(session, country.alpha3, connectivity)
     estimate = local_exchange(session, country.alpha3)
     ranges: dict[str, tuple[float, float]] = {}
     if estimate["value"] is not None:
@@ -260,10 +271,11 @@ def group_summary(session: Session, code: str, on: dt.date | None = None) -> dic
     day = on or dt.date.today()
     members = area.members(day)
     rows: list[dict[str, Any]] = []
+    c = _connectivity(session)  # once for every member
     for country in members:
         if country not in reference.countries():
             continue
-        answer = compute(session, country, scenarios=["local_exchange"])
+        answer = compute(session, country, scenarios=["local_exchange"], connectivity=c)
         results = {s["scenario"]: s for s in answer["scenarios"]}
         baseline, local = results["baseline"], results["local_exchange"]
         rows.append(
