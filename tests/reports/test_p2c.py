@@ -60,6 +60,19 @@ def make(engine: Engine, language: str = "en", year: int = YEAR, as_of: dt.date 
 
 def test_every_figure_equals_what_its_api_address_answers(client: TestClient, engine: Engine) -> None:
     load_sample(engine)
+    with transaction(engine) as session:
+        data = PledgeIn(
+            pledger=OrganisationIn(name="Vodafone Group", stakeholder_type="private_sector"),
+            title="Digital skills for women entrepreneurs",
+            pledge_type="programmatic",
+            focus_areas=["adoption"],
+            target_countries=["KEN", "TZA"],
+            beneficiary_groups=["women_and_girls", "entrepreneurs_smes"],
+            announced_on=dt.date(YEAR, 3, 8),
+            event="WTDC side event",
+            review_state="published",
+        )
+        service.create_pledge(session, data, CLI.name)
     report = make(engine)
     figures = report.figures()
     assert len(figures) > 40
@@ -84,6 +97,10 @@ def test_every_figure_equals_what_its_api_address_answers(client: TestClient, en
     assert headline["pledges"] == total["total"]["pledges"] > 0
     assert headline["value_usd"] == total["total"]["value_usd"]
     assert headline["committed_usd"] == 2_000_000.0
+    # The share naming women is that of the pledges whose beneficiary groups name women ("women and girls").
+    items = client.get("/api/v1/pledges", params={"announced_by": f"{YEAR}-12-31", "per_page": 500}).json()["items"]
+    women = [p for p in items if any("women" in b for b in p["beneficiary_groups"])]
+    assert women and headline["women_share"] == round(len(women) / len(items), 4)
 
 
 def _backdate(engine: Engine, days: int) -> None:

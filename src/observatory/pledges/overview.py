@@ -43,7 +43,8 @@ def overview(
     committed and disbursed, people reached, by the published progress reports up to ``reports_to``), the
     attributed value by region of origin (the pledger's country's ITU region) and region of implementation,
     the pledges and their value by the event or campaign where they were announced ("unspecified": none
-    named), and the pledges naming each beneficiary group and each SDG."""
+    named), the pledges naming each beneficiary group and each SDG, and those naming women (any group of
+    women: "women", "women and girls")."""
     f = replace(f) if f is not None else PledgeFilter()
     f.review_state = ["published"]
     a = attribution(session, f)
@@ -139,6 +140,10 @@ def overview(
         for i in order
     ]
 
+    # Pledges naming women (or women and girls) among their beneficiaries, each counted once.
+    groups = index.many["beneficiary_group"]
+    naming_women = int((mask & groups.touching([k for k in groups.keys if "women" in k], n)).sum())
+
     def tagged(name: str) -> list[dict[str, Any]]:
         links = index.many[name]
         counts = np.bincount(links.key[mask[links.pledge]], minlength=len(links.keys))
@@ -171,6 +176,7 @@ def overview(
         },
         "regions": region_rows,
         "events": events,
+        "women": {"pledges": naming_women, "share": round(naming_women / int(mask.sum()), 4) if mask.any() else None},
         "beneficiary_groups": tagged("beneficiary_group"),
         "sdgs": tagged("sdg"),
     }

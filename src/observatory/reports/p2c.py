@@ -311,16 +311,15 @@ def build(
                 ),
             )
         )
-        women = next((b for b in over["beneficiary_groups"] if b["key"] == "women"), None)
-        women_share = round(women["pledges"] / total["pledges"], 4) if women else 0.0
         items.append(
             Paragraph.of(
                 g("%(share)s of the pledges name women among their beneficiaries."),
                 share=fig.overview(
                     "women_share",
-                    women_share,
+                    over["women"]["share"],
                     "share",
                     g("Share of pledges naming women among their beneficiary groups"),
+                    field="women.share",
                 ),
             )
         )

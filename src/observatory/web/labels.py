@@ -22,6 +22,12 @@ CODE_NAMES = {
     "unspecified": N_("Unspecified"),
     "stated": N_("Stated by the pledger"), "converted": N_("Converted"), "green": N_("Green"), "amber": N_("Amber"),
     "red": N_("Red"), "not_due": N_("Not yet due"), "other": N_("Not in an ITU region"),
+    # beneficiary groups pledges name
+    "rural_communities": N_("Rural communities"), "women_and_girls": N_("Women and girls"), "youth": N_("Youth"),
+    "persons_with_disabilities": N_("Persons with disabilities"), "entrepreneurs_smes": N_("Entrepreneurs and SMEs"),
+    "students": N_("Students"), "indigenous_peoples": N_("Indigenous peoples"),
+    "refugees_displaced": N_("Refugees and displaced persons"), "older_persons": N_("Older persons"),
+    "general_population": N_("General population"), "governments": N_("Governments"),
 }  # fmt: skip
 
 
