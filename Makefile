@@ -10,6 +10,7 @@ $(VENV)/.installed: pyproject.toml package.json
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	npm install --no-audit --no-fund --loglevel=error
+	$(BIN)/python scripts/world_geometry.py
 	touch $@
 
 setup: $(VENV)/.installed

@@ -89,19 +89,34 @@ def init(
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[
+        int | None,
+        typer.Option(min=1, help="Worker processes sharing the port (default: one per CPU core)."),
+    ] = None,
 ) -> None:
-    """Start the platform (API at /api/v1, documentation at /api/docs)."""
+    """Start the platform (API at /api/v1, documentation at /api/docs), in one or more worker processes."""
+    import os
+
     import uvicorn
 
-    from observatory.web.app import create_app
+    from observatory.web.charts import WorldAtlasMissingError, check_geometry
 
     settings = load_settings()
-    # Forwarded headers are believed only from OBSERVATORY_TRUSTED_PROXIES, by the application itself
-    # (uvicorn's own handling would believe any client on 127.0.0.1).
+    try:
+        check_geometry(settings.world_atlas)  # once, here: a missing asset stops the start, not a page
+    except WorldAtlasMissingError as exc:
+        err.print(f"The platform cannot start: {exc}", markup=False)
+        raise typer.Exit(1) from exc
+    # Each worker builds the application from the same settings (the environment): uvicorn needs an import
+    # string and a factory to start more than one. Forwarded headers are believed only from
+    # OBSERVATORY_TRUSTED_PROXIES, by the application itself (uvicorn's own handling would believe any client
+    # on 127.0.0.1).
     uvicorn.run(
-        create_app(settings),
+        "observatory.web.app:factory",
+        factory=True,
         host=host,
         port=port,
+        workers=workers or os.cpu_count() or 1,
         proxy_headers=False,
         server_header=False,
         log_config=logging_config(settings.log_format),
@@ -115,3 +130,47 @@ def status() -> None:
         counts = pledges_service.count_by_review_state(session)
     for state, n in counts.items():
         out.print(f"{state}: {n}")
+
+
+@app.command()
+def backup(
+    path: Annotated[str, typer.Argument(help="The backup file to write; its manifest goes to PATH.json.")],
+) -> None:
+    """Back the database up into PATH (SQLite's online backup, or pg_dump), safe while the platform serves."""
+    from pathlib import Path
+
+    from observatory import backup as backups
+    from observatory.errors import Refused
+
+    try:
+        result = backups.backup(default_engine(), Path(path))
+    except (Refused, backups.BackupFailed) as exc:
+        err.print(f"Backup failed: {exc}", markup=False)
+        raise typer.Exit(1) from exc
+    m = result.manifest
+    out.print(f"Backup written: {result.path} ({m.database}, schema {m.alembic_revision}, registry revision "
+              f"{m.registry_revision}, {sum(m.tables.values())} rows in {len(m.tables)} tables)")  # fmt: skip
+    out.print(f"Manifest: {result.sidecar}")
+
+
+@app.command()
+def restore(
+    path: Annotated[str, typer.Argument(help="A backup file written by `observatory backup`.")],
+    force: Annotated[bool, typer.Option(help="Replace a database that already holds pledges.")] = False,
+) -> None:
+    """Restore the backup PATH into the configured database, migrate it and check it against its manifest."""
+    from pathlib import Path
+
+    from observatory import backup as backups
+    from observatory.errors import Refused
+
+    try:
+        result = backups.restore(Path(path), load_settings(), force=force)
+    except (Refused, backups.BackupFailed) as exc:
+        err.print(f"Restore refused: {exc}" if isinstance(exc, Refused) else f"Restore failed: {exc}", markup=False)
+        raise typer.Exit(1) from exc
+    m = result.manifest
+    out.print(f"Restored {path} (taken {m.taken_at}, platform {m.platform_version}) into {result.database}")
+    for name, n in result.tables.items():
+        out.print(f"{name}: {n}")
+    out.print(f"Registry revision: {result.registry_revision}; schema: {result.alembic_revision}")

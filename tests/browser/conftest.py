@@ -218,7 +218,8 @@ def live_server(browser_requirements: None) -> Iterator[LiveServer]:
     server.cli("data", "load", str(SHARED_DATA))
     with (home / "server.log").open("wb") as log:
         server.process = subprocess.Popen(
-            [sys.executable, "-m", "observatory", "serve", "--host", "127.0.0.1", "--port", str(port)],
+            [sys.executable, "-m", "observatory", "serve", "--host", "127.0.0.1", "--port", str(port),
+             "--workers", "1"],
             env=env, stdout=log, stderr=subprocess.STDOUT, cwd=home,
         )  # fmt: skip
     _running.append(server)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
@@ -12,7 +13,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.types import Scope
@@ -24,6 +26,7 @@ from observatory.config import Settings, load_settings
 from observatory.db import database_busy, engine_for
 from observatory.errors import Refused
 from observatory.i18n import LANGUAGES, Formatter, negotiate, translations
+from observatory.web.charts import check_geometry
 from observatory.web.forms import api_errors
 from observatory.web.openapi import NO_NUL_PARAMETERS
 from observatory.web.render import FiniteJSONResponse, template_gettext, templates
@@ -142,8 +145,38 @@ def _too_large(settings: Settings) -> tuple[Callable[[str], int], Callable[[Scop
     return limit_for, refuse
 
 
+class DatabaseUnavailable(RuntimeError):
+    """The health check's reason: the database does not answer, or holds no registry."""
+
+
+def _database_revision(engine: Engine) -> int:
+    """The registry's revision, read with plain SQL (``web`` knows no capability's models); raises
+    :class:`DatabaseUnavailable` with a reason an operator can act on (the details go to the log)."""
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except SQLAlchemyError as exc:
+        log.error("health check: the database does not answer: %s", exc)
+        raise DatabaseUnavailable("the database does not answer") from exc
+    try:
+        with engine.connect() as connection:
+            revision = connection.execute(text("SELECT revision FROM registry_revision")).scalar_one_or_none()
+    except SQLAlchemyError as exc:
+        log.error("health check: the registry cannot be read: %s", exc)
+        raise DatabaseUnavailable("the database holds no registry: run `observatory init`") from exc
+    return int(revision or 0)
+
+
+def factory() -> FastAPI:
+    """The application built from the settings of the environment: what each ``observatory serve`` worker runs."""
+    return create_app(load_settings())
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
+    """The platform's web application for ``settings``; refuses to start (``WorldAtlasMissingError``, naming the
+    fix) when the world map's geometry is missing."""
     settings = settings or load_settings()
+    check_geometry(settings.world_atlas)
     app = FastAPI(
         title="Connectivity Observatory",
         version=__version__,
@@ -228,8 +261,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return HTMLResponse(templates.get_template("api_docs.html").render(title=app.title))
 
     @app.get("/healthz", include_in_schema=False)
-    def health() -> dict[str, str]:
-        return {"status": "ok"}
+    def health() -> Response:
+        """The health check: the database answers and the registry's revision, for a load balancer or a monitor;
+        503 with the reason when the database is unavailable. ``worker`` tells which process answered."""
+        worker = os.getpid()
+        try:
+            revision = _database_revision(app.state.engine)
+        except DatabaseUnavailable as exc:
+            failed = {"status": "unavailable", "database": "unavailable", "reason": str(exc), "version": __version__,
+                      "worker": worker}  # fmt: skip
+            headers = {"retry-after": str(RETRY_AFTER_SECONDS), "cache-control": "no-store"}
+            return FiniteJSONResponse(failed, status_code=503, headers=headers)
+        ok = {"status": "ok", "database": "ok", "revision": revision, "version": __version__, "worker": worker}
+        return FiniteJSONResponse(ok, headers={"cache-control": "no-store"})
 
     return app
 

@@ -28,9 +28,11 @@ hatch, lighter than every class.
 The world map
 -------------
 Geometry comes from the npm package ``world-atlas`` (Natural Earth, public domain), installed by the project's
-set-up (``make setup`` runs ``npm install``; ``package.json`` pins ``"world-atlas": "2.0.2"``). The file is
-found at ``$OBSERVATORY_WORLD_ATLAS`` (the package folder or its ``countries-110m.json``), else in
-``node_modules/world-atlas/`` of the project root or of the working directory. Nothing is downloaded.
+set-up (``make setup`` runs ``npm install``; ``package.json`` pins ``"world-atlas": "2.0.2"``), which then copies
+it into the package (``scripts/world_geometry.py`` writes ``observatory/web/charts/data/``, shipped in a wheel).
+The files are found at ``$OBSERVATORY_WORLD_ATLAS`` (the package folder or its ``countries-110m.json``), else in
+the package's ``data/`` folder, else in ``node_modules/world-atlas/`` of the project root or of the working
+directory. Nothing is downloaded; :func:`check_geometry` stops the platform's start when they are missing.
 
 * Shapes: ``countries-110m.json``. The TopoJSON arcs are decoded here, projected with the Equal Earth projection
   (equal-area, Šavrič et al. 2018) onto a 1000-unit-wide ``viewBox``, simplified per arc (Douglas-Peucker,
@@ -66,7 +68,7 @@ from observatory.web.charts.common import (
     WorldAtlasMissingError,
     contrast_ratio,
 )
-from observatory.web.charts.geometry import unmapped_countries
+from observatory.web.charts.geometry import check_geometry, unmapped_countries
 from observatory.web.charts.lines import line_chart, nice_ticks, segments
 from observatory.web.charts.maps import class_labels, world_map
 
@@ -83,6 +85,7 @@ __all__ = [
     "MapClass",
     "WorldAtlasMissingError",
     "bar_chart",
+    "check_geometry",
     "class_breaks",
     "class_labels",
     "class_of",

@@ -39,12 +39,14 @@ VIRIDIS_DARKEST = 0.0
 WORLD_ATLAS_ENV = "OBSERVATORY_WORLD_ATLAS"
 SETUP_HINT = (
     "run the project's set-up (`make setup`, which runs `npm install` to install the npm package world-atlas "
-    f"into node_modules/) or set {WORLD_ATLAS_ENV} to the folder holding countries-110m.json"
+    "into node_modules/ and `python scripts/world_geometry.py` to copy its geometry into the package), install a "
+    f"wheel built after it, or set {WORLD_ATLAS_ENV} to the folder holding countries-110m.json"
 )
 
 
 class WorldAtlasMissingError(RuntimeError):
-    """The world geometry (npm package ``world-atlas``) is not installed where the map looks for it."""
+    """The world geometry (shipped in the package, or the npm package ``world-atlas``) is not where the map
+    looks for it."""
 
 
 # --- helpers shared by the charts -------------------------------------------------------------------------------

@@ -4,10 +4,12 @@ antimeridian clipping and the small countries drawn as circles."""
 from __future__ import annotations
 
 import json
+import logging
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass
 from functools import cache
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +19,8 @@ from observatory.web.charts.common import (
     WORLD_ATLAS_ENV,
     WorldAtlasMissingError,
 )
+
+log = logging.getLogger(__name__)
 
 # --- world geometry ---------------------------------------------------------------------------------------------
 
@@ -47,21 +51,41 @@ _X_MAX = _equal_earth(180.0, 0.0)[0]
 _SCALE = (WIDTH - 2 * MARGIN) / (2 * _X_MAX)
 
 
-def atlas_dir() -> Path:
-    """The installed world-atlas folder, or a clear error naming the set-up step."""
-    configured = load_settings().world_atlas
+def package_atlas() -> Path:
+    """The folder of the map's geometry shipped inside the package (written by scripts/world_geometry.py)."""
+    return Path(str(resources.files("observatory.web.charts") / "data"))
+
+
+def atlas_dir(configured: Path | None = None) -> Path:
+    """The folder of the world geometry, or a clear error naming the set-up step.
+
+    Looked for in this order: the configured folder (``OBSERVATORY_WORLD_ATLAS``, which wins when set), the
+    package's own copy (``observatory/web/charts/data/``, in a wheel), then ``node_modules/world-atlas`` of the
+    checkout or of the working directory. ``configured`` stands for the setting (read from the environment when
+    not given)."""
+    configured = configured or load_settings().world_atlas
     if configured:
         path = Path(configured)
         folder = path.parent if path.suffix == ".json" else path
         if (folder / "countries-110m.json").is_file():
             return folder
         raise WorldAtlasMissingError(f"{WORLD_ATLAS_ENV}={configured} holds no countries-110m.json: {SETUP_HINT}")
-    candidates = [parent / "node_modules" / "world-atlas" for parent in Path(__file__).resolve().parents]
+    candidates = [package_atlas()]
+    candidates += [parent / "node_modules" / "world-atlas" for parent in Path(__file__).resolve().parents]
     candidates.append(Path.cwd() / "node_modules" / "world-atlas")
     for folder in candidates:
         if (folder / "countries-110m.json").is_file():
             return folder
-    raise WorldAtlasMissingError(f"world geometry (npm package world-atlas) not found: {SETUP_HINT}")
+    raise WorldAtlasMissingError(f"the world map's geometry (countries-110m.json) is not installed: {SETUP_HINT}")
+
+
+def check_geometry(configured: Path | None = None) -> Path:
+    """The world geometry's folder, checked once when the platform starts: a missing file stops the start with
+    a sentence naming the fix, instead of a failing dashboard."""
+    folder = atlas_dir(configured)
+    if not (folder / "countries-10m.json").is_file():
+        log.warning("%s has no countries-10m.json: the map will not draw the small countries as circles", folder)
+    return folder
 
 
 @dataclass(frozen=True, slots=True)
