@@ -183,6 +183,9 @@ def _build(session: Session, revision: int) -> PledgeIndex:
     ).all()
     n = len(rows)
     ids = np.fromiter((r[0] for r in rows), np.int64, n)
+    # The tables are read one statement after another, not in one snapshot: rows of pledges registered (or
+    # deleted) between two reads are left out. Every write bumps the revision read before this build, so the
+    # next reader rebuilds the index with them.
     position = {int(i): p for p, i in enumerate(ids)}
     value = np.array([np.nan if r[1] is None else r[1] for r in rows], dtype=np.float64)
     unconverted = np.array([r[1] is None and r[2] is not None for r in rows], dtype=np.bool_)
@@ -196,6 +199,7 @@ def _build(session: Session, revision: int) -> PledgeIndex:
     reports = db.execute(select(ProgressReport.pledge_id, func.max(ProgressReport.filed_on)).group_by(
         ProgressReport.pledge_id
     )).all()  # fmt: skip
+    reports = [r for r in reports if r[0] in position]  # of the pledges read above (see ``position``)
     if reports:
         last_report[np.searchsorted(ids, [p for p, _ in reports])] = [d.toordinal() for _, d in reports]
     committed, disbursed, reported = np.zeros(n), np.zeros(n), np.zeros(n, dtype=np.bool_)
@@ -208,6 +212,7 @@ def _build(session: Session, revision: int) -> PledgeIndex:
         .where(ProgressReport.review_state == "published")
         .group_by(ProgressReport.pledge_id)
     ).all()
+    money = [r for r in money if r[0] in position]
     if money:
         at = np.searchsorted(ids, [p for p, _, _ in money])
         committed[at] = [float(c or 0.0) for _, c, _ in money]
@@ -216,7 +221,7 @@ def _build(session: Session, revision: int) -> PledgeIndex:
 
     def pairs(table: type[PledgeFocusArea | PledgePillar | PledgeCountry]) -> tuple[IntArray, list[str]]:
         column = {PledgeFocusArea: "focus_area", PledgePillar: "pillar", PledgeCountry: "country"}[table]
-        links = db.execute(select(table.pledge_id, getattr(table, column))).all()
+        links = [r for r in db.execute(select(table.pledge_id, getattr(table, column))) if r[0] in position]
         pledge = np.searchsorted(ids, np.fromiter((p for p, _ in links), np.int64, len(links)))
         return pledge.astype(np.int64), [str(k) for _, k in links]
 
@@ -253,7 +258,9 @@ def _build(session: Session, revision: int) -> PledgeIndex:
     # What each pledge names: beneficiary groups and SDGs (read as the driver gives them: JSON text on SQLite).
     tagged: dict[str, tuple[list[int], list[str]]] = {"beneficiary_group": ([], []), "sdg": ([], [])}
     for pledge_id, beneficiaries, goals in db.execute(select(Pledge.id, Pledge.beneficiary_groups, Pledge.sdgs)):
-        spot = position[pledge_id]
+        spot = position.get(pledge_id)
+        if spot is None:
+            continue
         for name, values in (("beneficiary_group", beneficiaries), ("sdg", goals)):
             for v in values or []:
                 tagged[name][0].append(spot)
@@ -262,7 +269,9 @@ def _build(session: Session, revision: int) -> PledgeIndex:
         tag_pledge = np.array(spots, dtype=np.int64)
         many[name] = _links(tag_pledge, tag_keys, np.zeros(len(tag_pledge), dtype=np.float64))
 
-    partners = db.execute(select(PledgePartner.pledge_id, PledgePartner.organisation_id)).all()
+    partners = [
+        r for r in db.execute(select(PledgePartner.pledge_id, PledgePartner.organisation_id)) if r[0] in position
+    ]
     org_pledge = np.concatenate([np.arange(n), np.searchsorted(ids, [p for p, _ in partners]).astype(np.int64)])
     org_keys = [str(r[3]) for r in rows] + [str(o) for _, o in partners]
     many["organisation"] = _grouped(org_pledge, *_codes(org_keys), np.zeros(len(org_keys), dtype=np.float64))

@@ -17,6 +17,7 @@ from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy import Select, String, cast, delete, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from observatory import audit
@@ -598,16 +599,30 @@ def _apply_fields(session: Session, pledge: Pledge, data: PledgeFields, actor: s
     pledge.updated_at = utcnow()
 
 
+# How many times a generated reference is tried again when a concurrent registration took it first.
+REFERENCE_TRIES = 5
+
+
 def create_pledge(session: Session, data: PledgeIn, actor: str) -> Pledge:
-    """Register a pledge; its reference is generated when absent."""
+    """Register a pledge; its reference is generated when absent (the next free one, tried again when another
+    registration running at the same time took it first)."""
     ref = data.reference or next_reference(session, pledge_year(data.announced_on))
     if session.scalar(select(Pledge.id).where(Pledge.reference == ref)) is not None:
         raise Conflict(f"pledge {ref} already exists")
     pledger = upsert_organisation(session, data.pledger, actor)
     pledge = Pledge(reference=ref, pledger=pledger, review_state=data.review_state, synthetic=data.synthetic)
     _apply_fields(session, pledge, data, actor)
-    session.add(pledge)
-    session.flush()
+    for attempt in range(REFERENCE_TRIES):
+        try:
+            with session.begin_nested():  # a savepoint: a reference taken meanwhile undoes only this insert
+                session.add(pledge)
+                session.flush()
+            break
+        except IntegrityError as e:
+            if data.reference or attempt == REFERENCE_TRIES - 1 or "reference" not in str(e.orig).lower():
+                raise Conflict(f"pledge {ref} already exists") from None
+            ref = next_reference(session, pledge_year(data.announced_on))
+            pledge.reference = ref
     audit.record(session, actor, "create", "pledge", ref, None, pledge_dict(pledge))
     bump_revision(session)
     return pledge
