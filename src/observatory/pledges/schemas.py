@@ -188,6 +188,22 @@ def pillar_code(value: str) -> str:
     return code
 
 
+def taxonomy_pillars(values: list[str], info: ValidationInfo) -> list[str]:
+    """Pillars given by code or by name, as codes in taxonomy order, each of a focus area the record names
+    (checked when its focus areas are valid): the rule of pledges and best-practice cases alike."""
+    codes = in_taxonomy_order([], [pillar_code(v) for v in values])[1]
+    focus_areas: list[str] = info.data.get("focus_areas") or []
+    for code in codes if "focus_areas" in info.data else []:
+        pillar = reference.pillars()[code]
+        if pillar.focus_area not in focus_areas:
+            en, fr = reference.focus_areas()[pillar.focus_area]
+            ctx = {"pillar": code, "pillar_en": pillar.name_en, "pillar_fr": pillar.name_fr,
+                   "focus_area": pillar.focus_area, "focus_area_en": en, "focus_area_fr": fr}  # fmt: skip
+            template = "pillar {pillar!r} belongs to focus area {focus_area!r}, not listed"
+            raise PydanticCustomError("pillar_outside_focus_area", template, ctx)
+    return codes
+
+
 def _unique(values: list[str]) -> list[str]:
     return list(dict.fromkeys(values))
 
@@ -342,18 +358,7 @@ class PledgeFields(BaseModel):
     @classmethod
     def _pillars(cls, values: list[str], info: ValidationInfo) -> list[str]:
         """Pillars by code or by name, each of a focus area the pledge names (when its focus areas are valid)."""
-        codes = in_taxonomy_order([], [pillar_code(v) for v in values])[1]
-        focus_areas: list[str] = info.data.get("focus_areas") or []
-        taxonomy = reference.pillars()
-        for code in codes if "focus_areas" in info.data else []:
-            pillar = taxonomy[code]
-            if pillar.focus_area not in focus_areas:
-                en, fr = reference.focus_areas()[pillar.focus_area]
-                ctx = {"pillar": code, "pillar_en": pillar.name_en, "pillar_fr": pillar.name_fr,
-                       "focus_area": pillar.focus_area, "focus_area_en": en, "focus_area_fr": fr}  # fmt: skip
-                template = "pillar {pillar!r} belongs to focus area {focus_area!r}, not listed"
-                raise PydanticCustomError("pillar_outside_focus_area", template, ctx)
-        return codes
+        return taxonomy_pillars(values, info)
 
     @field_validator("target_countries")
     @classmethod

@@ -14,7 +14,7 @@ from pydantic_core import PydanticCustomError
 from observatory import reference
 from observatory.i18n import N_
 from observatory.i18n.validation import YEARS, number_from_text
-from observatory.pledges import country_code, focus_area_code, pillar_code
+from observatory.pledges import country_code, focus_area_code, taxonomy_pillars
 from observatory.practices.models import LICENCES, REVIEW_STATES
 
 REFERENCE_PATTERN = re.compile(r"^BP-\d{4,}$")
@@ -204,17 +204,7 @@ class PracticeFields(BaseModel):
     @classmethod
     def _pillars(cls, values: list[str], info: ValidationInfo) -> list[str]:
         """Pillars by code or by name, each of a focus area the case names (when its focus areas are valid)."""
-        codes = _order([pillar_code(v) for v in values], list(reference.pillars()))
-        focus_areas: list[str] = info.data.get("focus_areas") or []
-        for code in codes if "focus_areas" in info.data else []:
-            pillar = reference.pillars()[code]
-            if pillar.focus_area not in focus_areas:
-                en, fr = reference.focus_areas()[pillar.focus_area]
-                ctx = {"pillar": code, "pillar_en": pillar.name_en, "pillar_fr": pillar.name_fr,
-                       "focus_area": pillar.focus_area, "focus_area_en": en, "focus_area_fr": fr}  # fmt: skip
-                template = "pillar {pillar!r} belongs to focus area {focus_area!r}, not listed"
-                raise PydanticCustomError("pillar_outside_focus_area", template, ctx)
-        return codes
+        return taxonomy_pillars(values, info)
 
     @field_validator("pledges")
     @classmethod

@@ -774,17 +774,17 @@ def _annexes(t: _Text, data: _Data) -> Section:
     methods.add(
         Paragraph.of(
             t.g(
-                "Infrastructure indicators, their coverage and how IXPs are counted: the platform's "
-                "page “Internet infrastructure per country over time” (docs/network.md)."
+                "Infrastructure indicators, their coverage and how IXPs are counted: the platform's catalogue of "
+                "infrastructure indicators (/infrastructure/indicators)."
             )
         ),
         Paragraph.of(
-            t.g("Transit and peering from AS relationships: the page “Transit vs. peering” (docs/routing-transit.md).")
+            t.g("Transit and peering from AS relationships: the transit section of each country page (/countries/…).")
         ),
         Paragraph.of(
             t.g(
-                "The cost of international connectivity, its scenarios and defaults: the page “The cost "
-                "model” (docs/cost-model.md). Its inputs are the newest loaded data."
+                "The cost of international connectivity, its scenarios and defaults: the platform's cost model "
+                "(/cost-model). Its inputs are the newest loaded data."
             )
         ),
     )
