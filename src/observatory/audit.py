@@ -18,7 +18,11 @@ class AuditEntry(Base):
     """Who changed what, when, with the record before and after."""
 
     __tablename__ = "audit_entry"
-    __table_args__ = (Index("ix_audit_entry_entity", "entity", "entity_key"),)
+    # (entity, id): the newest change of one kind of record is one index lookup (what cached pages check).
+    __table_args__ = (
+        Index("ix_audit_entry_entity", "entity", "entity_key"),
+        Index("ix_audit_entry_latest", "entity", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

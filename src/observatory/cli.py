@@ -126,7 +126,7 @@ def serve(
 @app.command()
 def status() -> None:
     """What the registry holds: pledges by review state."""
-    with transaction() as session:
+    with transaction(writes=False) as session:
         counts = pledges_service.count_by_review_state(session)
     for state, n in counts.items():
         out.print(f"{state}: {n}")

@@ -49,7 +49,7 @@ def activities_export(
     if format not in ("csv", "xlsx"):
         err.print("[red]error:[/red] --format must be csv or xlsx")
         raise typer.Exit(2)
-    with transaction() as session:
+    with transaction(writes=False) as session:
         records = service.list_activities(session)
     if format == "csv":
         out_path.write_text(files.csv_text(records), encoding="utf-8")
@@ -63,7 +63,7 @@ def activities_list(
     year: Annotated[int | None, typer.Option(help="Only activities whose period includes this year.")] = None,
 ) -> None:
     """List the activities: reference, organisation, date, title, and whether checked."""
-    with transaction() as session:
+    with transaction(writes=False) as session:
         records = service.list_activities(session, service.ActivityFilter(year=[year] if year else []))
     for r in records:
         mark = "checked" if r.checked else "to check"

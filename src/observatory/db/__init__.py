@@ -43,6 +43,12 @@ def utcnow() -> dt.datetime:
 
 DEFAULT_BUSY_SECONDS = 5.0
 
+# The execution option of a transaction that will write. On SQLite it begins with the write lock (BEGIN
+# IMMEDIATE, waiting up to the busy timeout for another writer to finish), so its reads and writes see one
+# state and it cannot fail later because another writer committed in between; a transaction without it
+# begins as a reader (BEGIN), whose reads all see one snapshot. PostgreSQL ignores it.
+WRITES = "observatory_writes"
+
 
 def make_engine(url: str, busy_seconds: float = DEFAULT_BUSY_SECONDS) -> Engine:
     """An engine for ``url``; SQLite gets WAL, foreign keys and a busy timeout on every connection.
@@ -58,12 +64,21 @@ def make_engine(url: str, busy_seconds: float = DEFAULT_BUSY_SECONDS) -> Engine:
 
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_connection: Any, _record: Any) -> None:
+            # The driver's own transaction handling is off (it would begin only at the first INSERT or UPDATE,
+            # so the reads before it are not in the transaction, and a savepoint opened first would commit
+            # on release): every transaction is begun by _begin below, at its first statement.
+            dbapi_connection.isolation_level = None
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA cache_size=-131072")  # 128 MiB: large imports stay in memory until commit
             cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _begin(connection: Connection) -> None:
+            writes = connection.get_execution_options().get(WRITES, False)
+            connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
 
         return engine
     if url.startswith("postgresql"):
@@ -98,9 +113,17 @@ def default_engine() -> Engine:
 
 
 @contextmanager
-def transaction(engine: Engine | None = None) -> Iterator[Session]:
-    """A session whose work is committed on success and rolled back on any exception."""
-    factory = sessionmaker(engine or default_engine(), expire_on_commit=False)
+def transaction(engine: Engine | None = None, writes: bool = True) -> Iterator[Session]:
+    """A session whose work is committed on success and rolled back on any exception.
+
+    ``writes=False`` for a transaction that only reads (a page, an answer of the API): it takes no write
+    lock, and every read in it sees the same snapshot (SQLite's deferred transaction; PostgreSQL's
+    REPEATABLE READ, which never fails a transaction that only reads)."""
+    bind = engine or default_engine()
+    options: dict[str, Any] = {WRITES: writes}
+    if not writes and bind.dialect.name == "postgresql":
+        options["isolation_level"] = "REPEATABLE READ"
+    factory = sessionmaker(bind.execution_options(**options), expire_on_commit=False)
     with factory() as session, session.begin():
         yield session
 

@@ -105,7 +105,7 @@ def list_editions(
     format: Format = "table",
 ) -> None:
     """The loaded editions, newest first."""
-    with _errors(), transaction() as session:
+    with _errors(), transaction(writes=False) as session:
         rows = [{**e, "indicators": ", ".join(e["indicators"])} for e in editions(session, indicator)]
     emit(rows if format == "json" else pl.DataFrame(rows, infer_schema_length=None), format)
 
@@ -119,7 +119,7 @@ def show(
     format: Format = "table",
 ) -> None:
     """Observations of an indicator with their source and edition."""
-    with _errors(), transaction() as session:
+    with _errors(), transaction(writes=False) as session:
         areas = _codes(area)
         emit(observations(session, indicator, areas, year, edition), format)
 
@@ -134,7 +134,7 @@ def compare(
     format: Format = "table",
 ) -> None:
     """Two editions side by side: what was restated, added or dropped."""
-    with _errors(), transaction() as session:
+    with _errors(), transaction(writes=False) as session:
         frame = compare_editions(session, indicator, old, new, _codes(area))
     if changed_only:
         frame = frame.filter(pl.col("change").is_null() | (pl.col("change").abs() > 1e-9))
@@ -149,7 +149,7 @@ def people_offline(
     format: Format = "table",
 ) -> None:
     """People offline: population × (1 − Internet use), imputed where missing, with the observed share."""
-    with _errors(), transaction() as session:
+    with _errors(), transaction(writes=False) as session:
         code = service.area(area)
         c = service.connectivity(session, edition)
         if year is not None:
@@ -168,7 +168,7 @@ def scores(
     format: Format = "table",
 ) -> None:
     """Distance to each connectivity target and ITU's band (limited, satisfactory, advanced, met)."""
-    with _errors(), transaction() as session:
+    with _errors(), transaction(writes=False) as session:
         emit(service.of_areas(service.connectivity(session).scores, _codes(area)), format)
 
 
@@ -178,7 +178,7 @@ def projections(
     format: Format = "table",
 ) -> None:
     """The year each country would reach 95 % Internet use at its recent pace, with the range."""
-    with _errors(), transaction() as session:
+    with _errors(), transaction(writes=False) as session:
         emit(service.of_areas(service.connectivity(session).projections, _codes(area)), format)
 
 
@@ -190,6 +190,6 @@ def need(
     format: Format = "table",
 ) -> None:
     """People offline against USD pledged: the most underserved first."""
-    with _errors(), transaction() as session:
+    with _errors(), transaction(writes=False) as session:
         result = service.need_and_pledges(session, service.connectivity(session), year)
     emit(result["groups"] if groups else result["countries"].head(top), format)

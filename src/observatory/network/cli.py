@@ -139,7 +139,7 @@ def export(
         err.print("[red]error:[/red] --format must be csv or json")
         raise typer.Exit(2)
     columns = service.EXPORT_COLUMNS
-    with transaction() as session:
+    with transaction(writes=False) as session:
         rows = service.export_rows(session)
     fh = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
     try:

@@ -84,7 +84,7 @@ def pledges_export(
     if format not in ("csv", "json"):
         err.print("[red]error:[/red] --format must be csv or json")
         raise typer.Exit(2)
-    with transaction() as session:
+    with transaction(writes=False) as session:
         pledges = iter_pledges(session, PledgeFilter())
         fh = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
         try:
@@ -129,7 +129,7 @@ def pledges_summary(
         status=status or [],
         year=year or [],
     )
-    with transaction() as session:
+    with transaction(writes=False) as session:
         body = summary(session, by, f)
     if format == "json":
         sys.stdout.write(json.dumps(body, ensure_ascii=False, indent=1) + "\n")

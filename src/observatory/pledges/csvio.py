@@ -20,7 +20,7 @@ import logging
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import suppress
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -372,6 +372,17 @@ def check_file(
             dry_run.rollback()
 
 
+@contextmanager
+def _in_transaction(engine: Engine | None, session: Session | None) -> Iterator[Session]:
+    """A transaction of its own, or a savepoint of ``session``: either way all or nothing."""
+    if session is None:
+        with transaction(engine) as own:
+            yield own
+    else:
+        with session.begin_nested():
+            yield session
+
+
 def import_file(
     engine: Engine | None,
     path: Path,
@@ -381,13 +392,15 @@ def import_file(
     review_state: str = "published",
     progress: Callable[[int], None] | None = None,
     rejected_to: IO[str] | None = None,
+    session: Session | None = None,
 ) -> ImportResult:
-    """Import a pledge file and commit it, in a transaction of its own (see ``import_pledges``); the log
-    records what was imported, or that the file was refused (``ImportRejected``: nothing was changed)."""
+    """Import a pledge file and commit it, in a transaction of its own, or in a savepoint of ``session`` (a
+    request's) when given (see ``import_pledges``); the log records what was imported, or that the file was
+    refused (``ImportRejected``: nothing was changed)."""
     try:
-        with transaction(engine) as session:
+        with _in_transaction(engine, session) as writing:
             result = import_pledges(
-                session, path, actor, skip_invalid=skip_invalid, review_state=review_state, progress=progress,
+                writing, path, actor, skip_invalid=skip_invalid, review_state=review_state, progress=progress,
                 rejected_to=rejected_to,
             )  # fmt: skip
     except ImportRejected as exc:

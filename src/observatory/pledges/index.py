@@ -15,29 +15,33 @@ from __future__ import annotations
 import datetime as dt
 import re
 import threading
-from collections.abc import Iterable
-from dataclasses import dataclass
+import time
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select, text, true
 from sqlalchemy.orm import Session
 
 from observatory import reference
 from observatory.pledges.models import (
     Organisation,
     Pledge,
+    PledgeChange,
     PledgeCountry,
     PledgeFocusArea,
     PledgePartner,
     PledgePillar,
     ProgressReport,
 )
-from observatory.pledges.service import DAYS_PER_MONTH, current_revision
+from observatory.pledges.service import CHANGES_KEPT, DAYS_PER_MONTH, current_revision
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
+ObjectArray = npt.NDArray[np.object_]
 
 SORTS = ("announced_on", "value_usd", "reference", "title", "updated_at")
 HEALTH = ("green", "amber", "red", "not_due")
@@ -108,7 +112,20 @@ class PledgeIndex:
     # and for each country group whether the target was in it on the pledge's announcement date.
     country_region: IntArray
     country_in_group: dict[str, BoolArray]
-    sort_keys: dict[str, FloatArray]  # NaN sorts last
+    sort_keys: dict[str, FloatArray]  # announced_on, value_usd, updated_at; NaN sorts last
+    texts: dict[str, ObjectArray]  # reference, title (case-folded): ranked when a list is sorted by them
+    _ranks: dict[str, FloatArray] = field(default_factory=dict, repr=False, compare=False)
+    made_at: float = field(default_factory=time.monotonic, compare=False)  # when this index was made
+
+    def sort_key(self, name: str) -> FloatArray:
+        """The values ``name`` sorts by: a number, or the rank of a text among every pledge's (worked out
+        the first time a list is sorted by it, then kept with this index)."""
+        if name in self.sort_keys:
+            return self.sort_keys[name]
+        rank = self._ranks.get(name)
+        if rank is None:
+            rank = self._ranks[name] = _rank(self.texts[name])
+        return rank
 
     @property
     def size(self) -> int:
@@ -151,15 +168,28 @@ def _grouped(pledge: IntArray, group: IntArray, keys: list[str], weight: FloatAr
     return Links(unique // len(keys), unique % len(keys), share, keys)
 
 
-def _rank(values: list[str]) -> FloatArray:
+def _rank(values: ObjectArray) -> FloatArray:
     order = sorted(range(len(values)), key=lambda i: values[i])
     rank = np.empty(len(values), dtype=np.float64)
     rank[order] = np.arange(len(values), dtype=np.float64)
     return rank
 
 
-def _build(session: Session, revision: int) -> PledgeIndex:
+def _texts(values: list[str]) -> ObjectArray:
+    array = np.empty(len(values), dtype=object)
+    array[:] = values
+    return array
+
+
+def _build(session: Session, revision: int, only: Collection[int] | None = None) -> PledgeIndex:
+    """The index of every pledge, or of the pledges ``only`` names (what :func:`_merge` puts into an index)."""
     db = session.connection()  # plain rows: no ORM bookkeeping for a few hundred thousand of them
+    chosen = sorted(only) if only is not None else None
+
+    def of(column: Any) -> Any:
+        """The condition keeping the rows of the chosen pledges (all of them when none are chosen)."""
+        return true() if chosen is None else column.in_(chosen)
+
     rows = db.execute(
         select(
             Pledge.id,
@@ -179,6 +209,7 @@ def _build(session: Session, revision: int) -> PledgeIndex:
             Pledge.event,
         )
         .join(Organisation, Organisation.id == Pledge.pledger_id)
+        .where(of(Pledge.id))
         .order_by(Pledge.id)
     ).all()
     n = len(rows)
@@ -196,9 +227,9 @@ def _build(session: Session, revision: int) -> PledgeIndex:
         [(r[7] or (dt.date(r[12], 1, 1) if r[12] else r[13].date())).toordinal() for r in rows], dtype=np.float64
     )
     last_report = np.full(n, np.nan)
-    reports = db.execute(select(ProgressReport.pledge_id, func.max(ProgressReport.filed_on)).group_by(
-        ProgressReport.pledge_id
-    )).all()  # fmt: skip
+    reports = db.execute(select(ProgressReport.pledge_id, func.max(ProgressReport.filed_on)).where(
+        of(ProgressReport.pledge_id)
+    ).group_by(ProgressReport.pledge_id)).all()  # fmt: skip
     reports = [r for r in reports if r[0] in position]  # of the pledges read above (see ``position``)
     if reports:
         last_report[np.searchsorted(ids, [p for p, _ in reports])] = [d.toordinal() for _, d in reports]
@@ -209,7 +240,7 @@ def _build(session: Session, revision: int) -> PledgeIndex:
             func.coalesce(func.sum(ProgressReport.usd_committed), 0.0),
             func.coalesce(func.sum(ProgressReport.usd_disbursed), 0.0),
         )
-        .where(ProgressReport.review_state == "published")
+        .where(ProgressReport.review_state == "published", of(ProgressReport.pledge_id))
         .group_by(ProgressReport.pledge_id)
     ).all()
     money = [r for r in money if r[0] in position]
@@ -221,7 +252,8 @@ def _build(session: Session, revision: int) -> PledgeIndex:
 
     def pairs(table: type[PledgeFocusArea | PledgePillar | PledgeCountry]) -> tuple[IntArray, list[str]]:
         column = {PledgeFocusArea: "focus_area", PledgePillar: "pillar", PledgeCountry: "country"}[table]
-        links = [r for r in db.execute(select(table.pledge_id, getattr(table, column))) if r[0] in position]
+        read = select(table.pledge_id, getattr(table, column)).where(of(table.pledge_id))
+        links = [r for r in db.execute(read) if r[0] in position]
         pledge = np.searchsorted(ids, np.fromiter((p for p, _ in links), np.int64, len(links)))
         return pledge.astype(np.int64), [str(k) for _, k in links]
 
@@ -257,7 +289,8 @@ def _build(session: Session, revision: int) -> PledgeIndex:
 
     # What each pledge names: beneficiary groups and SDGs (read as the driver gives them: JSON text on SQLite).
     tagged: dict[str, tuple[list[int], list[str]]] = {"beneficiary_group": ([], []), "sdg": ([], [])}
-    for pledge_id, beneficiaries, goals in db.execute(select(Pledge.id, Pledge.beneficiary_groups, Pledge.sdgs)):
+    tags = select(Pledge.id, Pledge.beneficiary_groups, Pledge.sdgs).where(of(Pledge.id))
+    for pledge_id, beneficiaries, goals in db.execute(tags):
         spot = position.get(pledge_id)
         if spot is None:
             continue
@@ -269,9 +302,8 @@ def _build(session: Session, revision: int) -> PledgeIndex:
         tag_pledge = np.array(spots, dtype=np.int64)
         many[name] = _links(tag_pledge, tag_keys, np.zeros(len(tag_pledge), dtype=np.float64))
 
-    partners = [
-        r for r in db.execute(select(PledgePartner.pledge_id, PledgePartner.organisation_id)) if r[0] in position
-    ]
+    partnered = select(PledgePartner.pledge_id, PledgePartner.organisation_id).where(of(PledgePartner.pledge_id))
+    partners = [r for r in db.execute(partnered) if r[0] in position]
     org_pledge = np.concatenate([np.arange(n), np.searchsorted(ids, [p for p, _ in partners]).astype(np.int64)])
     org_keys = [str(r[3]) for r in rows] + [str(o) for _, o in partners]
     many["organisation"] = _grouped(org_pledge, *_codes(org_keys), np.zeros(len(org_keys), dtype=np.float64))
@@ -300,10 +332,9 @@ def _build(session: Session, revision: int) -> PledgeIndex:
         sort_keys={
             "announced_on": announced,
             "value_usd": value,
-            "reference": _rank([r[9] for r in rows]),
-            "title": _rank([r[10].casefold() for r in rows]),
             "updated_at": np.array([r[11].timestamp() for r in rows], dtype=np.float64),
         },
+        texts={"reference": _texts([r[9] for r in rows]), "title": _texts([r[10].casefold() for r in rows])},
     )
 
 
@@ -313,20 +344,128 @@ def _codes(values: list[str]) -> tuple[IntArray, list[str]]:
     return np.fromiter((index[v] for v in values), np.int64, len(values)), keys
 
 
+def _remap(keys: list[str], into: list[str]) -> IntArray:
+    """For each of ``keys``, its position in ``into`` (which holds them all)."""
+    where = {k: i for i, k in enumerate(into)}
+    return np.fromiter((where[k] for k in keys), np.int64, len(keys))
+
+
+def _merge(base: PledgeIndex, part: PledgeIndex, changed: Collection[int]) -> PledgeIndex:
+    """``base`` with the pledges ``changed`` replaced by what ``part`` holds of them (a pledge in ``changed``
+    but not in ``part`` was deleted): the index a full build at ``part``'s revision gives, up to the order of
+    the links of a pledge."""
+    keep = ~np.isin(base.ids, np.fromiter(changed, np.int64, len(changed)))
+    ids = np.concatenate([base.ids[keep], part.ids])
+    order = np.argsort(ids, kind="stable")
+    new_place = np.empty(len(ids), dtype=np.int64)
+    new_place[order] = np.arange(len(ids), dtype=np.int64)
+    kept = int(keep.sum())
+    base_place = np.full(base.size, -1, dtype=np.int64)
+    base_place[keep] = new_place[:kept]
+    part_place = new_place[kept:]
+
+    def column(a: Any, b: Any) -> Any:
+        return np.concatenate([a[keep], b])[order]
+
+    def single(a: Single, b: Single) -> Single:
+        keys = sorted(set(a.keys) | set(b.keys))
+        code = np.concatenate([_remap(a.keys, keys)[a.code[keep]], _remap(b.keys, keys)[b.code]])
+        return Single(code[order], keys)
+
+    def links(a: Links, b: Links) -> tuple[Links, BoolArray]:
+        keys = sorted(set(a.keys) | set(b.keys))
+        stays = keep[a.pledge]
+        merged = Links(
+            np.concatenate([base_place[a.pledge[stays]], part_place[b.pledge]]),
+            np.concatenate([_remap(a.keys, keys)[a.key[stays]], _remap(b.keys, keys)[b.key]]),
+            np.concatenate([a.share[stays], b.share]),
+            keys,
+        )
+        return merged, stays
+
+    many: dict[str, Links] = {}
+    country_stays = np.zeros(0, dtype=np.bool_)
+    for name, a in base.many.items():
+        many[name], stays = links(a, part.many[name])
+        if name == "country":
+            country_stays = stays
+    return PledgeIndex(
+        revision=part.revision,
+        ids=ids[order],
+        value=column(base.value, part.value),
+        committed=column(base.committed, part.committed),
+        disbursed=column(base.disbursed, part.disbursed),
+        reported=column(base.reported, part.reported),
+        unconverted=column(base.unconverted, part.unconverted),
+        due_from=column(base.due_from, part.due_from),
+        last_report=column(base.last_report, part.last_report),
+        single={name: single(a, part.single[name]) for name, a in base.single.items()},
+        many=many,
+        # Region keys and country groups are the reference's, the same in both.
+        country_region=np.concatenate([base.country_region[country_stays], part.country_region]),
+        country_in_group={
+            g: np.concatenate([f[country_stays], part.country_in_group[g]]) for g, f in base.country_in_group.items()
+        },
+        sort_keys={name: column(a, part.sort_keys[name]) for name, a in base.sort_keys.items()},
+        texts={name: column(a, part.texts[name]) for name, a in base.texts.items()},
+    )
+
+
+# An index is brought up to date from the pledges changed since it was built, unless they are this many or
+# more (an import): then it is built again.
+MERGE_AT_MOST = 5_000
+# A reader whose snapshot is a few revisions older than an index made in the last seconds uses that index (it
+# began just before writes another request has read already); otherwise an index newer than the database
+# is not believed (the database was restored) and the index is built again.
+BEHIND_AT_MOST = 100
+BEHIND_SECONDS = 30.0
+
 _cache: dict[str, PledgeIndex] = {}
 _lock = threading.Lock()
 
 
+def _changed_since(session: Session, built: int, revision: int) -> set[int] | None:
+    """The pledges changed after revision ``built`` up to ``revision``; None when that is not known (a change
+    too wide to list, or revisions whose changes are forgotten already) or too many to merge."""
+    if built < revision - CHANGES_KEPT:
+        return None
+    rows = session.execute(
+        select(PledgeChange.revision, PledgeChange.pledge_id).where(
+            PledgeChange.revision > built, PledgeChange.revision <= revision
+        )
+    ).all()
+    changed = {p for _, p in rows}
+    if len({r for r, _ in rows}) != revision - built or None in changed or len(changed) >= MERGE_AT_MOST:
+        return None
+    return {int(p) for p in changed if p is not None}
+
+
+def _usable(index: PledgeIndex, revision: int) -> bool:
+    """Whether ``index`` serves a reader of the registry at ``revision``."""
+    if index.revision == revision:
+        return True
+    recent = time.monotonic() - index.made_at < BEHIND_SECONDS
+    return recent and revision < index.revision <= revision + BEHIND_AT_MOST
+
+
 def pledge_index(session: Session) -> PledgeIndex:
-    """The index of the session's database, rebuilt if the registry changed since it was built."""
+    """The index of the session's database at the registry's revision: the pledges changed since the cached
+    index was built are read again and put in it; the whole index is built when that is not possible."""
     revision = current_revision(session)
     key = session.get_bind().engine.url.render_as_string(hide_password=False)
     cached = _cache.get(key)
-    if cached is None or cached.revision != revision:
-        with _lock:
-            cached = _cache.get(key)
-            if cached is None or cached.revision != revision:
-                cached = _cache[key] = _build(session, revision)
+    if cached is not None and _usable(cached, revision):
+        return cached
+    with _lock:
+        cached = _cache.get(key)
+        if cached is not None and _usable(cached, revision):
+            return cached
+        changed = _changed_since(session, cached.revision, revision) if cached and cached.revision < revision else None
+        if cached is not None and changed is not None:
+            cached = _merge(cached, _build(session, revision, changed), changed)
+        else:
+            cached = _build(session, revision)
+        _cache[key] = cached
     return cached
 
 
@@ -358,7 +497,7 @@ def order(index: PledgeIndex, mask: BoolArray, sort: str) -> IntArray:
     if key not in SORTS:
         raise ValueError(f"unknown sort {sort!r} (one of {', '.join(SORTS)})")
     selected = np.flatnonzero(mask)
-    values = index.sort_keys[key][selected]
+    values = index.sort_key(key)[selected]
     missing = np.isnan(values)
     values = np.where(missing, 0.0, values)
     if sort.startswith("-"):

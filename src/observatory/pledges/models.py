@@ -237,3 +237,14 @@ class RegistryRevision(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     revision: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class PledgeChange(Base):
+    """Which pledges a registry revision changed: the pledge index reads again only those. A revision
+    that changed too many to list (an import, a merge) has one row without a pledge: read everything."""
+
+    __tablename__ = "pledge_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    revision: Mapped[int] = mapped_column(Integer, index=True)
+    pledge_id: Mapped[int | None] = mapped_column(Integer)  # no foreign key: a deleted pledge's change is kept

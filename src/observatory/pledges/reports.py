@@ -258,7 +258,7 @@ def file_report(session: Session, ref: str, data: ProgressReportIn, actor: str) 
     session.add(report)
     session.flush()
     audit.record(session, actor, "report", "progress_report", f"{ref}/{data.year}", None, report_dict(report))
-    bump_revision(session)
+    bump_revision(session, [pledge.id])
     return report
 
 
@@ -280,7 +280,7 @@ def correct_report(session: Session, ref: str, year: int, data: ProgressReportIn
         return report  # nothing changed: no new version
     session.flush()
     audit.record(session, actor, "update", "progress_report", key, before, report_dict(report))
-    bump_revision(session)
+    bump_revision(session, [pledge.id])
     return report
 
 
@@ -321,7 +321,7 @@ def publish_report(session: Session, ref: str, year: int, version: int, actor: s
     audit.record(session, actor, "publish", "progress_report", key, before, report_dict(report))
     if pledge_dict(pledge) != pledge_before:
         audit.record(session, actor, "update", "pledge", ref, pledge_before, pledge_dict(pledge))
-    bump_revision(session)
+    bump_revision(session, [pledge.id])
     return report
 
 
@@ -340,7 +340,7 @@ def return_report(session: Session, ref: str, year: int, version: int, note: str
     report.review_note = note.strip()
     session.flush()
     audit.record(session, actor, "return", "progress_report", key, before, report_dict(report))
-    bump_revision(session)
+    bump_revision(session, [report.pledge_id])
     return report
 
 
@@ -368,7 +368,7 @@ def add_deliverable(session: Session, ref: str, data: DeliverableIn, actor: str)
     session.refresh(pledge, ["deliverables"])
     key = _deliverable_key(ref, deliverable.id)
     audit.record(session, actor, "create", "deliverable", key, None, deliverable_dict(deliverable))
-    bump_revision(session)
+    bump_revision(session, [pledge.id])
     return deliverable
 
 
@@ -384,7 +384,7 @@ def update_deliverable(session: Session, ref: str, deliverable_id: int, data: De
     d.updated_at = utcnow()
     session.flush()
     audit.record(session, actor, "update", "deliverable", key, before, deliverable_dict(d))
-    bump_revision(session)
+    bump_revision(session, [d.pledge_id])
     return d
 
 
@@ -398,7 +398,7 @@ def remove_deliverable(session: Session, ref: str, deliverable_id: int, version:
     pledge.deliverables.remove(d)
     session.flush()
     audit.record(session, actor, "delete", "deliverable", key, before, None)
-    bump_revision(session)
+    bump_revision(session, [pledge.id])
 
 
 # ---------------------------------------------------------------- reminders

@@ -199,7 +199,7 @@ def taxonomy_pillars(values: list[str], info: ValidationInfo) -> list[str]:
             en, fr = reference.focus_areas()[pillar.focus_area]
             ctx = {"pillar": code, "pillar_en": pillar.name_en, "pillar_fr": pillar.name_fr,
                    "focus_area": pillar.focus_area, "focus_area_en": en, "focus_area_fr": fr}  # fmt: skip
-            template = "pillar {pillar!r} belongs to focus area {focus_area!r}, not listed"
+            template = "pillar '{pillar}' belongs to focus area '{focus_area}', not listed"
             raise PydanticCustomError("pillar_outside_focus_area", template, ctx)
     return codes
 

@@ -16,7 +16,7 @@ from functools import lru_cache
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import Select, String, cast, delete, func, or_, select, update
+from sqlalchemy import Select, String, cast, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -30,6 +30,7 @@ from observatory.i18n.validation import clean, error_message, names_field
 from observatory.pledges.models import (
     Organisation,
     Pledge,
+    PledgeChange,
     PledgeCountry,
     PledgeFocusArea,
     PledgePartner,
@@ -62,9 +63,27 @@ def name_key(name: str) -> str:
     return " ".join(name.casefold().split())
 
 
-def bump_revision(session: Session) -> None:
-    """Mark the registry as changed, so that what was worked out from it (the pledge index) is done again."""
-    session.execute(update(RegistryRevision).values(revision=RegistryRevision.revision + 1))
+# Changes kept for the pledge index: an index older than this many revisions is built again from scratch.
+CHANGES_KEPT = 10_000
+
+
+def bump_revision(session: Session, pledges: Collection[int] | None = None) -> int:
+    """Mark the registry as changed, so that what was worked out from it (the pledge index, cached pages) is
+    done again, and say which pledges changed (their ids; None for a change too wide to list, such as an
+    import or a merge): the pledge index then reads again only those. Returns the new revision."""
+    revision = int(
+        session.execute(
+            update(RegistryRevision).values(revision=RegistryRevision.revision + 1).returning(RegistryRevision.revision)
+        ).scalar_one()
+    )
+    # Every revision has at least one row, so the index can tell a revision it knows nothing of (one
+    # bumped by hand, or forgotten) from one that changed no pledge; None: read every pledge again.
+    listed = sorted(set(pledges)) if pledges is not None else []
+    rows = [{"revision": revision, "pledge_id": p} for p in listed] or [{"revision": revision, "pledge_id": None}]
+    session.execute(insert(PledgeChange), rows)
+    if revision % 1_000 == 0:  # now and then, forget what no index can still need
+        session.execute(delete(PledgeChange).where(PledgeChange.revision <= revision - CHANGES_KEPT))
+    return revision
 
 
 def current_revision(session: Session) -> int:
@@ -291,7 +310,9 @@ def update_organisation(
     if renamed:
         _renamed(session, org)
     audit.record(session, actor, "update", "organisation", str(org.id), before, after)
-    bump_revision(session)
+    pledged = select(Pledge.id).where(Pledge.pledger_id == org.id)
+    partnered = select(PledgePartner.pledge_id).where(PledgePartner.organisation_id == org.id)
+    bump_revision(session, set(session.scalars(pledged)) | set(session.scalars(partnered)))
     return org
 
 
@@ -624,7 +645,7 @@ def create_pledge(session: Session, data: PledgeIn, actor: str) -> Pledge:
             ref = next_reference(session, pledge_year(data.announced_on))
             pledge.reference = ref
     audit.record(session, actor, "create", "pledge", ref, None, pledge_dict(pledge))
-    bump_revision(session)
+    bump_revision(session, [pledge.id])
     return pledge
 
 
@@ -666,7 +687,7 @@ def update_pledge(session: Session, ref: str, version: int, changes: dict[str, A
     session.flush()
     after["version"] = pledge.version
     audit.record(session, actor, "update", "pledge", ref, before, after)
-    bump_revision(session)
+    bump_revision(session, [pledge.id])
     return pledge
 
 

@@ -50,7 +50,7 @@ def export_cases(
 ) -> None:
     """Export every case (every review state and column, the contact too) to a CSV or XLSX file that imports
     back unchanged."""
-    with transaction() as session:
+    with transaction(writes=False) as session:
         n = files.export_file(session, out_path)
     out.print(f"{n} case(s) written to {out_path}")
 

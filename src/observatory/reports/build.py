@@ -91,7 +91,7 @@ def run(engine: Engine, build_id: int, home: Path, *, base_url: str = "") -> Non
             b = service.get_build(s, build_id)
             kind, year, language, format, as_of = b.kind, b.year, b.language, b.format, b.as_of
         step(10, "counting the registry and the data", state="running")
-        with transaction(engine) as s:
+        with transaction(engine, writes=False) as s:
             report = make(s, kind, year, language, as_of)
         step(60, "drawing the PDF" if format == "pdf" else "drawing the page")
         written = write(report, format, folder / file_name(report, format), base_url=base_url)

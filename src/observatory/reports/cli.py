@@ -49,7 +49,7 @@ def _report(
 ) -> None:
     started = time.perf_counter()
     try:
-        with transaction() as session:
+        with transaction(writes=False) as session:
             report = build.make(session, kind.value, year, lang.value, as_of.date() if as_of else None)
         target = out or Path(build.file_name(report, format.value))
         written = build.write(report, format.value, target, base_url=load_settings().base_url)

@@ -230,7 +230,7 @@ def transit_command(
 
     --format json with --country prints exactly the body of GET /api/v1/areas/{country}/transit."""
     code = _country(country)
-    with transaction(default_engine()) as session:
+    with transaction(default_engine(), writes=False) as session:
         inputs = service.load_inputs(session)
         if inputs.links.height == 0 and code is None:
             _no_data()
@@ -292,7 +292,7 @@ def cti_command(
     except SourceError as e:
         err.print(f"[red]error:[/red] {e}")
         raise typer.Exit(1) from e
-    with transaction(default_engine()) as session:
+    with transaction(default_engine(), writes=False) as session:
         inputs = service.load_inputs(session)
     if inputs.links.height == 0:
         _no_data()

@@ -30,11 +30,15 @@ from observatory.reference import Area, resolve_area
 from observatory.web.openapi import NUL, bearer, nul_issue, nul_paths
 from observatory.web.render import CSRF_COOKIE, LANGUAGE_COOKIE, SESSION_COOKIE, Web
 
+# Requests that only read (RFC 9110's safe methods): their transaction takes no write lock.
+READS = frozenset({"GET", "HEAD", "OPTIONS"})
+
 
 def get_session(request: Request) -> Iterator[Session]:
     """The request's transaction, committed before the response is sent (``scope="function"``), so a
-    write that fails at commit is answered as an error, never as a success."""
-    with transaction(request.app.state.engine) as session:
+    write that fails at commit is answered as an error, never as a success. A page or an answer that only
+    reads sees one snapshot of the database from its first read to its last."""
+    with transaction(request.app.state.engine, writes=request.method not in READS) as session:
         yield session
 
 
@@ -67,9 +71,7 @@ def web_context(request: Request, session: SessionDep) -> Web:
     language = negotiate(requested, request.cookies.get(LANGUAGE_COOKIE), request.headers.get("accept-language"))
     anonymous_csrf = request.cookies.get(CSRF_COOKIE) or ""
     csrf = found[1].csrf_token if found else anonymous_csrf or new_csrf_token()
-    web = Web(request, session, principal, user, language, csrf)
-    if not found and not anonymous_csrf:
-        web.cookies[CSRF_COOKIE] = csrf
+    web = Web(request, session, principal, user, language, csrf, csrf_cookie_missing=not found and not anonymous_csrf)
     if requested in LANGUAGES:
         web.cookies[LANGUAGE_COOKIE] = language
     if request.cookies.get(SESSION_COOKIE) and user is None:

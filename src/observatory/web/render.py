@@ -95,8 +95,18 @@ class Web:
     principal: Principal
     user: User | None
     language: str
-    csrf: str
+    csrf_token: str
     cookies: dict[str, str] = field(default_factory=dict)
+    # The anonymous browser has no CSRF cookie yet: the first form drawn for it sets one. A page without a
+    # form sets no cookie, so one copy of it can be served to every reader.
+    csrf_cookie_missing: bool = False
+
+    @property
+    def csrf(self) -> str:
+        """The token a form drawn on this page carries (see ``deps.expected_csrf``)."""
+        if self.csrf_cookie_missing:
+            self.cookies[CSRF_COOKIE] = self.csrf_token
+        return self.csrf_token
 
     @property
     def fmt(self) -> Formatter:

@@ -482,7 +482,8 @@ def import_commit(web: WebDep, form: FormDep) -> Response:
     if state not in IMPORT_STATES:
         return import_page(web, {"error": web.gettext("Choose one of the review states.")}, status=422)
     try:
-        result = import_file(_engine(web), paths[0], web.principal.name, skip_invalid=skip_invalid, review_state=state)
+        result = import_file(_engine(web), paths[0], web.principal.name, skip_invalid=skip_invalid, review_state=state,
+                             session=web.session)  # fmt: skip
     except ImportRejected as exc:
         data = {"stage": "refused", "upload": upload_id, "review_state": state,
                 **_outcome(None, exc.errors, exc.count, exc.lines)}  # fmt: skip
@@ -518,12 +519,12 @@ def export_page(web: WebDep) -> Response:
 
 def _csv_chunks(engine: Engine, f: PledgeFilter) -> Iterator[str]:
     """The export in the import format, a few hundred rows at a time, read in a transaction of its own."""
-    with transaction(engine) as session:
+    with transaction(engine, writes=False) as session:
         yield from csv_chunks(iter_pledges(session, f))
 
 
 def _json_chunks(engine: Engine, f: PledgeFilter) -> Iterator[str]:
-    with transaction(engine) as session:
+    with transaction(engine, writes=False) as session:
         yield "["
         for n, p in enumerate(iter_pledges(session, f)):
             record = {**service.public_pledge(p), **reports_service.pledge_detail(p, ANONYMOUS)}  # published reports
