@@ -34,6 +34,9 @@ from observatory.web.app import create_app
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 # The in-process test client asks for the host "testserver": the platform must answer to it in tests.
 os.environ["OBSERVATORY_ALLOWED_HOSTS"] = "testserver"
+# The tests read figures right after writing them: no kept page is served once what it shows changed (the
+# page cache's own tests and the workers' test set the production allowance, tests/web/test_page_cache.py).
+os.environ["OBSERVATORY_PAGE_STALE_SECONDS"] = "0"
 TOKEN = "test-token-0123456789"
 REGISTRY_TABLES = (
     "login_attempt",

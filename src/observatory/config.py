@@ -44,6 +44,12 @@ class Settings(BaseSettings):
     mail_from: str = Field(default="observatory@localhost", description="sender address of the platform's mail")
     max_upload_mb: float = Field(default=20.0, gt=0, description="largest spreadsheet upload accepted, in MB")
     upload_kept_hours: float = Field(default=24.0, gt=0, description="how long an upload not imported is kept")
+    page_cache_mb: float = Field(
+        default=64.0, ge=0, description="public pages and answers each worker keeps once drawn, in MB (0: none)"
+    )
+    page_stale_seconds: float = Field(
+        default=1.0, ge=0, description="how long a kept page may still be served after what it shows changed"
+    )
     max_input_mb: int | None = Field(
         default=None,
         gt=0,

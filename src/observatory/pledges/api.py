@@ -25,6 +25,7 @@ from observatory.errors import Conflict
 from observatory.pledges import reports, service
 from observatory.pledges.breakdowns import By, attributed_values, summary
 from observatory.pledges.csvio import csv_text
+from observatory.pledges.index import pledge_index
 from observatory.pledges.models import Organisation
 from observatory.pledges.overview import overview
 from observatory.pledges.query import PledgeFilter, SortKey, iter_pledges, list_pledges
@@ -58,6 +59,12 @@ from observatory.web.openapi import (
 )
 
 router = APIRouter(prefix="/api/v1")
+
+
+def warm_up(session: SessionDep) -> None:
+    """What a worker works out when it starts (see ``web.app.capability_warmups``): the pledge index, which
+    takes seconds for a large registry, before the first reader asks."""
+    pledge_index(session)
 
 
 Values = Annotated[list[str], Query()]

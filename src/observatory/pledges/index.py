@@ -354,6 +354,11 @@ def _merge(base: PledgeIndex, part: PledgeIndex, changed: Collection[int]) -> Pl
     """``base`` with the pledges ``changed`` replaced by what ``part`` holds of them (a pledge in ``changed``
     but not in ``part`` was deleted): the index a full build at ``part``'s revision gives, up to the order of
     the links of a pledge."""
+    at = np.searchsorted(base.ids, part.ids)
+    updated = (at < base.size) & (base.ids[np.minimum(at, max(base.size - 1, 0))] == part.ids) if base.size else at < 0
+    appended = not base.size or bool((part.ids[~updated] > base.ids[-1]).all())
+    if appended and int(updated.sum()) + int((~updated).sum()) == len(changed):
+        return _merge_in_place(base, part, at[updated], updated)
     keep = ~np.isin(base.ids, np.fromiter(changed, np.int64, len(changed)))
     ids = np.concatenate([base.ids[keep], part.ids])
     order = np.argsort(ids, kind="stable")
@@ -402,6 +407,70 @@ def _merge(base: PledgeIndex, part: PledgeIndex, changed: Collection[int]) -> Pl
         single={name: single(a, part.single[name]) for name, a in base.single.items()},
         many=many,
         # Region keys and country groups are the reference's, the same in both.
+        country_region=np.concatenate([base.country_region[country_stays], part.country_region]),
+        country_in_group={
+            g: np.concatenate([f[country_stays], part.country_in_group[g]]) for g, f in base.country_in_group.items()
+        },
+        sort_keys={name: column(a, part.sort_keys[name]) for name, a in base.sort_keys.items()},
+        texts={name: column(a, part.texts[name]) for name, a in base.texts.items()},
+    )
+
+
+def _merge_in_place(base: PledgeIndex, part: PledgeIndex, places: IntArray, updated: BoolArray) -> PledgeIndex:
+    """:func:`_merge` when no pledge was deleted and the new ones come after every other (the usual case):
+    each pledge keeps its place, the changed ones are written over and the new ones added at the end, so only
+    the few changed values are moved."""
+    new = ~updated
+    size = base.size
+    part_place = np.empty(part.size, dtype=np.int64)
+    part_place[updated] = places
+    part_place[new] = size + np.arange(int(new.sum()), dtype=np.int64)
+    touched = np.zeros(size, dtype=np.bool_)
+    touched[places] = True
+
+    def column(a: Any, b: Any) -> Any:
+        out = np.concatenate([a, b[new]])
+        out[places] = b[updated]
+        return out
+
+    def codes_into(a_keys: list[str], b_keys: list[str]) -> tuple[list[str], IntArray | None]:
+        """The keys of the merged dimension, and how ``a``'s codes change (None: they do not)."""
+        if set(b_keys) <= set(a_keys):
+            return a_keys, None
+        keys = sorted(set(a_keys) | set(b_keys))
+        return keys, _remap(a_keys, keys)
+
+    def single(a: Single, b: Single) -> Single:
+        keys, remap = codes_into(a.keys, b.keys)
+        code = column(a.code if remap is None else remap[a.code], _remap(b.keys, keys)[b.code])
+        return Single(code, keys)
+
+    many: dict[str, Links] = {}
+    stays_of: dict[str, BoolArray] = {}
+    for name, a in base.many.items():
+        b = part.many[name]
+        keys, remap = codes_into(a.keys, b.keys)
+        stays = ~touched[a.pledge]
+        stays_of[name] = stays
+        many[name] = Links(
+            np.concatenate([a.pledge[stays], part_place[b.pledge]]),
+            np.concatenate([(a.key if remap is None else remap[a.key])[stays], _remap(b.keys, keys)[b.key]]),
+            np.concatenate([a.share[stays], b.share]),
+            keys,
+        )
+    country_stays = stays_of["country"]
+    return PledgeIndex(
+        revision=part.revision,
+        ids=column(base.ids, part.ids),
+        value=column(base.value, part.value),
+        committed=column(base.committed, part.committed),
+        disbursed=column(base.disbursed, part.disbursed),
+        reported=column(base.reported, part.reported),
+        unconverted=column(base.unconverted, part.unconverted),
+        due_from=column(base.due_from, part.due_from),
+        last_report=column(base.last_report, part.last_report),
+        single={name: single(a, part.single[name]) for name, a in base.single.items()},
+        many=many,
         country_region=np.concatenate([base.country_region[country_stays], part.country_region]),
         country_in_group={
             g: np.concatenate([f[country_stays], part.country_in_group[g]]) for g, f in base.country_in_group.items()

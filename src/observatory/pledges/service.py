@@ -79,7 +79,8 @@ def bump_revision(session: Session, pledges: Collection[int] | None = None) -> i
     # Every revision has at least one row, so the index can tell a revision it knows nothing of (one
     # bumped by hand, or forgotten) from one that changed no pledge; None: read every pledge again.
     listed = sorted(set(pledges)) if pledges is not None else []
-    rows = [{"revision": revision, "pledge_id": p} for p in listed] or [{"revision": revision, "pledge_id": None}]
+    rows: list[dict[str, int | None]] = [{"revision": revision, "pledge_id": p} for p in listed]
+    rows = rows or [{"revision": revision, "pledge_id": None}]
     session.execute(insert(PledgeChange), rows)
     if revision % 1_000 == 0:  # now and then, forget what no index can still need
         session.execute(delete(PledgeChange).where(PledgeChange.revision <= revision - CHANGES_KEPT))

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable
+import threading
+import time
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
 
@@ -15,6 +18,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.types import Scope
@@ -23,9 +27,10 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from observatory import __version__
 from observatory.auth import Forbidden, Unauthenticated
 from observatory.config import Settings, load_settings
-from observatory.db import database_busy, engine_for
+from observatory.db import database_busy, engine_for, transaction
 from observatory.errors import Refused
 from observatory.i18n import LANGUAGES, Formatter, negotiate, translations
+from observatory.web.cache import PageCache, topics_by_route
 from observatory.web.charts import check_geometry
 from observatory.web.forms import api_errors
 from observatory.web.openapi import NO_NUL_PARAMETERS
@@ -38,8 +43,31 @@ UPLOAD_PATHS = ("/secretariat/import",)
 RETRY_AFTER_SECONDS = 5
 
 
+# What public pages are drawn from, each with the number that grows when it changes, all read in one statement
+# (each an index lookup): the registry's revision, the newest data load, the newest change of an activity, a
+# best-practice case or a report's texts, and the report builds done.
+REVISIONS = text(
+    "SELECT (SELECT revision FROM registry_revision),"
+    " (SELECT max(id) FROM source_load),"
+    " (SELECT max(id) FROM audit_entry WHERE entity = 'activity'),"
+    " (SELECT max(id) FROM audit_entry WHERE entity = 'best_practice'),"
+    " (SELECT max(id) FROM audit_entry WHERE entity = 'report_edition'),"
+    " (SELECT count(*) FROM report_build WHERE state = 'done')"
+)
+TOPICS = ("pledges", "data", "activities", "practices", "reports", "report_builds")
+PLEDGES, DATA, ACTIVITIES, PRACTICES = ("pledges", "data"), ("data",), ("activities",), ("practices", "pledges", "data")
+EVERYTHING = TOPICS
+PRIVATE: None = None  # signed-in work: never kept
+
+
 def capability_routers() -> list[APIRouter]:
-    """Every capability's routes, in the order they are matched: the JSON APIs, then the pages. This list is
+    """Every capability's routes, in the order they are matched: the JSON APIs, then the pages."""
+    return [router for router, _ in capability_routes()]
+
+
+def capability_routes() -> list[tuple[APIRouter, tuple[str, ...] | None]]:
+    """Every capability's routes, in the order they are matched, each with what its public pages are drawn
+    from (the topics of :data:`REVISIONS`; None: never kept, see :mod:`observatory.web.cache`). This list is
     the only place where the web framework meets the capabilities."""
     from observatory.accounts import pages as accounts_pages
     from observatory.activities import api as activities_api
@@ -62,32 +90,53 @@ def capability_routers() -> list[APIRouter]:
     from observatory.routing import pages as routing_pages
 
     return [
-        pledges_api.router,
-        areas_api.router,
-        indicators_api.router,
-        costmodel_api.router,
-        network_api.router,
-        routing_api.router,
-        activities_api.router,
-        practices_api.router,
-        reports_api.router,
-        indicators_pages.router,
-        costmodel_pages.router,
-        network_pages.router,
-        routing_pages.router,
-        activities_pages.router,
-        practices_pages.router,
-        reports_pages.router,
-        accounts_pages.router,
-        areas_pages.router,
-        explorer.router,
-        portal.router,
-        reports.router,
-        secretariat.router,
-        organisations.router,
-        accounts_pages.admin,
-        areas_api.moved,  # last: the old paths, redirected, never before a route that shares their shape
+        (pledges_api.router, PLEDGES),
+        (areas_api.router, PLEDGES),
+        (indicators_api.router, PLEDGES),
+        (costmodel_api.router, PLEDGES),
+        (network_api.router, DATA),
+        (routing_api.router, DATA),
+        (activities_api.router, ACTIVITIES),
+        (practices_api.router, PRACTICES),
+        (reports_api.router, PRIVATE),  # builds: for the secretariat
+        (indicators_pages.router, PLEDGES),
+        (costmodel_pages.router, PLEDGES),
+        (network_pages.router, DATA),
+        (routing_pages.router, DATA),
+        (activities_pages.router, ACTIVITIES),
+        (practices_pages.router, PRACTICES),
+        (reports_pages.router, EVERYTHING),
+        (accounts_pages.router, PRIVATE),
+        (areas_pages.router, PRACTICES),
+        (explorer.router, PRACTICES),  # a pledge's page lists the best-practice cases that link to it
+        (portal.router, PRIVATE),
+        (reports.router, PLEDGES),
+        (secretariat.router, PRIVATE),
+        (organisations.router, PLEDGES),
+        (accounts_pages.admin, PRIVATE),
+        (areas_api.moved, PRIVATE),  # last: the old paths, redirected, never before a route that shares their shape
     ]
+
+
+def capability_warmups() -> list[Callable[[Session], object]]:
+    """What each worker works out once when it starts, before a reader asks (the pledge index: seconds for a
+    large registry), so the first visitors do not wait for it."""
+    from observatory.pledges import api as pledges_api
+
+    return [pledges_api.warm_up]
+
+
+def _warm(engine: Engine) -> None:
+    """Run the warm-ups in a transaction that only reads; a failure is logged, never raised (the pages then
+    work it out themselves)."""
+    started = time.perf_counter()
+    for warm in capability_warmups():
+        try:
+            with transaction(engine, writes=False) as session:
+                warm(session)
+        except Exception:
+            log.exception("warm-up %s failed", getattr(warm, "__name__", warm))
+    log.info("worker %d warmed up in %.1f s", os.getpid(), time.perf_counter() - started)
 
 
 def _wants_json(request: Request) -> bool:
@@ -167,6 +216,24 @@ def _database_revision(engine: Engine) -> int:
     return int(revision or 0)
 
 
+def _revisions(engine: Engine) -> Callable[[Sequence[str]], dict[str, object]]:
+    """The function reading the current revision of every topic (see :data:`REVISIONS`)."""
+
+    def revisions(_topics: Sequence[str]) -> dict[str, object]:
+        with engine.connect() as connection:
+            row = connection.execute(REVISIONS).one()
+        return dict(zip(TOPICS, row, strict=True))
+
+    return revisions
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """At a worker's start: the warm-ups, in a thread of their own (the worker answers meanwhile)."""
+    threading.Thread(target=_warm, args=(app.state.engine,), name="warm-up", daemon=True).start()
+    yield
+
+
 def factory() -> FastAPI:
     """The application built from the settings of the environment: what each ``observatory serve`` worker runs."""
     return create_app(load_settings())
@@ -186,12 +253,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
         default_response_class=FiniteJSONResponse,
         dependencies=[NO_NUL_PARAMETERS],  # on every route, pages included
+        lifespan=_lifespan,
     )
     app.state.settings = settings
     app.state.engine = engine_for(settings.database_url, settings.db_busy_seconds)
     # The last added is the outermost: proxy headers, request id, security headers (on every answer, refusals
     # included), the Host check, the body limit, compression.
     app.add_middleware(GZipMiddleware, minimum_size=500)
+    topics: dict[int, tuple[str, ...]] = {}  # id of an application route → what its pages are drawn from
+    app.add_middleware(
+        PageCache,
+        topics_of=topics_by_route(app.router.routes, topics),
+        revisions=_revisions(app.state.engine),
+        language_of=lambda scope: _language(Request(scope)),
+        max_bytes=int(settings.page_cache_mb * 1_000_000),
+        stale_seconds=settings.page_stale_seconds,
+    )
     limit_for, refuse = _too_large(settings)
     app.add_middleware(BodyLimit, limit_for=limit_for, refuse=refuse)
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.hosts)
@@ -202,8 +279,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     swagger = resources.files("fastapi_swagger") / "resources"
     app.mount("/api/docs/assets", StaticFiles(directory=str(swagger)), name="api-docs-assets")
-    for router in capability_routers():
+    for router, drawn_from in capability_routes():
+        before = len(app.router.routes)
         app.include_router(router)
+        if drawn_from is not None:
+            topics.update((id(route), drawn_from) for route in app.router.routes[before:])
 
     @app.exception_handler(Refused)
     async def registry_error(request: Request, exc: Refused) -> Response:

@@ -100,10 +100,12 @@ class Web:
     # The anonymous browser has no CSRF cookie yet: the first form drawn for it sets one. A page without a
     # form sets no cookie, so one copy of it can be served to every reader.
     csrf_cookie_missing: bool = False
+    has_form: bool = False  # a form was drawn: the page holds this reader's token and is theirs only
 
     @property
     def csrf(self) -> str:
         """The token a form drawn on this page carries (see ``deps.expected_csrf``)."""
+        self.has_form = True
         if self.csrf_cookie_missing:
             self.cookies[CSRF_COOKIE] = self.csrf_token
         return self.csrf_token
@@ -149,6 +151,8 @@ class Web:
                 **context,
             )
             response = HTMLResponse(html, status_code=status)
+        if self.has_form:
+            response.headers["cache-control"] = "private, no-store"
         self.set_cookies(response)
         return response
 
