@@ -186,7 +186,9 @@ class PageCache:
             assert start is not None
             body = b"".join(chunks)
             etag = b'"' + hashlib.blake2b(body, digest_size=12).hexdigest().encode() + b'"'
-            headers = [(k, v) for k, v in start.get("headers", []) if k.lower() not in (b"etag", b"content-length")]
+            headers = [
+                (k, v) for k, v in start.get("headers", []) if k.lower() not in (b"etag", b"content-length", b"vary")
+            ]
             headers += [(b"etag", etag), PUBLIC, VARY, (b"content-length", str(len(body)).encode())]
             kept = Kept(version, time.monotonic(), int(start["status"]), headers, body, etag)
             self._keep(key, kept)

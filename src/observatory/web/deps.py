@@ -11,8 +11,8 @@ from __future__ import annotations
 import hmac
 import json
 import secrets
-from collections.abc import Iterator
-from typing import Annotated, Any
+from collections.abc import Callable, Iterator
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, HTTPException, Request, Security
 from fastapi.exceptions import RequestValidationError
@@ -32,13 +32,24 @@ from observatory.web.render import CSRF_COOKIE, LANGUAGE_COOKIE, SESSION_COOKIE,
 
 # Requests that only read (RFC 9110's safe methods): their transaction takes no write lock.
 READS = frozenset({"GET", "HEAD", "OPTIONS"})
+_READS_ONLY = "_observatory_reads_only"
+
+Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
+
+
+def reads_only(endpoint: Endpoint) -> Endpoint:
+    """Mark a form's route that only reads (a preview of an upload): its transaction takes no write lock, so it
+    is answered while another writer (an import) holds it."""
+    setattr(endpoint, _READS_ONLY, True)
+    return endpoint
 
 
 def get_session(request: Request) -> Iterator[Session]:
     """The request's transaction, committed before the response is sent (``scope="function"``), so a
     write that fails at commit is answered as an error, never as a success. A page or an answer that only
     reads sees one snapshot of the database from its first read to its last."""
-    with transaction(request.app.state.engine, writes=request.method not in READS) as session:
+    reading = request.method in READS or getattr(request.scope.get("endpoint"), _READS_ONLY, False)
+    with transaction(request.app.state.engine, writes=not reading) as session:
         yield session
 
 

@@ -33,7 +33,7 @@ from observatory.pledges.models import REVIEW_STATES, Pledge
 from observatory.pledges.pages import reports as report_pages
 from observatory.pledges.query import PledgeFilter, iter_pledges, list_pledges
 from observatory.pledges.schemas import Version
-from observatory.web.deps import CsrfDep, FormDep, WebDep
+from observatory.web.deps import CsrfDep, FormDep, WebDep, reads_only
 from observatory.web.forms import enter, integer, redirect, text
 from observatory.web.labels import choices, field_labels, label
 from observatory.web.render import Web, finite
@@ -400,6 +400,7 @@ def import_form(web: WebDep) -> Response:
 
 
 @router.post("/import", dependencies=[CsrfDep])
+@reads_only
 def import_preview(web: WebDep, form: FormDep) -> Response:
     """Check an uploaded file: what it would create and update, and every rejected row. Nothing is
     written to the registry and no write lock is taken; the file is kept until "Import now", "Cancel"
