@@ -100,6 +100,7 @@ def sqlite_home(tmp: Path) -> dict[str, str]:
     shutil.copytree(kept, home)
     env = {**os.environ, "OBSERVATORY_HOME": str(home)}
     env.pop("OBSERVATORY_DATABASE_URL", None)
+    _observatory(env, "init")  # the schema of this checkout, if the kept home is older
     return env
 
 

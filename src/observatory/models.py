@@ -21,6 +21,7 @@ from observatory.network.models import (
 from observatory.pledges.models import (
     Organisation,
     Pledge,
+    PledgeChange,
     PledgeCountry,
     PledgeFocusArea,
     PledgePartner,
@@ -32,7 +33,7 @@ from observatory.practices.models import BestPractice
 from observatory.reference.models import CountryRow, ExchangeRateRow, GroupMembershipRow
 from observatory.reports.models import ReportBuild, ReportEdition
 from observatory.routing.models import AsHegemony, CountryDependency
-from observatory.sources import SourceLoad
+from observatory.sources import DataRevision, SourceLoad
 
 __all__ = [
     "Activity",
@@ -45,6 +46,7 @@ __all__ = [
     "BestPractice",
     "CountryDependency",
     "CountryRow",
+    "DataRevision",
     "Delegation",
     "ExchangeRateRow",
     "Eyeballs",
@@ -62,6 +64,7 @@ __all__ = [
     "OneTimeToken",
     "Organisation",
     "Pledge",
+    "PledgeChange",
     "PledgeCountry",
     "PledgeFocusArea",
     "PledgePartner",

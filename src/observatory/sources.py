@@ -51,7 +51,7 @@ from typing import IO, Any, ClassVar, Generic, TypeVar
 
 import httpx
 import numpy as np
-from sqlalchemy import Date, DateTime, Engine, Integer, String, Text
+from sqlalchemy import Date, DateTime, Engine, Integer, String, Text, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from observatory.config import load_settings
@@ -112,6 +112,21 @@ class SourceLoad(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     rows: Mapped[int] = mapped_column(Integer, default=0)
     loaded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class DataRevision(Base):
+    """One row, bumped by every load of a source and every recomputation of what depends on one, in the same
+    transaction: what pages drawn from the data are kept under (``observatory.web.cache``)."""
+
+    __tablename__ = "data_revision"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    revision: Mapped[int] = mapped_column(Integer, default=0)
+
+
+def bump_data_revision(session: Session) -> None:
+    """Mark the loaded data as changed (a load, or figures recomputed from it)."""
+    session.execute(update(DataRevision).values(revision=DataRevision.revision + 1))
 
 
 @dataclass
@@ -446,6 +461,7 @@ class Source(ABC, Generic[Parsed]):
                 record.rows = result.rows
                 if recompute:
                     result.notes.extend(self.recompute(session))
+                bump_data_revision(session)
         except SourceError as e:
             log.warning("%s: refused %s: %s", self.NAME, where, e)
             raise
@@ -476,6 +492,7 @@ class Source(ABC, Generic[Parsed]):
         if loaded and recompute:
             with transaction(engine) as session:
                 notes = self.recompute(session)
+                bump_data_revision(session)
             loaded[-1].notes.extend(notes)
         return done
 

@@ -5,28 +5,77 @@ Internet infrastructure and its routing, each section from its own capability) a
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+import logging
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import anyio
 import numpy as np
 from fastapi import APIRouter
 from fastapi.responses import Response
+from jinja2 import meta
 
 from observatory import reference
+from observatory.areas import service
 from observatory.errors import NotFound
 from observatory.i18n import N_
 from observatory.indicators import pages as connectivity
+from observatory.indicators.service import sources as indicator_sources
 from observatory.network.pages import section as infrastructure_section
+from observatory.network.service import sources as network_sources
 from observatory.pledges import HEALTH, PledgeFilter, selection, summaries, summary
 from observatory.pledges.pages.explorer import area_pledges, area_pledges_context, pledge_note, sort_key
 from observatory.routing.pages import section as routing_section
 from observatory.web.deps import WebDep
 from observatory.web.labels import label
-from observatory.web.render import Web, add_templates
+from observatory.web.render import Web, add_templates, templates
 
-router = APIRouter(include_in_schema=False)
+log = logging.getLogger(__name__)
+
+PAGES = ("areas/country.html", "areas/group.html", "areas/groups.html", "areas/dashboard.html")
+
+
+def templates_of(names: tuple[str, ...]) -> list[str]:
+    """``names`` and every template they extend, import or include, each once (one drawn from a variable is
+    not known before it is drawn)."""
+    found: list[str] = []
+    todo = list(names)
+    while todo:
+        name = todo.pop()
+        if name in found:
+            continue
+        found.append(name)
+        source = templates.loader.get_source(templates, name)[0] if templates.loader else ""
+        todo.extend(n for n in meta.find_referenced_templates(templates.parse(source)) if n)
+    return found
+
+
+def prepare() -> None:
+    """What the first country or group page of a process would otherwise do before drawing anything, done at
+    the application's start: compile the pages' templates, import the sources that name the figures'
+    publishers and digest the code the kept figures' key names. Nothing in it depends on a request or on the
+    data."""
+    start = time.perf_counter()
+    compiled = templates_of(PAGES)
+    for name in compiled:
+        templates.get_template(name)
+    indicator_sources()
+    network_sources()
+    service.prepare()
+    log.info("area pages: %d templates compiled in %.2f s", len(compiled), time.perf_counter() - start)
+
+
+@asynccontextmanager
+async def _at_start(_app: Any) -> AsyncIterator[None]:
+    await anyio.to_thread.run_sync(prepare)
+    yield
+
+
+router = APIRouter(include_in_schema=False, lifespan=_at_start)
 add_templates(Path(__file__).parent / "templates")
 
 BREAKDOWNS = ("focus_area", "pillar", "region", "stakeholder_type", "pledge_type")
@@ -158,9 +207,7 @@ def country_page(code: str, web: WebDep) -> Response:
     country = _country(web, reference.countries()[alpha3], dt.date.today())
     f = PledgeFilter(country=[alpha3])
     data = {"country": country, **area_pledges(web, f, web.url("/pledges", country=alpha3))}
-    data["connectivity"], connectivity_context = connectivity.section(web, alpha3)
-    data["infrastructure"], infrastructure_context = infrastructure_section(web, alpha3)
-    data["routing"], routing_context = routing_section(web, alpha3)
+    connectivity_context, infrastructure_context, routing_context = _sections(web, alpha3, data)
     return web.render(
         "areas/country.html",
         data,
@@ -171,6 +218,18 @@ def country_page(code: str, web: WebDep) -> Response:
         region_name=label(web, "region", country["itu_region"]) if country["itu_region"] else None,
         group_names=[(g, label(web, "country_group", g)) for g in country["groups"]],
     )
+
+
+def _sections(web: Web, code: str, data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """The connectivity, infrastructure and routing sections of the page of ``code`` into ``data``, from the
+    figures kept for the loaded data (:func:`observatory.areas.service.area_figures`); their contexts."""
+    kept = service.area_figures(web.session, code, service.folder_in(web.request.app.state.settings.home))
+    data["connectivity"], connectivity_context = connectivity.section(web, code, kept["connectivity"], given=True)
+    data["infrastructure"], infrastructure_context = infrastructure_section(
+        web, code, kept["infrastructure"], given=True
+    )
+    data["routing"], routing_context = routing_section(web, code, kept["routing"], given=True)
+    return connectivity_context, infrastructure_context, routing_context
 
 
 def _members(code: str, day: dt.date) -> list[str]:
@@ -239,9 +298,7 @@ def group_page(code: str, web: WebDep) -> Response:
         "members": sorted(listed, key=lambda m: sort_key(m["name"])),
     }
     data = {"group": group, **area_pledges(web, f, web.url("/pledges", **{by: key}))}
-    data["connectivity"], connectivity_context = connectivity.section(web, key)
-    data["infrastructure"], infrastructure_context = infrastructure_section(web, key)
-    data["routing"], routing_context = routing_section(web, key)
+    connectivity_context, infrastructure_context, routing_context = _sections(web, key, data)
     return web.render(
         "areas/group.html",
         data,

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 
+from observatory.areas import service as areas
+from observatory.config import load_settings
 from observatory.data.service import jobs, load
+from observatory.db import transaction
 
 app = typer.Typer(help="Public data files: load a whole folder of them.", no_args_is_help=True)
 out = Console()
@@ -36,5 +40,11 @@ def data_load(
             # file overrides: said once per file, not only in the log.
             out.print(f"{outcome.job.source} {outcome.job.path.name}: {outcome.detail}", highlight=False)
     out.print(", ".join(f"{n} {status}" for status, n in counts.items()))
+    # The country and group pages' figures, worked out once for the data now loaded, so no reader waits.
+    started = time.perf_counter()
+    with transaction(writes=False) as session:
+        computed = areas.warm(session, areas.folder_in(load_settings().home))
+    if computed:
+        out.print(f"Figures of {computed} countries and groups worked out in {time.perf_counter() - started:.0f} s")
     if counts["failed"]:
         raise typer.Exit(1)

@@ -25,7 +25,7 @@ from typing import Any
 from sqlalchemy import Engine, select
 
 from observatory.db import transaction
-from observatory.sources import Registry, Source, SourceLoad, find_source, registry, sha256_of
+from observatory.sources import Registry, Source, SourceLoad, bump_data_revision, find_source, registry, sha256_of
 
 # The capabilities with a ``sources`` package, in loading order: the one list the registry is built from.
 CAPABILITIES = ("indicators", "network", "routing")
@@ -145,3 +145,4 @@ def load(
         with transaction(engine) as session:
             for note in cls.recompute(session):
                 log.info("%s: %s", cls.NAME, note)
+            bump_data_revision(session)

@@ -148,9 +148,16 @@ def _names(web: Web) -> dict[str, dict[str, str]]:
     }
 
 
-def section(web: Web, area: str) -> tuple[dict[str, Any] | None, dict[str, Any]]:
-    """The section's data (for the JSON twin, None when nothing is loaded) and its template context."""
-    data = report.area_section(web.session, area)
+def section(
+    web: Web, area: str, figures: dict[str, Any] | None = None, *, given: bool = False
+) -> tuple[dict[str, Any] | None, dict[str, Any]]:
+    """The section's data (for the JSON twin, None when nothing is loaded) and its template context.
+    ``figures`` (with ``given``): the area's :func:`observatory.indicators.service.area_figures`, kept per data
+    revision by the caller (None: nothing loaded); the pledges are set against them here, as they are now."""
+    if given:
+        data = service.area_pledges(web.session, figures) if figures is not None else None
+    else:
+        data = report.area_section(web.session, area)
     if data is None or not data["series"]:
         return data, {"connectivity_names": _names(web)}
     fmt = web.fmt

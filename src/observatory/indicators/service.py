@@ -21,6 +21,7 @@ from observatory import pledges, reference
 from observatory.indicators import breaks, offline, projections, targets
 from observatory.indicators.catalogue import CONNECTIVITY, INTERNET_USE, POPULATION
 from observatory.indicators.store import chosen_loads, classifications, observations
+from observatory.indicators.targets import TARGETS
 from observatory.reference import UnknownArea, resolve_area
 from observatory.reference.areas import AGGREGATES
 from observatory.sources import Registry, Source, find_source, registry
@@ -32,6 +33,9 @@ SCORED = sorted(
     | {"IT_MOB_2GNTWK", "IT_MOB_3GNTWK", "IT.NET.BBND.P2", "IT.CEL.SETS.P2", "FBB_5GB_USD", "MBB_2GB_USD"}
 )
 
+
+COVERAGE = ("IT_MOB_2GNTWK", "IT_MOB_3GNTWK", "IT_MOB_4GNTWK")
+AFFORDABILITY = ("MBB_2GB_GNI", "FBB_5GB_GNI", "MBB_2GB_USD", "FBB_5GB_USD")
 
 log = logging.getLogger(__name__)
 
@@ -255,6 +259,33 @@ def headline_year(c: Connectivity, area: str) -> tuple[int, bool]:
     return int(rows["year"].max()), False  # type: ignore[arg-type]
 
 
+@dataclass(frozen=True)
+class NeedInputs:
+    """What :func:`need_and_pledges` reads of the connectivity picture for one year: the countries' people
+    offline that year, the groups' members that year and the groups' figures that year. Small (a few hundred
+    rows), so it is kept with an area's figures and the pledges are set against it at each request."""
+
+    year: int
+    countries: pl.DataFrame  # area, year, people_offline, internet_use_pct, imputed
+    members: pl.DataFrame  # aggregate, area, year
+    aggregates: pl.DataFrame  # area, year, people_offline, observed_population_share
+
+
+def need_inputs(c: Connectivity, year: int | None = None) -> NeedInputs:
+    """The part of ``c`` that :func:`need_and_pledges` reads for ``year`` (default :func:`measured_year`)."""
+    year = year if year is not None else measured_year(c)
+    return NeedInputs(
+        year,
+        c.offline.countries.filter(pl.col("year") == year).select(
+            "area", "year", "people_offline", "internet_use_pct", "imputed"
+        ),
+        c.members.filter(pl.col("year") == year),
+        c.offline.aggregates.filter(pl.col("year") == year).select(
+            "area", "year", "people_offline", "observed_population_share"
+        ),
+    )
+
+
 def need_and_pledges(
     session: Session, c: Connectivity, year: int | None = None, selection: pledges.PledgeFilter | None = None
 ) -> dict[str, Any]:
@@ -264,7 +295,14 @@ def need_and_pledges(
     offline people minus their share of the USD pledged to countries. ``left_out`` says what these figures
     leave out: global pledges (no target country) and the USD pledged to countries without data that year.
     ``selection`` narrows the pledges counted (the annual report's: those announced by the end of its year)."""
-    year = year if year is not None else measured_year(c)
+    return need_against_pledges(session, need_inputs(c, year), selection)
+
+
+def need_against_pledges(
+    session: Session, need: NeedInputs, selection: pledges.PledgeFilter | None = None
+) -> dict[str, Any]:
+    """:func:`need_and_pledges` from the part of the connectivity picture it reads (:func:`need_inputs`)."""
+    year = need.year
     by_country = pledges.summary(session, "country", selection or pledges.PledgeFilter())["groups"]
     pledged = {g["key"]: g for g in by_country if g["key"] != "global"}
     everywhere = next((g for g in by_country if g["key"] == "global"), {"pledges": 0, "value_usd_attributed": 0.0})
@@ -273,10 +311,8 @@ def need_and_pledges(
         schema={"area": pl.String, "usd_pledged": pl.Float64, "pledges": pl.Int64},
         orient="row",
     )
-    countries = (
-        c.offline.countries.filter(pl.col("year") == year)
-        .join(usd, on="area", how="left")
-        .with_columns(pl.col("usd_pledged").fill_null(0.0), pl.col("pledges").fill_null(0))
+    countries = need.countries.join(usd, on="area", how="left").with_columns(
+        pl.col("usd_pledged").fill_null(0.0), pl.col("pledges").fill_null(0)
     )
     total_offline = float(countries["people_offline"].sum())
     total_usd = float(countries["usd_pledged"].sum())
@@ -315,12 +351,11 @@ def need_and_pledges(
         )
     )
     groups = (
-        c.members.filter(pl.col("year") == year)
-        .join(countries.select("area", "usd_pledged"), on="area")
+        need.members.join(countries.select("area", "usd_pledged"), on="area")
         .group_by("aggregate")
         .agg(usd_pledged=pl.col("usd_pledged").sum())
         .rename({"aggregate": "area"})
-        .join(c.offline.aggregates.filter(pl.col("year") == year), on="area")
+        .join(need.aggregates, on="area")
         .with_columns(usd_per_offline_person=pl.col("usd_pledged") / pl.col("people_offline"))
         .select("area", "year", "people_offline", "observed_population_share", "usd_pledged", "usd_per_offline_person")
     )
@@ -332,4 +367,102 @@ def need_and_pledges(
         "left_out": left_out,
         "countries": countries,
         "groups": groups,
+    }
+
+
+# ------------------------------------------------------------------ an area's section of the country and group pages
+
+
+def _latest_of(c: Connectivity, area: str, codes: tuple[str, ...]) -> list[dict[str, Any]]:
+    rows = c.latest.filter((pl.col("area") == area) & pl.col("indicator").is_in(codes))
+    found = {r["indicator"]: r for r in rows.iter_rows(named=True)}
+    return [
+        {
+            "indicator": code,
+            "name": CONNECTIVITY[code].name,
+            "unit": CONNECTIVITY[code].unit,
+            "year": found[code]["year"],
+            "value": found[code]["value"],
+            "computed": found[code]["computed"],
+        }
+        for code in codes
+        if code in found
+    ]
+
+
+def area_figures(c: Connectivity, area: str) -> dict[str, Any]:
+    """The connectivity figures of ``area`` (a country's alpha-3 or an aggregate code) that rest on the loaded
+    data alone: the section of :func:`observatory.indicators.report.area_section` without what is pledged
+    (:func:`area_pledges` adds it), and ``need``, the part of ``c`` the pledges are set against for the
+    headline ``year`` (:func:`need_inputs`; None without a year)."""
+    group = area in AGGREGATES
+    if group:
+        rows = c.offline.aggregates.filter(pl.col("area") == area).with_columns(
+            imputed=pl.col("observed_population_share") < MEASURED_SHARE, method=pl.lit(None, pl.String)
+        )
+        extra: tuple[str, ...] = ("interpolated_share", "carried_forward_share", "group_mean_share")
+    else:
+        rows = c.offline.countries.filter(pl.col("area") == area).with_columns(
+            observed_population_share=pl.when(pl.col("imputed")).then(0.0).otherwise(1.0)
+        )
+        extra = ()
+    year, observed = headline_year(c, area) if rows.height else (None, False)
+    series = rows.select(
+        "year",
+        "population",
+        "internet_use_pct",
+        "people_offline",
+        "imputed",
+        "method",
+        "observed_population_share",
+        *extra,
+        # Estimated: a country's imputed value; an aggregate resting mostly (over half its population) on them.
+        estimated=pl.col("imputed"),
+    ).to_dicts()
+    headline = next((r for r in series if r["year"] == year), None)
+    projection = c.projections.filter(pl.col("area") == area).to_dicts()
+    used = {code for code in (POPULATION, INTERNET_USE, *COVERAGE, *AFFORDABILITY) if code in c.editions}
+    return {
+        "area": area,
+        "kind": "group" if group else "country",
+        # The one year of the headline figures (Internet use, people offline, USD per person offline).
+        "year": year,
+        "headline": {**headline, "status": "observed" if observed else "estimated"} if headline else None,
+        "series": series,
+        "breaks": c.breaks.filter(pl.col("area") == area).drop("area").to_dicts(),
+        "coverage": _latest_of(c, area, COVERAGE),
+        "affordability": _latest_of(c, area, AFFORDABILITY),
+        "scores": c.scores.filter(pl.col("area") == area).to_dicts(),
+        "targets": {
+            t.code: {"framework": t.framework, "year": t.year, "text": t.text, "source": t.source} for t in TARGETS
+        },
+        "projection": projection[0] if projection else None,
+        "editions": {code: c.edition_of(code) for code in sorted(used)},
+        "need": need_inputs(c, year) if year is not None else None,
+    }
+
+
+def area_pledges(session: Session, figures: dict[str, Any]) -> dict[str, Any]:
+    """The connectivity section of an area from its :func:`area_figures`: what is pledged for it set against
+    its people offline in the headline year (the registry's pledges as they are now), in the section's order."""
+    need: NeedInputs | None = figures["need"]
+    pledged = None
+    if need is not None:
+        result = need_against_pledges(session, need)
+        rows = result["groups" if figures["kind"] == "group" else "countries"]
+        found = rows.filter(pl.col("area") == figures["area"]).to_dicts()
+        pledged = {**found[0], "year": result["year"]} if found else None
+    headline = figures["headline"]
+    return {
+        **{k: figures[k] for k in ("area", "kind", "year")},
+        "headline": {
+            **headline,
+            "usd_pledged": pledged["usd_pledged"] if pledged else None,
+            "usd_per_offline_person": pledged["usd_per_offline_person"] if pledged else None,
+        }
+        if headline
+        else None,
+        **{k: figures[k] for k in ("series", "breaks", "coverage", "affordability", "scores", "targets", "projection")},
+        "pledges": pledged,
+        "editions": figures["editions"],
     }

@@ -8,7 +8,6 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-import polars as pl
 from fastapi import APIRouter
 from fastapi.responses import Response
 from markupsafe import Markup
@@ -16,7 +15,7 @@ from markupsafe import Markup
 from observatory import reference
 from observatory.i18n import N_
 from observatory.indicators import INFRASTRUCTURE
-from observatory.network import dependency, service
+from observatory.network import service
 from observatory.web import charts
 from observatory.web.deps import WebDep
 from observatory.web.labels import label
@@ -24,7 +23,6 @@ from observatory.web.render import Web, add_templates
 
 router = APIRouter(include_in_schema=False)
 add_templates(Path(__file__).parent / "templates")
-HISTORY = ("ixp_count", "ixp_members", "ipv6_prefixes", "ipv6_holder_share", "asn_count")
 
 
 def _ordinal_year(x: float) -> str:
@@ -95,45 +93,24 @@ def missing_text(web: Web, missing: list[str] | tuple[str, ...]) -> str:
     return web.gettext("Not covered: %(what)s") % {"what": "; ".join(parts)}
 
 
-def section(web: Web, area: str) -> tuple[dict[str, Any] | None, dict[str, Any]]:
+def section(
+    web: Web, area: str, figures: dict[str, Any] | None = None, *, given: bool = False
+) -> tuple[dict[str, Any] | None, dict[str, Any]]:
     """The infrastructure section of a country (alpha-3) or group page: its data (the JSON twin's
-    ``infrastructure``, None when nothing is loaded) and the template's context (charts, names)."""
-    found = service.area(area)
-    is_group = found.kind not in ("country", "registry")
-    members = service.members(web.session, found)
-    indicators = service.area_indicators(web.session, area)["indicators"]
-    if not indicators:
+    ``infrastructure``, None when nothing is loaded) and the template's context (charts, names). ``figures``
+    (with ``given``): the section's figures as :func:`observatory.network.service.area_section` computed them,
+    kept per data revision by the caller; else they are computed here."""
+    found = figures if given else service.area_section(web.session, area)
+    if found is None:
         return None, {}
-    # IXP history from CAIDA's quarterly files (one source, so the line is comparable over time).
-    others = service.series(web.session, members, [c for c in HISTORY if c != "ixp_count"])
-    caida = service.series(web.session, members, ["ixp_count"], "caida_ixp")
-    history: dict[str, list[dict[str, Any]]] = {
-        code: (caida if code == "ixp_count" else others.filter(pl.col("code") == code))
-        .select("date", "value", "source")
-        .to_dicts()
-        for code in HISTORY
-    }
-    comparison = []
-    if not is_group:
-        country = reference.countries().get(area)
-        groups = [g for g in reference.COUNTRY_GROUPS if reference.in_group(g, area, dt.date.today())]
-        if country and country.itu_region:
-            groups.append(country.itu_region)
-        for g in groups:
-            comparison.append({"group": g, "indicators": service.group_indicators(web.session, g)})
-    dates = sorted(
-        {v["date"] for v in indicators.values() if v.get("covered", v.get("published", True)) and v.get("date")}
-    )
+    is_group = found["is_group"]
+    history = found["history"]
     data = {
-        "indicators": indicators,
-        "dates": {"first": dates[0], "last": dates[-1]} if dates else None,
-        "coverage_threshold": service.COVERAGE_THRESHOLD,
-        "history": history,
-        "comparison": comparison,
+        **{k: found[k] for k in ("indicators", "dates", "coverage_threshold", "history", "comparison")},
         "catalogue": web.url("/infrastructure/indicators"),
         "cost_model": web.url(f"/cost-model?country={area}") if not is_group else None,
-        "ixp_dependency": dependency.ixp_dependency(web.session, area) if not is_group else [],
-        "ixp_dependency_evidence": dependency.domestic_exchange_evidence(web.session, area) if not is_group else [],
+        "ixp_dependency": found["ixp_dependency"],
+        "ixp_dependency_evidence": found["ixp_dependency_evidence"],
     }
     names = {code: web.gettext(i.name) for code, i in INFRASTRUCTURE.items()}
     chart_list = {

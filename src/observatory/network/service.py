@@ -8,8 +8,10 @@ catalogue is :mod:`observatory.indicators`' (:data:`observatory.indicators.INFRA
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,9 +29,10 @@ from observatory.network.compute import (
     read_frame,
     rir_asn_countries,
 )
+from observatory.network.dependency import domestic_exchange_evidence, ixp_dependency
 from observatory.network.ixp import shared_ixp_excess
 from observatory.network.models import NetworkIndicator
-from observatory.reference import Area, UnknownArea, resolve_area
+from observatory.reference import COUNTRY_GROUPS, Area, UnknownArea, in_group, resolve_area
 from observatory.reference import countries as reference_countries
 from observatory.sources import Ingested, Registry, Source, find_source, registry
 
@@ -222,10 +225,41 @@ def _member_rows(session: Session, members: list[str], on: dt.date | None) -> pl
     return frame.sort("snapshot_date", "load_id").group_by("country", "code", "date", maintain_order=True).last()
 
 
-def _weights(session: Session, members: list[str]) -> pl.DataFrame:
-    """Each member's population (latest year), 1 where it is not known: what coverage is measured in."""
+_REMEMBERED = "observatory.network.remembered"  # the key of a memo in ``Session.info`` (:func:`remembering`)
+
+
+@contextmanager
+def remembering(session: Session, memo: dict[Any, Any]) -> Iterator[None]:
+    """Within the block, what many areas' figures read alike is read once into ``memo`` and answered from it: each
+    group's aggregates (:func:`group_indicators`) and the populations coverage is weighted by. For a caller
+    computing the figures of many areas from one state of the database that it does not change (``memo`` must
+    be for that state: the figures of every country name their groups' again)."""
+    previous = session.info.get(_REMEMBERED)
+    session.info[_REMEMBERED] = memo
+    try:
+        yield
+    finally:
+        if previous is None:
+            session.info.pop(_REMEMBERED, None)
+        else:
+            session.info[_REMEMBERED] = previous
+
+
+def _latest_populations(session: Session) -> pl.DataFrame:
+    memo = session.info.get(_REMEMBERED)
+    if memo is not None and "populations" in memo:
+        found: pl.DataFrame = memo["populations"]
+        return found
     people = populations(session)
     latest = people.sort("year").group_by("country").last().select("country", "population")
+    if memo is not None:
+        memo["populations"] = latest
+    return latest
+
+
+def _weights(session: Session, members: list[str]) -> pl.DataFrame:
+    """Each member's population (latest year), 1 where it is not known: what coverage is measured in."""
+    latest = _latest_populations(session)
     return (
         pl.DataFrame({"country": members})
         .join(latest, on="country", how="left")
@@ -275,6 +309,17 @@ def group_indicators(session: Session, group: str, on: dt.date | None = None) ->
     (the latest on or before ``on`` whose covered members hold at least :data:`COVERAGE_THRESHOLD` of the
     group's population), with how much of the group it covers. A code no date covers enough is given
     with ``value`` None, ``published`` false and its best ``coverage``."""
+    memo = session.info.get(_REMEMBERED)
+    if memo is None:
+        return _group_indicators(session, group, on)
+    key = ("group_indicators", group, on, dt.date.today())  # today: the group's members
+    if key not in memo:
+        memo[key] = _group_indicators(session, group, on)
+    found: dict[str, dict[str, Any]] = copy.deepcopy(memo[key])  # each caller its own: none changes another's
+    return found
+
+
+def _group_indicators(session: Session, group: str, on: dt.date | None) -> dict[str, dict[str, Any]]:
     found = members(session, area(group), on)
     rows = _member_rows(session, found, on)
     if rows.height == 0:
@@ -414,3 +459,51 @@ def export_frame(session: Session) -> pl.DataFrame:
     """:func:`export_rows` as a frame."""
     schema = {**INDICATOR_SCHEMA, "source": pl.String, "snapshot_date": pl.Date, "missing": pl.String}
     return pl.DataFrame(export_rows(session), schema={c: schema[c] for c in EXPORT_COLUMNS}, orient="row")
+
+
+HISTORY = ("ixp_count", "ixp_members", "ipv6_prefixes", "ipv6_holder_share", "asn_count")
+"""The series drawn over time in the infrastructure section of country and group pages."""
+
+
+def area_section(session: Session, code: str) -> dict[str, Any] | None:
+    """The infrastructure section of a country (alpha-3) or group page, as far as the loaded data make it:
+    ``is_group``, the area's ``indicators`` (:func:`area_indicators`), their first and last ``dates``, the
+    ``coverage_threshold``, the ``history`` of :data:`HISTORY` over its members, a country's groups' figures
+    (``comparison``) and its IXPs' Internet Health Report figures (``ixp_dependency``,
+    ``ixp_dependency_evidence``). None when no indicator is loaded for it."""
+    found = area(code)
+    is_group = found.kind not in ("country", "registry")
+    found_members = members(session, found)
+    indicators = area_indicators(session, code)["indicators"]
+    if not indicators:
+        return None
+    # IXP history from CAIDA's quarterly files (one source, so the line is comparable over time).
+    others = series(session, found_members, [c for c in HISTORY if c != "ixp_count"])
+    caida = series(session, found_members, ["ixp_count"], "caida_ixp")
+    history: dict[str, list[dict[str, Any]]] = {
+        c: (caida if c == "ixp_count" else others.filter(pl.col("code") == c))
+        .select("date", "value", "source")
+        .to_dicts()
+        for c in HISTORY
+    }
+    comparison = []
+    if not is_group:
+        country = reference_countries().get(code)
+        groups = [g for g in COUNTRY_GROUPS if in_group(g, code, dt.date.today())]
+        if country and country.itu_region:
+            groups.append(country.itu_region)
+        for g in groups:
+            comparison.append({"group": g, "indicators": group_indicators(session, g)})
+    dates = sorted(
+        {v["date"] for v in indicators.values() if v.get("covered", v.get("published", True)) and v.get("date")}
+    )
+    return {
+        "is_group": is_group,
+        "indicators": indicators,
+        "dates": {"first": dates[0], "last": dates[-1]} if dates else None,
+        "coverage_threshold": COVERAGE_THRESHOLD,
+        "history": history,
+        "comparison": comparison,
+        "ixp_dependency": ixp_dependency(session, code) if not is_group else [],
+        "ixp_dependency_evidence": domestic_exchange_evidence(session, code) if not is_group else [],
+    }

@@ -62,16 +62,20 @@ def _dependency_chart(web: Web, top: dict[str, Any]) -> Markup | None:
     )
 
 
-def section(web: Web, area: Area | str) -> tuple[dict[str, Any] | None, dict[str, Any]]:
+def section(
+    web: Web, area: Area | str, figures: dict[str, Any] | None = None, *, given: bool = False
+) -> tuple[dict[str, Any] | None, dict[str, Any]]:
     """The routing section of a country or group page (an area, or its code): its data (the JSON twin's
     ``routing``, None when nothing it needs is loaded or the area has no transit figures) and the template's
-    context (charts, names)."""
+    context (charts, names). ``figures`` (with ``given``): the area's
+    :func:`observatory.routing.service.transit_picture`, kept per data revision by the caller (None: the area
+    has none); else it is computed here."""
     area = area if isinstance(area, Area) else resolve_area(area)
     if area.kind not in service.TRANSIT_KINDS:
         return None, {}
     is_group = not area.is_country
-    data = service.transit_picture(web.session, area)
-    if not _has_data(data, is_group):
+    data = figures if given else service.transit_picture(web.session, area)
+    if data is None or not _has_data(data, is_group):
         return None, {}
     context: dict[str, Any] = {
         **_as_helpers(web),

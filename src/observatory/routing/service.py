@@ -101,13 +101,29 @@ def dependency_frames(session: Session, country: str | None = None) -> dict[str,
 
 @dataclass
 class Inputs:
-    """What the transit figures are computed from, with the snapshots they come from."""
+    """What the transit figures are computed from, with the snapshots they come from. Computing the figures of
+    many areas from one ``Inputs`` (one database state) reads and derives what they share once: the transit
+    table of every country (:meth:`table`) and the newest registry (:meth:`newest_registry`)."""
 
     links: pl.DataFrame
     registry: pl.DataFrame
     users: pl.DataFrame
     asrel_loads: list[dict[str, Any]] = field(default_factory=list)
     date: dt.date | None = None
+    _table: pl.DataFrame | None = field(default=None, init=False, repr=False, compare=False)
+    _newest: pl.DataFrame | None = field(default=None, init=False, repr=False, compare=False)
+
+    def table(self) -> pl.DataFrame:
+        """The transit figures of every country (:func:`observatory.routing.transit.transit_table`)."""
+        if self._table is None:
+            self._table = transit.transit_table(self.links, self.registry, self.users)
+        return self._table
+
+    def newest_registry(self, session: Session) -> pl.DataFrame:
+        """The registry's newest state (:func:`observatory.network.asn_countries` on no date), read once."""
+        if self._newest is None:
+            self._newest = network.asn_countries(session)
+        return self._newest
 
 
 def load_inputs(session: Session, on: dt.date | None = None) -> Inputs:
@@ -170,13 +186,13 @@ def country_transit(session: Session, country: str, inputs: Inputs | None = None
     global hegemony of its networks and their providers, and its groups' figures; every AS with its name
     where a loaded source knows it."""
     inputs = inputs or load_inputs(session)
-    table = transit.transit_table(inputs.links, inputs.registry, inputs.users)
+    table = inputs.table()
     found = table.filter(pl.col("country") == country)
     figures = found.row(0, named=True) if found.height else None
     provider_rows = transit.providers(inputs.links, inputs.registry, country, inputs.users)
     ixp = network.country_indicators(session, country)
     # Without AS relationships there is no snapshot date to take the registry at: its newest state.
-    registry = inputs.registry if inputs.registry.height else network.asn_countries(session)
+    registry = inputs.registry if inputs.registry.height else inputs.newest_registry(session)
     hegemony: dict[str, Any] = {}
     for weighting, (date, frame) in dependency_frames(session, country).items():
         share = transit.hegemony_foreign_share(frame, registry, country)
@@ -189,7 +205,7 @@ def country_transit(session: Session, country: str, inputs: Inputs | None = None
         row["foreign"] = where.get(row["asn"]) != country
     today = dt.date.today()
     providers = provider_rows.head(25).to_dicts()
-    newest = network.asn_countries(session) if inputs.date is not None else registry  # for IHR's 2022–2023 dates
+    newest = inputs.newest_registry(session) if inputs.date is not None else registry  # for IHR's 2022–2023 dates
     name_rows(session, providers + top["top"], newest)
     shown = _published(_clean(figures))
     return {
@@ -216,7 +232,7 @@ def group_transit(session: Session, group: str, inputs: Inputs | None = None) ->
     """The transit/peering figures of a group (LDC, LLDC, SIDS or an ITU region, by its code), pooled over its
     members today, and the members' own figures, most dependent on foreign transit first."""
     inputs = inputs or load_inputs(session)
-    table = transit.transit_table(inputs.links, inputs.registry, inputs.users)
+    table = inputs.table()
     members = _members(group, dt.date.today())
     rows = table.filter(pl.col("country").is_in(members) & (pl.col("known_asns") > 0)).sort(
         "foreign_transit_share", descending=True, nulls_last=True

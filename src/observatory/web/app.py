@@ -44,11 +44,11 @@ RETRY_AFTER_SECONDS = 5
 
 
 # What public pages are drawn from, each with the number that grows when it changes, all read in one statement
-# (each an index lookup): the registry's revision, the newest data load, the newest change of an activity, a
-# best-practice case or a report's texts, and the report builds done.
+# (each an index lookup): the registry's revision, the data's (every load and recomputation), the newest change
+# of an activity, a best-practice case or a report's texts, and the report builds done.
 REVISIONS = text(
     "SELECT (SELECT revision FROM registry_revision),"
-    " (SELECT max(id) FROM source_load),"
+    " (SELECT revision FROM data_revision),"
     " (SELECT max(id) FROM audit_entry WHERE entity = 'activity'),"
     " (SELECT max(id) FROM audit_entry WHERE entity = 'best_practice'),"
     " (SELECT max(id) FROM audit_entry WHERE entity = 'report_edition'),"
