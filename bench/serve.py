@@ -39,7 +39,7 @@ CLIENTS = int(os.environ.get("BENCH_LOAD_CLIENTS", "32"))
 SECONDS = float(os.environ.get("BENCH_LOAD_SECONDS", "30"))
 WORKERS = int(os.environ.get("BENCH_WORKERS", str(os.cpu_count() or 1)))
 DATABASES = os.environ.get("BENCH_DATABASES", "sqlite,postgresql").split(",")
-TOKEN_FILE = "bench-token.txt"
+TOKEN_FILE = "bench-token.txt"  # noqa: S105 (the file's name, not a secret)
 PAGES = {
     "dashboard /": "/",
     "explorer /pledges": "/pledges",
@@ -111,8 +111,7 @@ def postgres_home(tmp: Path) -> Iterator[dict[str, str]]:
     if not found:
         raise SystemExit("PostgreSQL server binaries not found: run `make system-packages`")
     bin_dir = found[-1].parent
-    root = tmp / "pg"
-    root.mkdir()
+    root = Path(tempfile.mkdtemp(prefix="bench-pg-"))  # not inside ``tmp``: the postgres user must reach it
     run_as = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
     if run_as:
         shutil.chown(root, "postgres")
@@ -132,6 +131,7 @@ def postgres_home(tmp: Path) -> Iterator[dict[str, str]]:
     finally:
         subprocess.run([*run_as, str(bin_dir / "pg_ctl"), "-D", str(root / "data"), "-m", "fast", "-w", "stop"],
                        capture_output=True)  # fmt: skip
+        shutil.rmtree(root, ignore_errors=True)
 
 
 @contextmanager
@@ -233,8 +233,8 @@ def _after_write(base: str, token: str, refs: list[str]) -> list[float]:
         client.get("/pledges").raise_for_status()
         for n, ref in enumerate(refs[:10]):
             version = client.get(f"/api/v1/pledges/{ref}", headers=auth).json()["version"]
-            client.patch(f"/api/v1/pledges/{ref}", json={"version": version, "changes": {"value": 5_000 + n, "currency": "USD"}},
-                         headers=auth).raise_for_status()  # fmt: skip
+            change = {"version": version, "changes": {"value": 5_000 + n, "currency": "USD"}}
+            client.patch(f"/api/v1/pledges/{ref}", json=change, headers=auth).raise_for_status()
             for path in ("/pledges", "/api/v1/pledges/summary?by=focus_area"):
                 start = time.perf_counter()
                 client.get(path).raise_for_status()
@@ -253,17 +253,20 @@ def run(name: str, env: dict[str, str]) -> list[tuple[str, str, bool]]:
                     client.get(path).raise_for_status()
         print(f"\n{name}: {CLIENTS} clients for {SECONDS:.0f} s on each, {WORKERS} workers")
         health = asyncio.run(_load(base, ["/healthz"], SECONDS))
-        print(f"  /healthz: {health.per_second:.0f} requests/s, p95 {health.p95_ms:.0f} ms, {health.errors} errors")
+        print(f"  /healthz: {health.per_second:.0f} requests/s, p95 {health.p95_ms:.0f} ms, {health.errors} errors",
+              flush=True)  # fmt: skip
         for label, path in PAGES.items():
             load = asyncio.run(_load(base, [path], SECONDS))
             share = load.per_second / health.per_second
             ok = share >= 0.5 and load.p95_ms <= 150 and load.errors == 0
             rows.append((f"{name}: {label}", f"{load.per_second:.0f}/s, {share:.0%} of /healthz, p95 "
                          f"{load.p95_ms:.0f} ms, {load.errors} errors", ok))  # fmt: skip
+            print(f"  {label}: {rows[-1][1]}", flush=True)
         after = _after_write(base, token, refs)
         median = statistics.median(after)
         rows.append((f"{name}: next page after a write (median of {len(after)})", f"{median:.0f} ms, max "
                      f"{max(after):.0f} ms", median <= 50))  # fmt: skip
+        print(f"  next page after a write: {rows[-1][1]}", flush=True)
         mixed = asyncio.run(_load(base, READS, SECONDS, write_share=0.3, token=token, refs=refs))
         rows.append((f"{name}: mixed, 30 % writes", f"{mixed.per_second:.0f}/s, read p95 {mixed.read_p95_ms:.0f} ms, "
                      f"{mixed.errors} errors, {mixed.conflicts} conflicts (409)",

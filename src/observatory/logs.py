@@ -16,6 +16,8 @@ import logging.config
 import re
 from typing import Any
 
+from pythonjsonlogger.core import RESERVED_ATTRS
+
 request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 
 TOKEN_IN_PATH = re.compile(r"(/account/(?:reset|accept)/)[^/?#\s\"']+")
@@ -45,7 +47,13 @@ JSON = "%(asctime)s %(levelname)s %(request_id)s %(name)s %(message)s"
 def logging_config(fmt: str = "text", level: str = "INFO") -> dict[str, Any]:
     """The ``logging.config.dictConfig`` of the platform (uvicorn's loggers included)."""
     formatter: dict[str, Any] = (
-        {"()": "pythonjsonlogger.json.JsonFormatter", "fmt": JSON, "rename_fields": {"levelname": "level"}}
+        {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": JSON,
+            "rename_fields": {"levelname": "level"},
+            # uvicorn repeats its start-up messages with terminal colour codes: not for a log file.
+            "reserved_attrs": [*RESERVED_ATTRS, "color_message"],
+        }
         if fmt == "json"
         else {"format": TEXT}
     )

@@ -7,10 +7,11 @@ number that grows with every change, read from the database in one statement, so
 or command is seen by every worker at its next request). A drawn answer is kept under its URL, the reader's
 language and whether it is compressed, with the revisions of its topics and the day; it is served again while
 they are the same, and drawn again when one changed: a change invalidates exactly what depends on it. When
-many ask for an answer being drawn, one drawing serves them all. A copy drawn less than ``stale_seconds`` ago
-(``OBSERVATORY_PAGE_STALE_SECONDS``, 1 s by default) is served even when a change came since, so that under a
-stream of writes each page is drawn at most about once a second per worker, and every reader sees a change
-within that time.
+many ask for an answer being drawn, one drawing serves them all. A copy known to be current less than
+``stale_seconds`` ago (``OBSERVATORY_PAGE_STALE_SECONDS``, 1 s by default: drawn, or its revisions read then)
+is served without asking the database, even when a change came since: under a stream of writes each page is
+drawn at most about once a second per worker, a crowd costs the database nothing, and every reader sees a
+change within that time.
 
 Every kept answer carries an ``ETag`` (a digest of its bytes) and ``Cache-Control: public, no-cache`` (a browser
 or a proxy may keep it but asks again each time), and a request whose ``If-None-Match`` names the current one
@@ -23,6 +24,7 @@ forgotten first.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import logging
@@ -52,7 +54,7 @@ class Kept:
     """An answer as it was sent, and what it was drawn from."""
 
     version: tuple[object, ...]
-    drawn_at: float  # time.monotonic() when it was drawn
+    current_at: float  # time.monotonic() when it was last known to be current (drawn, or its revisions read)
     status: int
     headers: list[tuple[bytes, bytes]]
     body: bytes
@@ -111,13 +113,20 @@ class PageCache:
         headers = dict(scope.get("headers", []))
         gzip = b"gzip" in headers.get(b"accept-encoding", b"")
         key = (scope["path"], scope.get("query_string", b"").decode("latin-1"), self.language_of(scope), str(gzip))
-        found = await anyio.to_thread.run_sync(self.revisions, topics)
-        version = (dt.date.today().isoformat(), *(found[t] for t in topics))
         if_none_match = headers.get(b"if-none-match", b"")
         kept = self.kept.get(key)
-        if kept is not None and (kept.version == version or time.monotonic() - kept.drawn_at < self.stale_seconds):
+        if kept is not None and time.monotonic() - kept.current_at < self.stale_seconds:
+            # Young enough to serve whatever changed since: no need to ask the database.
             self.hits += 1
             self.kept.move_to_end(key)
+            await self._send(kept, if_none_match, send)
+            return
+        found = await anyio.to_thread.run_sync(self.revisions, topics)
+        version = (dt.date.today().isoformat(), *(found[t] for t in topics))
+        if kept is not None and kept.version == version:
+            self.hits += 1
+            self.kept.move_to_end(key)
+            self.kept[key] = kept = dataclasses.replace(kept, current_at=time.monotonic())  # checked: young again
             await self._send(kept, if_none_match, send)
             return
         drawing = self.drawing.get(key)
