@@ -114,3 +114,19 @@ def test_under_a_stream_of_writes_a_kept_page_is_served_for_at_most_the_allowed_
         assert seen == first, "within the allowance, the kept copy is served"
     time.sleep(max(0.0, 0.5 - (time.monotonic() - drawn)))
     assert client.get(path).json()["total"]["pledges"] == first + 1, "past it, the page is drawn again"
+
+
+def test_an_answer_drawn_by_one_worker_is_served_by_the_others(settings: Settings, engine: Engine) -> None:
+    with transaction(engine) as s:
+        service.create_pledge(s, pledge_in(), "alice")
+    one, other = TestClient(create_app(settings)), TestClient(create_app(settings))  # two workers of one home
+    drawn = one.get("/pledges")
+    served = other.get("/pledges")
+    cache = cache_of(other)
+    assert served.content == drawn.content and served.headers["etag"] == drawn.headers["etag"]
+    assert (cache.hits, cache.misses) == (1, 0), "the other worker did not draw it"  # type: ignore[attr-defined]
+    with transaction(engine) as s:
+        service.create_pledge(s, pledge_in(title="Another"), "alice")
+    changed = other.get("/pledges")
+    assert changed.headers["etag"] != drawn.headers["etag"], "a copy drawn from an older registry is not used"
+    assert cache.misses == 1  # type: ignore[attr-defined]

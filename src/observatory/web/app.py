@@ -30,7 +30,7 @@ from observatory.config import Settings, load_settings
 from observatory.db import database_busy, engine_for, transaction
 from observatory.errors import Refused
 from observatory.i18n import LANGUAGES, Formatter, negotiate, translations
-from observatory.web.cache import PageCache, topics_by_route
+from observatory.web.cache import PageCache, SharedAnswers, topics_by_route
 from observatory.web.charts import check_geometry
 from observatory.web.forms import api_errors
 from observatory.web.openapi import NO_NUL_PARAMETERS
@@ -268,6 +268,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         language_of=lambda scope: _language(Request(scope)),
         max_bytes=int(settings.page_cache_mb * 1_000_000),
         stale_seconds=settings.page_stale_seconds,
+        shared=SharedAnswers(settings.home / "cache" / "pages") if settings.page_cache_mb > 0 else None,
     )
     limit_for, refuse = _too_large(settings)
     app.add_middleware(BodyLimit, limit_for=limit_for, refuse=refuse)

@@ -18,8 +18,8 @@ or a proxy may keep it but asks again each time), and a request whose ``If-None-
 gets ``304 Not Modified`` with no body. Never kept: signed-in requests (a session cookie or an API token; they
 are answered with ``Cache-Control: private, no-store``, so no shared cache keeps them either), answers that set
 a cookie or say ``private`` or ``no-store`` (a page with a form), answers other than 200, and bodies larger
-than :data:`LARGEST_KEPT`. Each worker keeps its own answers, up to a size in bytes, the least recently used
-forgotten first.
+than :data:`LARGEST_KEPT`. Each worker keeps answers in memory, up to a size in bytes, the least recently used
+forgotten first, and in files the workers of one home share (:class:`SharedAnswers`).
 """
 
 from __future__ import annotations
@@ -27,12 +27,15 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import json
 import logging
+import os
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 import anyio
 from starlette.routing import BaseRoute, Match
@@ -87,8 +90,10 @@ class PageCache:
         language_of: Callable[[Scope], str],
         max_bytes: int,
         stale_seconds: float = 0.0,
+        shared: SharedAnswers | None = None,
     ) -> None:
         self.app = app
+        self.shared = shared
         self.stale_seconds = stale_seconds
         self.drawing: dict[tuple[str, ...], anyio.Event] = {}
         self.topics_of = topics_of
@@ -129,6 +134,13 @@ class PageCache:
             self.kept[key] = kept = dataclasses.replace(kept, current_at=time.monotonic())  # checked: young again
             await self._send(kept, if_none_match, send)
             return
+        if self.shared is not None:  # another worker may have drawn it already
+            found_kept = await anyio.to_thread.run_sync(self.shared.read, key, version)
+            if found_kept is not None:
+                self.hits += 1
+                self._keep(key, found_kept)
+                await self._send(found_kept, if_none_match, send)
+                return
         drawing = self.drawing.get(key)
         if drawing is not None:  # another request draws this answer now: one drawing serves both
             await drawing.wait()
@@ -202,6 +214,8 @@ class PageCache:
             kept = Kept(version, time.monotonic(), int(start["status"]), headers, body, etag)
             self._keep(key, kept)
             await self._send(kept, if_none_match, send)
+            if self.shared is not None:
+                await anyio.to_thread.run_sync(self.shared.write, key, kept)
 
         await self.app(scope, receive, buffering)
 
@@ -216,6 +230,65 @@ class PageCache:
         while self.size > self.max_bytes:
             _, forgotten = self.kept.popitem(last=False)
             self.size -= len(forgotten.body)
+
+
+class SharedAnswers:
+    """Answers drawn by any worker on this machine, one file each in ``folder`` (the home's ``cache/pages``):
+    a worker that finds the current answer there serves it instead of drawing it again, so under a stream of
+    writes each page is drawn about once a second in all, not once per worker. A file is a line of JSON (what
+    the answer was drawn from, its status, headers and ETag, when it was known current) and the body; it
+    appears whole (written aside, then renamed). At most ``most`` files are kept, the oldest removed first."""
+
+    def __init__(self, folder: Path, most: int = 4_000) -> None:
+        self.folder = folder
+        self.most = most
+        self.written = 0
+        folder.mkdir(parents=True, exist_ok=True)
+
+    def _path(self, key: tuple[str, ...]) -> Path:
+        return self.folder / hashlib.blake2b(repr(key).encode(), digest_size=16).hexdigest()
+
+    def read(self, key: tuple[str, ...], version: tuple[object, ...]) -> Kept | None:
+        """The answer kept for ``key`` if it was drawn from ``version``; None otherwise (or when unreadable)."""
+        try:
+            with self._path(key).open("rb") as f:
+                head = json.loads(f.readline())
+                if head.get("key") != list(key) or head.get("version") != list(version):
+                    return None
+                body = f.read()
+        except (OSError, ValueError):
+            return None
+        age = max(0.0, time.time() - float(head["current_at"]))
+        headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in head["headers"]]
+        return Kept(version, time.monotonic() - age, int(head["status"]), headers, body, head["etag"].encode())
+
+    def write(self, key: tuple[str, ...], kept: Kept) -> None:
+        """Keep ``kept`` for the other workers; a failure (a full disk) only means they draw it themselves."""
+        head = {
+            "key": list(key),
+            "version": list(kept.version),
+            "status": kept.status,
+            "headers": [(k.decode("latin-1"), v.decode("latin-1")) for k, v in kept.headers],
+            "etag": kept.etag.decode(),
+            "current_at": time.time() - (time.monotonic() - kept.current_at),
+        }
+        path = self._path(key)
+        aside = path.with_name(f".{path.name}.{os.getpid()}")
+        try:
+            aside.write_bytes(json.dumps(head).encode() + b"\n" + kept.body)
+            aside.replace(path)
+        except OSError as exc:
+            log.warning("could not keep a page for the other workers: %s", exc)
+            aside.unlink(missing_ok=True)
+            return
+        self.written += 1
+        if self.written % 200 == 0:
+            self._trim()
+
+    def _trim(self) -> None:
+        files = sorted(self.folder.iterdir(), key=lambda p: p.stat().st_mtime if p.exists() else 0.0)
+        for old in files[: max(0, len(files) - self.most)]:
+            old.unlink(missing_ok=True)
 
 
 def _keepable(start: Message) -> bool:
