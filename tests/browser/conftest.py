@@ -209,7 +209,10 @@ def live_server(browser_requirements: None) -> Iterator[LiveServer]:
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     env = {k: v for k, v in os.environ.items() if not k.startswith("OBSERVATORY_")}
-    env.update(OBSERVATORY_HOME=str(home), OBSERVATORY_BASE_URL=url, PYTHONUNBUFFERED="1")
+    # The journeys look at a public page right after a change made in another browser: no kept page is served
+    # once what it shows changed (in production, up to a second later; tests/web/test_workers.py checks that).
+    env.update(OBSERVATORY_HOME=str(home), OBSERVATORY_BASE_URL=url, PYTHONUNBUFFERED="1",
+               OBSERVATORY_PAGE_STALE_SECONDS="0")  # fmt: skip
     server = LiveServer(url, home, env)
     server.cli("init", "--sample")
     # The public data files, as `make run` loads them: the pages show real connectivity and infrastructure.

@@ -60,7 +60,10 @@ def make_engine(url: str, busy_seconds: float = DEFAULT_BUSY_SECONDS) -> Engine:
         path = url.split("///", 1)[1] if "///" in url else ""
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": busy_seconds})
+        # A request holds its connection to the end; writers queue for SQLite's one write lock holding theirs.
+        # SQLite connections are cheap: enough for every request a worker runs at once (its thread pool's 40),
+        # so readers never wait for a connection behind queued writers.
+        engine = create_engine(url, connect_args={"timeout": busy_seconds}, pool_size=10, max_overflow=40)
 
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -83,7 +86,7 @@ def make_engine(url: str, busy_seconds: float = DEFAULT_BUSY_SECONDS) -> Engine:
         return engine
     if url.startswith("postgresql"):
         options = f"-c lock_timeout={int(busy_seconds * 1000)}"
-        return create_engine(url, pool_pre_ping=True, connect_args={"options": options})
+        return create_engine(url, pool_pre_ping=True, connect_args={"options": options}, pool_size=10, max_overflow=20)
     return create_engine(url, pool_pre_ping=True)
 
 

@@ -13,6 +13,7 @@ as of the announcement date).
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 import threading
 import time
@@ -37,6 +38,8 @@ from observatory.pledges.models import (
     ProgressReport,
 )
 from observatory.pledges.service import CHANGES_KEPT, DAYS_PER_MONTH, current_revision
+
+log = logging.getLogger(__name__)
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -533,7 +536,11 @@ def pledge_index(session: Session) -> PledgeIndex:
         if cached is not None and changed is not None:
             cached = _merge(cached, _build(session, revision, changed), changed)
         else:
+            started = time.perf_counter()
+            built = None if cached is None else cached.revision
             cached = _build(session, revision)
+            log.info("pledge index built at revision %d (had %s) in %.2f s", revision, built,
+                     time.perf_counter() - started)  # fmt: skip
         _cache[key] = cached
     return cached
 
