@@ -539,7 +539,7 @@ def pledge_index(session: Session) -> PledgeIndex:
             started = time.perf_counter()
             built = None if cached is None else cached.revision
             cached = _build(session, revision)
-            log.info("pledge index built at revision %d (had %s) in %.2f s", revision, built,
+            log.debug("pledge index built at revision %d (had %s) in %.2f s", revision, built,
                      time.perf_counter() - started)  # fmt: skip
         _cache[key] = cached
     return cached
